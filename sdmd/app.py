@@ -1,0 +1,54 @@
+"""create_app(): the API routers, the error mapping, and the built web UI at /."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from sdmd.auth.dependencies import current_actor
+from sdmd.config import Settings
+from sdmd.core import Core
+from sdmd.errors import add_exception_handlers
+from sdmd.health.router import router as health_router
+from sdmd.images.router import router as images_router
+from sdmd.services.router import router as services_router
+
+log = logging.getLogger("sdmd")
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# Every router under /api goes through the one authentication dependency.
+API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router]
+PUBLIC_ROUTERS: list[APIRouter] = []
+
+
+def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
+    core = core or Core(settings)
+    core.settings.ensure_dirs()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        core.close()
+
+    app = FastAPI(title="sdmd", version="0.1.0", lifespan=lifespan,
+                  description="Self-hosted Docker management dashboard")
+    app.state.core = core
+    add_exception_handlers(app)
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
+    for router in API_ROUTERS:
+        app.include_router(router, dependencies=[Depends(current_actor)])
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    web_dir = core.settings.web_dir or STATIC_DIR
+    if (web_dir / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+    return app

@@ -1,0 +1,66 @@
+"""The sdmd command: serve, migrate (and, as domains land, worker, scheduler, user)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from sdmd.config import Settings
+
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
+
+
+def command(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None] = lambda p: None):
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = (fn, configure, help_text)
+        return fn
+
+    return register
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
+
+@command("serve", "run the API and web UI", _serve_args)
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sdmd.app import create_app
+    from sdmd.core import Core
+
+    core = Core(Settings())
+    core.settings.ensure_dirs()
+    core.db.migrate()
+    uvicorn.run(create_app(core=core), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+@command("migrate", "create or upgrade the database schema (idempotent)")
+def migrate(_: argparse.Namespace) -> int:
+    from sdmd.core import Core
+
+    core = Core(Settings())
+    core.settings.ensure_dirs()
+    core.db.migrate()
+    print(f"database at head: {core.settings.resolved_database_url.split('@')[-1]}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(prog="sdmd", description="Self-hosted Docker management dashboard")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (_, configure, help_text) in COMMANDS.items():
+        configure(sub.add_parser(name, help=help_text))
+    args = parser.parse_args(argv)
+    return COMMANDS[args.command][0](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

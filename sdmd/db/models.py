@@ -1,0 +1,7 @@
+"""Imports every domain's tables so that Base.metadata knows them all."""
+
+from sdmd.audit.models import AuditEntry
+from sdmd.db.base import Base
+from sdmd.services.models import DockerService, DockerServiceConfig
+
+__all__ = ["AuditEntry", "Base", "DockerService", "DockerServiceConfig"]

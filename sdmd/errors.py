@@ -1,0 +1,116 @@
+"""One error hierarchy for sdmd, mapped once to the JSON body {"error", "details"}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("sdmd.errors")
+
+
+class SdmdError(Exception):
+    status = 500
+    message = "internal error"
+
+    def __init__(self, message: str | None = None, details: str | None = None, *, headers=None):
+        self.message = message or self.message
+        self.details = details
+        self.headers = headers or {}
+        super().__init__(self.message if details is None else f"{self.message}: {details}")
+
+
+class NotFound(SdmdError):
+    status = 404
+    message = "not found"
+
+
+class Conflict(SdmdError):
+    status = 409
+    message = "conflict"
+
+
+class InvalidInput(SdmdError):
+    status = 422
+    message = "invalid input"
+
+
+class ApplyFailed(SdmdError):
+    """docker compose could not bring the stack to the requested state."""
+
+    status = 422
+    message = "service could not be applied"
+
+
+class Unauthorized(SdmdError):
+    status = 401
+    message = "unauthorized"
+
+
+class TooManyRequests(SdmdError):
+    status = 429
+    message = "too many requests"
+
+
+class DockerUnavailable(SdmdError):
+    status = 503
+    message = "docker daemon unavailable"
+
+
+class UpstreamUnavailable(SdmdError):
+    status = 503
+    message = "service unavailable"
+
+
+class UpstreamError(SdmdError):
+    status = 502
+    message = "upstream error"
+
+
+class Timeout(SdmdError):
+    status = 504
+    message = "timed out"
+
+
+def error_body(error: str, details: str | None = None) -> dict:
+    return {"error": error, "details": details}
+
+
+def _validation_details(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",))
+        parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
+    return "; ".join(parts)
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SdmdError)
+    async def _sdmd_error(_: Request, exc: SdmdError) -> JSONResponse:
+        if exc.status >= 500:
+            log.warning("%s: %s", exc.message, exc.details)
+        return JSONResponse(error_body(exc.message, exc.details), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(error_body("invalid input", _validation_details(exc)), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "not found", 405: "method not allowed", 401: "unauthorized"}
+        error = names.get(exc.status_code, str(exc.detail) if exc.detail else "error")
+        details = None if exc.detail in (None, error) or isinstance(exc.detail, dict) else str(exc.detail)
+        if exc.status_code == 404 and details == "Not Found":
+            details = None
+        if exc.status_code == 405 and details == "Method Not Allowed":
+            details = None
+        return JSONResponse(error_body(error, details), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(error_body("internal error", type(exc).__name__), status_code=500)

@@ -1,0 +1,30 @@
+"""Queries for the services mirror; nothing else in sdmd writes SQL for these tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sdmd.services.models import DockerService, DockerServiceConfig
+
+
+def all_configs(session: Session) -> list[DockerServiceConfig]:
+    return list(session.scalars(select(DockerServiceConfig).order_by(DockerServiceConfig.name)))
+
+
+def get(session: Session, service_id: str) -> DockerServiceConfig | None:
+    return session.get(DockerServiceConfig, service_id)
+
+
+def get_by_name(session: Session, name: str) -> DockerServiceConfig | None:
+    return session.scalar(select(DockerServiceConfig).where(DockerServiceConfig.name == name))
+
+
+def add_history(session: Session, service_id: str, *, status: str, event: str, detail: str | None = None) -> None:
+    session.add(DockerService(service_id=service_id, status=status, event=event, detail=detail))
+
+
+def history(session: Session, service_id: str, limit: int = 50) -> list[DockerService]:
+    stmt = (select(DockerService).where(DockerService.service_id == service_id)
+            .order_by(DockerService.id.desc()).limit(limit))
+    return list(session.scalars(stmt))

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
+
+from sdmd.auth.dependencies import ActorDep
+from sdmd.deps import CoreDep
+from sdmd.errors import InvalidInput
+from sdmd.services import service
+from sdmd.services.schemas import LogEntry, ServiceRead
+from sdmd.services.service import Definition
+
+router = APIRouter(prefix="/api/services", tags=["services"])
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+DEFINITION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object", "additionalProperties": True}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+async def _definition(request: Request, name: str | None) -> Definition:
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    raw = await request.body()
+    if content_type in YAML_TYPES:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput("invalid compose file", "the body is not UTF-8") from exc
+        return Definition.from_yaml(text, name)
+    if content_type not in ("application/json", ""):
+        raise InvalidInput("unsupported content type", f"{content_type}: send application/json or application/yaml")
+    try:
+        body: Any = json.loads(raw or b"null")
+    except json.JSONDecodeError as exc:
+        raise InvalidInput("invalid JSON", str(exc)) from exc
+    return Definition.from_json(body, name)
+
+
+def _etag(response: Response, view: dict[str, Any]) -> None:
+    if view.get("content_hash"):
+        response.headers["ETag"] = f'"{view["content_hash"]}"'
+
+
+@router.get("", response_model=list[ServiceRead])
+def list_services(core: CoreDep) -> list[dict[str, Any]]:
+    return service.list_services(core)
+
+
+@router.post("", status_code=201, response_model=ServiceRead, openapi_extra=DEFINITION_BODY)
+async def create_service(request: Request, response: Response, core: CoreDep, actor: ActorDep,
+                         name: Annotated[str | None, Query()] = None) -> dict[str, Any]:
+    definition = await _definition(request, name)
+    view = await run_in_threadpool(service.create_service, core, actor=actor, definition=definition)
+    _etag(response, view)
+    return view
+
+
+@router.get("/{service_id}", response_model=ServiceRead)
+def get_service(service_id: str, response: Response, core: CoreDep) -> dict[str, Any]:
+    view = service.get_service(core, service_id)
+    _etag(response, view)
+    return view
+
+
+@router.put("/{service_id}", response_model=ServiceRead, openapi_extra=DEFINITION_BODY)
+async def update_service(service_id: str, request: Request, response: Response, core: CoreDep,
+                         actor: ActorDep, if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    config = await run_in_threadpool(service.get_service, core, service_id)
+    definition = await _definition(request, config["name"])
+    view = await run_in_threadpool(service.update_service, core, service_id, actor=actor,
+                                   definition=definition, if_match=if_match)
+    _etag(response, view)
+    return view
+
+
+@router.delete("/{service_id}", status_code=200)
+def delete_service(service_id: str, core: CoreDep, actor: ActorDep,
+                   volumes: Annotated[bool, Query(description="also remove named volumes")] = False
+                   ) -> dict[str, Any]:
+    service.delete_service(core, service_id, actor=actor, volumes=volumes)
+    return {"status": "deleted", "id": service_id}
+
+
+@router.post("/{service_id}/restart", response_model=ServiceRead)
+def restart_service(service_id: str, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
+    return service.restart_service(core, service_id, actor=actor)
+
+
+@router.get("/{service_id}/logs", response_model=list[LogEntry],
+            responses={200: {"content": {"text/plain": {}, "application/json": {}}}})
+def service_logs(service_id: str, request: Request, core: CoreDep,
+                 tail: Annotated[int, Query(ge=1, le=10000)] = 100) -> Any:
+    lines = service.service_logs(core, service_id, tail=tail)
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept:
+        return [line.__dict__ for line in lines]
+    text = "".join(f"{line.container} | {line.timestamp} {line.message}\n" for line in lines)
+    return PlainTextResponse(text)

@@ -1,0 +1,259 @@
+"""Service operations: validate, write the compose file, apply it, mirror it, audit it.
+
+Each operation holds the stack's lock for its whole write-apply-mirror sequence and owns its
+unit of work, so the file, Docker and the database change together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sdmd.audit.log import audited
+from sdmd.auth.identity import Actor
+from sdmd.core import Core
+from sdmd.db.base import new_id
+from sdmd.errors import Conflict, InvalidInput, NotFound, SdmdError
+from sdmd.services import repository as repo
+from sdmd.services.definition import (
+    content_hash,
+    document_from_json,
+    parse_yaml,
+    plain,
+    render,
+    validate_name,
+)
+from sdmd.services.models import DockerServiceConfig
+from sdmd.services.runtime import group_by_project, overall_status
+
+log = logging.getLogger("sdmd.services")
+
+UNMANAGED_PREFIX = "ext_"
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A requested service definition: a JSON document to merge, or raw compose text to take as is."""
+
+    name: str
+    document: dict[str, Any] | None = None
+    raw_text: str | None = None
+
+    @classmethod
+    def from_json(cls, body: Any, name: str | None = None) -> Definition:
+        doc = document_from_json(body, name)
+        return cls(name=doc["name"], document=doc)
+
+    @classmethod
+    def from_yaml(cls, text: str, name: str | None = None) -> Definition:
+        doc = parse_yaml(text)
+        file_name = doc.get("name")
+        if file_name is not None and name is not None and str(file_name) != name:
+            raise InvalidInput("invalid service name", f"the file says name: {file_name}, the request {name}")
+        return cls(name=validate_name(str(file_name) if file_name is not None else name), raw_text=text)
+
+    def text(self, previous_text: str | None) -> str:
+        if self.raw_text is not None:
+            return self.raw_text
+        assert self.document is not None
+        return render(self.document, previous_text)
+
+
+def _view(config: DockerServiceConfig | None, name: str, containers: list[dict], *,
+          with_compose: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": config.id if config else f"{UNMANAGED_PREFIX}{name}",
+        "name": name,
+        "managed": config is not None,
+        "status": overall_status(containers),
+        "containers": containers,
+        "content_hash": config.content_hash if config else None,
+        "created_at": config.created_at if config else None,
+        "updated_at": config.updated_at if config else None,
+    }
+    if with_compose:
+        view["compose"] = config.compose_text if config else None
+    return view
+
+
+def list_services(core: Core) -> list[dict[str, Any]]:
+    with core.db.sessions() as session:
+        configs = repo.all_configs(session)
+    projects = group_by_project(core.docker.compose_containers())
+    views = [_view(c, c.name, projects.pop(c.name, [])) for c in configs]
+    views.extend(_view(None, name, containers) for name, containers in sorted(projects.items()))
+    return views
+
+
+def _resolve(core: Core, service_id: str) -> tuple[DockerServiceConfig | None, str]:
+    """A managed service by id (or name), else an unmanaged compose project by `ext_<project>`."""
+    with core.db.sessions() as session:
+        config = repo.get(session, service_id) or repo.get_by_name(session, service_id)
+    if config:
+        return config, config.name
+    if service_id.startswith(UNMANAGED_PREFIX):
+        project = service_id.removeprefix(UNMANAGED_PREFIX)
+        if core.docker.compose_containers(project):
+            return None, project
+    raise NotFound("service not found", f"No service with ID {service_id} exists")
+
+
+def _managed(core: Core, service_id: str) -> DockerServiceConfig:
+    config, name = _resolve(core, service_id)
+    if config is None:
+        raise Conflict("service is not managed by sdmd",
+                       f"{name} is a compose project sdmd did not create; it is read-only")
+    return config
+
+
+def get_service(core: Core, service_id: str) -> dict[str, Any]:
+    config, name = _resolve(core, service_id)
+    containers = group_by_project(core.docker.compose_containers(name)).get(name, [])
+    return _view(config, name, containers, with_compose=True)
+
+
+def _validate(core: Core, name: str, text: str) -> dict[str, Any]:
+    with core.stacks.candidate(name, text) as draft:
+        return core.docker.compose_config(draft)
+
+
+def _summary(text: str) -> dict[str, Any]:
+    """What the audit log keeps of a definition: its shape, never its environment values."""
+    doc = plain(parse_yaml(text))
+    return {"services": {k: {"image": (v or {}).get("image")} for k, v in doc["services"].items()}}
+
+
+def create_service(core: Core, *, actor: Actor | None, definition: Definition) -> dict[str, Any]:
+    name = definition.name
+    with audited(core.db, actor, "service.create", target_name=name) as audit, core.stacks.locked(name):
+        with core.db.sessions() as session:
+            if repo.get_by_name(session, name) or core.stacks.exists(name):
+                raise Conflict("service name taken", f"a service named {name} already exists")
+        if core.docker.compose_containers(name):
+            raise Conflict("service name taken", f"an unmanaged compose project named {name} is running")
+        text = definition.text(None)
+        _validate(core, name, text)
+        audit.details.update(_summary(text))
+        project = core.stacks.project(name)
+        core.stacks.write(name, text)
+        try:
+            core.docker.compose_up(project)
+        except SdmdError:
+            _undo_create(core, name)
+            raise
+        with core.db.session() as session:
+            config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
+                                         content_hash=content_hash(text))
+            session.add(config)
+            session.flush()
+            repo.add_history(session, config.id, status="deployed", event="create")
+        audit.target_id = config.id
+    return get_service(core, config.id)
+
+
+def _undo_create(core: Core, name: str) -> None:
+    try:
+        core.docker.compose_down(core.stacks.project(name), volumes=True)
+    except SdmdError as exc:  # keep the original error; this is cleanup
+        log.warning("cleanup after failed create of %s: %s", name, exc)
+    core.stacks.remove(name)
+
+
+def update_service(core: Core, service_id: str, *, actor: Actor | None, definition: Definition,
+                   if_match: str | None = None) -> dict[str, Any]:
+    config = _managed(core, service_id)
+    name = config.name
+    if definition.name != name:
+        raise InvalidInput("renaming a service is not supported",
+                           f"service {service_id} is named {name}, the definition says {definition.name}")
+    with audited(core.db, actor, "service.update", target_id=config.id, target_name=name) as audit, \
+            core.stacks.locked(name):
+        previous = core.stacks.read(name)
+        if previous is None:
+            raise Conflict("compose file missing", f"{core.stacks.file(name)} does not exist")
+        if if_match is not None and if_match.strip('"') not in (content_hash(previous), "*"):
+            raise Conflict("service changed meanwhile", "the compose file no longer matches If-Match; reload it")
+        text = definition.text(previous)
+        _validate(core, name, text)
+        audit.details.update(_summary(text))
+        project = core.stacks.project(name)
+        core.stacks.write(name, text)
+        try:
+            core.docker.compose_up(project)
+        except SdmdError as exc:
+            core.stacks.write(name, previous)
+            try:
+                core.docker.compose_up(project)
+                exc.details = f"{exc.details}\n(the previous definition was restored and re-applied)"
+            except SdmdError as again:
+                exc.details = f"{exc.details}\n(restoring the previous definition also failed: {again.details})"
+            raise
+        with core.db.session() as session:
+            row = repo.get(session, config.id)
+            assert row is not None
+            row.compose_text = text
+            row.content_hash = content_hash(text)
+            repo.add_history(session, row.id, status="deployed", event="update")
+    return get_service(core, config.id)
+
+
+def delete_service(core: Core, service_id: str, *, actor: Actor | None, volumes: bool = False) -> None:
+    config = _managed(core, service_id)
+    name = config.name
+    with audited(core.db, actor, "service.delete", target_id=config.id, target_name=name,
+                 details={"volumes": volumes}), core.stacks.locked(name):
+        if core.stacks.exists(name):
+            core.docker.compose_down(core.stacks.project(name), volumes=volumes)
+        core.stacks.remove(name)
+        with core.db.session() as session:
+            row = repo.get(session, config.id)
+            if row is not None:
+                session.delete(row)
+
+
+def restart_service(core: Core, service_id: str, *, actor: Actor | None) -> dict[str, Any]:
+    config = _managed(core, service_id)
+    with audited(core.db, actor, "service.restart", target_id=config.id, target_name=config.name), \
+            core.stacks.locked(config.name):
+        core.docker.compose_restart(core.stacks.project(config.name))
+        with core.db.session() as session:
+            repo.add_history(session, config.id, status="running", event="restart")
+    return get_service(core, config.id)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    container: str
+    service: str | None
+    timestamp: str
+    message: str
+
+
+def service_logs(core: Core, service_id: str, *, tail: int) -> list[LogLine]:
+    """The last `tail` lines across all the service's containers, merged by time."""
+    _, name = _resolve(core, service_id)
+    containers = group_by_project(core.docker.compose_containers(name)).get(name, [])
+    lines: list[LogLine] = []
+    for c in containers:
+        raw = core.docker.container_logs(c["id"], tail=tail).decode("utf-8", errors="replace")
+        for entry in raw.splitlines():
+            stamp, _, message = entry.partition(" ")
+            lines.append(LogLine(container=c["name"], service=c["service"], timestamp=stamp, message=message))
+    lines.sort(key=lambda line: _sort_key(line.timestamp))
+    return lines[-tail:] if tail else []
+
+
+def _sort_key(stamp: str) -> tuple[str, str]:
+    # RFC 3339 with nanoseconds: compare the seconds part, then the fraction padded to 9 digits.
+    head, _, frac = stamp.rstrip("Z").partition(".")
+    return head, frac.ljust(9, "0")
+
+
+def service_history(core: Core, service_id: str) -> list[dict[str, Any]]:
+    config = _managed(core, service_id)
+    with core.db.sessions() as session:
+        return [{"status": h.status, "event": h.event, "detail": h.detail, "recorded_at": h.recorded_at}
+                for h in repo.history(session, config.id)]
+
+
