@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from sdmd.auth.dependencies import current_actor
 from sdmd.config import Settings
@@ -16,6 +15,7 @@ from sdmd.errors import add_exception_handlers
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
 from sdmd.services.router import router as services_router
+from sdmd.webui import WebUI
 
 log = logging.getLogger("sdmd")
 
@@ -50,5 +50,5 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
 
     web_dir = core.settings.web_dir or STATIC_DIR
     if (web_dir / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+        app.mount("/", WebUI(web_dir), name="web")
     return app

@@ -1,0 +1,67 @@
+import { CircleAlert, CircleCheck, CircleDashed, CircleDot, CircleStop, GitCompare, ArrowUpCircle } from "lucide-react";
+
+import { Badge } from "@/components/ui/badge";
+import type { Service } from "@/lib/api/types";
+
+const STATUS = {
+  running: { label: "running", variant: "success", Icon: CircleCheck },
+  partial: { label: "partial", variant: "warning", Icon: CircleDot },
+  stopped: { label: "stopped", variant: "destructive", Icon: CircleStop },
+  not_deployed: { label: "not deployed", variant: "muted", Icon: CircleDashed },
+} as const;
+
+export function StatusBadge({ status }: { status: string }) {
+  const s = STATUS[status as keyof typeof STATUS] ?? { label: status, variant: "outline" as const, Icon: CircleAlert };
+  return (
+    <Badge variant={s.variant} data-testid="status-badge" data-status={status}>
+      <s.Icon className="h-3 w-3" aria-hidden />
+      {s.label}
+    </Badge>
+  );
+}
+
+const STATE_VARIANT: Record<string, "success" | "warning" | "destructive" | "muted"> = {
+  running: "success",
+  restarting: "warning",
+  paused: "warning",
+  created: "muted",
+  exited: "destructive",
+  dead: "destructive",
+};
+
+export function StateBadge({ state, health }: { state: string | null; health: string | null }) {
+  return (
+    <span className="inline-flex flex-wrap gap-1">
+      <Badge variant={STATE_VARIANT[state ?? ""] ?? "muted"}>{state ?? "unknown"}</Badge>
+      {health ? (
+        <Badge variant={health === "healthy" ? "success" : health === "starting" ? "warning" : "destructive"}>{health}</Badge>
+      ) : null}
+    </span>
+  );
+}
+
+/** Drift and GitOps state as issue 5 reports them: a boolean, a word, or an object with `state`. */
+export function driftState(service: Service): string | null {
+  const d = service.drift;
+  if (d === null || d === undefined || d === false) return null;
+  if (d === true) return "drifted";
+  if (typeof d === "string") return d === "in_sync" || d === "clean" || d === "none" ? null : d;
+  const state = (d as Record<string, unknown>).state ?? (d as Record<string, unknown>).status;
+  if (typeof state === "string") return state === "in_sync" || state === "clean" ? null : state;
+  return (d as Record<string, unknown>).drifted ? "drifted" : null;
+}
+
+export function ExtraBadges({ service }: { service: Service }) {
+  const drift = driftState(service);
+  return (
+    <>
+      {service.update_available ? (
+        <Badge variant="info" data-testid="update-available"><ArrowUpCircle className="h-3 w-3" aria-hidden />update available</Badge>
+      ) : null}
+      {drift ? (
+        <Badge variant="warning" data-testid="drift"><GitCompare className="h-3 w-3" aria-hidden />{drift.replace(/_/g, " ")}</Badge>
+      ) : null}
+      {!service.managed ? <Badge variant="outline">unmanaged</Badge> : null}
+    </>
+  );
+}
