@@ -2,6 +2,7 @@
 
 from sdmd.audit.models import AuditEntry
 from sdmd.db.base import Base
+from sdmd.schedules.models import ScheduledTask, UpdateRun
 from sdmd.services.models import DockerService, DockerServiceConfig
 
-__all__ = ["AuditEntry", "Base", "DockerService", "DockerServiceConfig"]
+__all__ = ["AuditEntry", "Base", "DockerService", "DockerServiceConfig", "ScheduledTask", "UpdateRun"]

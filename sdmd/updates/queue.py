@@ -1,0 +1,56 @@
+"""Redis, the RQ queue and the worker process: the plumbing the update jobs ride on."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Worker
+
+from sdmd.config import Settings
+from sdmd.errors import UpstreamUnavailable
+
+log = logging.getLogger("sdmd.updates.queue")
+
+_connections: dict[str, Redis] = {}
+_guard = threading.Lock()
+
+
+def redis_connection(settings: Settings) -> Redis:
+    """One client (and pool) per URL per process; redis-py renews its pool after a fork."""
+    url = settings.resolved_redis_url
+    with _guard:
+        conn = _connections.get(url)
+        if conn is None:
+            conn = _connections[url] = Redis.from_url(url, socket_connect_timeout=3, health_check_interval=30)
+        return conn
+
+
+def update_queue(settings: Settings, conn: Redis | None = None) -> Queue:
+    return Queue(settings.queue_name, connection=conn or redis_connection(settings))
+
+
+def redis_unavailable(exc: Exception) -> UpstreamUnavailable:
+    return UpstreamUnavailable("job queue unavailable", f"Redis: {type(exc).__name__}: {exc}")
+
+
+def workers_listening(settings: Settings, conn: Redis | None = None) -> int:
+    try:
+        return Worker.count(connection=conn or redis_connection(settings), queue=update_queue(settings, conn))
+    except RedisError as exc:
+        raise redis_unavailable(exc) from exc
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> int:
+    """`sdmd worker`: an RQ worker on sdmd's queue; each job runs in a forked work horse."""
+    conn = redis_connection(settings)
+    conn.ping()
+    name = f"sdmd-{socket.gethostname()}-{os.getpid()}"
+    worker = Worker([update_queue(settings, conn)], connection=conn, name=name)
+    log.info("worker %s listening on queue %s", name, settings.queue_name)
+    worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
+    return 0
