@@ -21,4 +21,4 @@ def get(session: Session, schedule_id: str) -> ScheduledTask | None:
 
 
 def service_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(DockerServiceConfig.id, DockerServiceConfig.name)).tuples())
+    return {row.id: row.name for row in session.execute(select(DockerServiceConfig.id, DockerServiceConfig.name))}
