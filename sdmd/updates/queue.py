@@ -47,6 +47,10 @@ def workers_listening(settings: Settings, conn: Redis | None = None) -> int:
 
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
     """`sdmd worker`: an RQ worker on sdmd's queue; each job runs in a forked work horse."""
+    # Import the job code once here: each job runs in a fresh fork, which then starts warm.
+    import sdmd.schedules.jobs  # noqa: F401
+    import sdmd.updates.jobs  # noqa: F401
+
     conn = redis_connection(settings)
     conn.ping()
     name = f"sdmd-{socket.gethostname()}-{os.getpid()}"

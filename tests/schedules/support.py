@@ -90,6 +90,14 @@ class Upstream:
                 api.remove_image(self.ref)
             except (ImageNotFound, APIError):
                 pass
+            # Pulls leave repo@digest references behind even on shared images (app:1); drop ours.
+            for image in api.images():
+                for digest_ref in image.get("RepoDigests") or []:
+                    if digest_ref.startswith(f"{self.repository}@"):
+                        try:
+                            api.remove_image(digest_ref)
+                        except (ImageNotFound, APIError):
+                            pass
             for built in self.built:
                 try:
                     api.remove_image(built, force=True)
