@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
     reconcile_interval_seconds: float = Field(default=60.0, gt=0)
     schedule_misfire_grace_seconds: float = Field(default=3600.0, ge=0)
+    worker_heartbeat_seconds: int = Field(default=15, ge=1)
 
     @property
     def resolved_redis_url(self) -> str:

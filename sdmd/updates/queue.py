@@ -9,7 +9,7 @@ import threading
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Worker
+from rq import Queue, Worker, worker_registration
 
 from sdmd.config import Settings
 from sdmd.errors import UpstreamUnavailable
@@ -45,16 +45,33 @@ def workers_listening(settings: Settings, conn: Redis | None = None) -> int:
         raise redis_unavailable(exc) from exc
 
 
+class SdmdWorker(Worker):
+    """An RQ worker that registers itself again when Redis forgot it (a flush or a restart),
+    so the API's "is a worker listening?" check stays true while it is."""
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        if pipeline is None and not (self.connection.exists(self.key)
+                                     and self.connection.sismember(self.redis_workers_keys, self.key)):
+            log.warning("worker %s: registration lost in Redis; registering again", self.name)
+            with self.connection.pipeline() as p:
+                p.hset(self.key, mapping=self.serialize())
+                worker_registration.register(self, p)
+                p.execute()
+        super().heartbeat(timeout, pipeline)
+
+
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
     """`sdmd worker`: an RQ worker on sdmd's queue; each job runs in a forked work horse."""
     # Import the job code once here: each job runs in a fresh fork, which then starts warm.
-    import sdmd.schedules.jobs  # noqa: F401
+    import sdmd.schedules.jobs
     import sdmd.updates.jobs  # noqa: F401
 
     conn = redis_connection(settings)
     conn.ping()
     name = f"sdmd-{socket.gethostname()}-{os.getpid()}"
-    worker = Worker([update_queue(settings, conn)], connection=conn, name=name)
+    # worker_ttl sets how long the worker blocks on the queue between heartbeats (ttl - 15 s).
+    worker = SdmdWorker([update_queue(settings, conn)], connection=conn, name=name,
+                        worker_ttl=settings.worker_heartbeat_seconds + 15)
     log.info("worker %s listening on queue %s", name, settings.queue_name)
     worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
     return 0

@@ -79,6 +79,7 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         "SDMD_HEALTH_TIMEOUT_SECONDS": str(settings.health_timeout_seconds),
         "SDMD_SCHEDULER_INTERVAL_SECONDS": str(settings.scheduler_interval_seconds),
         "SDMD_RECONCILE_INTERVAL_SECONDS": str(settings.reconcile_interval_seconds),
+        "SDMD_WORKER_HEARTBEAT_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
     })
     env.update(extra)

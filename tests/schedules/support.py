@@ -3,6 +3,7 @@ publishes a new image under the same tag."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import uuid
@@ -86,23 +87,17 @@ class Upstream:
             remove_projects(self.project_prefix)  # containers first, or their images cannot go
         api = docker_api()
         try:
-            try:
+            with contextlib.suppress(ImageNotFound, APIError):
                 api.remove_image(self.ref)
-            except (ImageNotFound, APIError):
-                pass
             # Pulls leave repo@digest references behind even on shared images (app:1); drop ours.
             for image in api.images():
                 for digest_ref in image.get("RepoDigests") or []:
                     if digest_ref.startswith(f"{self.repository}@"):
-                        try:
+                        with contextlib.suppress(ImageNotFound, APIError):
                             api.remove_image(digest_ref)
-                        except (ImageNotFound, APIError):
-                            pass
             for built in self.built:
-                try:
+                with contextlib.suppress(ImageNotFound, APIError):
                     api.remove_image(built, force=True)
-                except (ImageNotFound, APIError):
-                    pass
         finally:
             api.close()
         self._delete_from_registry()

@@ -223,3 +223,25 @@ def test_runs_of_a_schedule_newest_first(client, core, service_id):
     assert [r["result"] for r in runs] == ["updated", "up_to_date"]
     assert client.get(f"/api/schedules/{s['id']}/runs?limit=1").json()[0]["result"] == "updated"
     assert client.get(f"/api/schedules/{s['id']}/runs?limit=0").status_code == 422
+
+
+def test_update_now_refuses_what_it_cannot_do(client, core, service_id, redis):
+    r = client.post(f"/api/services/{service_id}/update?mode=later")
+    assert r.status_code == 422 and "mode" in r.json()["details"]
+    assert client.post(f"/api/services/{service_id}/update?wait=-1").status_code == 422
+    r = client.post("/api/services/svc_nope/update")
+    assert r.status_code == 404 and r.json()["error"] == "service not found"
+    assert client.post("/api/services/ext_someproject/update").status_code == 409
+    # No worker listens on the queue: say so instead of leaving a job nobody will run.
+    r = client.post(f"/api/services/{service_id}/update")
+    assert r.status_code == 503 and r.json()["error"] == "no update worker running"
+    assert redis.llen(f"rq:queue:{core.settings.queue_name}") == 0
+    r = client.get("/api/updates/jobs/no-such-job")
+    assert r.status_code == 404 and set(r.json()) == {"error", "details"}
+
+
+def test_update_now_when_redis_is_down_is_503(client, core, service_id):
+    core.settings.redis_url = "unix:///nonexistent/sdmd-redis.sock"
+    r = client.post(f"/api/services/{service_id}/update")
+    assert r.status_code == 503 and r.json()["error"] == "job queue unavailable"
+    assert client.get("/api/updates/jobs/x").status_code == 503

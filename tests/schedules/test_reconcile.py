@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from rq import Queue
+from rq import Queue, Worker
 from rq.job import Job
 
 from sdmd.schedules.models import ScheduledTask, UpdateRun
@@ -31,8 +31,9 @@ def test_a_flushed_redis_gets_its_schedules_back(client, core, unique_name, redi
     assert scheduled_jobs(redis) == expected
 
     processes.scheduler()
+    processes.worker()
     redis.flushdb()
-    assert scheduled_jobs(redis) == {}
+    assert scheduled_jobs(redis) == {} and Worker.count(connection=redis) == 0
     # The scheduler's periodic reconcile (1 s in tests) rebuilds exactly the enabled schedules.
     wait_until(lambda: scheduled_jobs(redis) == expected, timeout=20, what=f"jobs restored\n{processes.logs()}")
     for job_id in expected:
@@ -40,6 +41,8 @@ def test_a_flushed_redis_gets_its_schedules_back(client, core, unique_name, redi
         assert job.func_name == "sdmd.schedules.jobs.fire_schedule"
         assert job.args[0] in {s["id"] for s in schedules}
     assert not any(disabled["id"] in j for j in scheduled_jobs(redis))
+    # The worker registers again too, so `POST /api/services/{id}/update` finds it.
+    wait_until(lambda: Worker.count(connection=redis) == 1, timeout=20, what="worker registered again")
 
 
 def test_scheduler_start_reconciles(client, core, unique_name, redis, processes):

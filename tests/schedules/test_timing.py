@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -68,7 +69,7 @@ def test_exactly_one_run_per_local_day_for_a_whole_year(tz: str, at: str):
     assert max(local_days.values()) == 1
     first = got[0].astimezone(zone_info).date()
     assert sorted(local_days) == [first + timedelta(days=i) for i in range(365)]
-    assert all(b > a for a, b in zip(got, got[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(got))
     wanted = parse_time_of_day(at)
     # Off the wanted local time only where that time did not exist (and then by the jump, under 2 h).
     shifted = [r for r in got if r.astimezone(zone_info).time() != wanted]
@@ -83,7 +84,7 @@ def test_weekly_runs_only_on_its_day_once_a_week_across_dst():
     got = runs("02:30", "Europe/Berlin", datetime(2026, 3, 1, tzinfo=UTC), 10, "weekly", "Sunday")
     local = [r.astimezone(BERLIN) for r in got]
     assert all(d.strftime("%A") == "Sunday" for d in local)
-    assert [(b.date() - a.date()).days for a, b in zip(local, local[1:], strict=False)] == [7] * 9
+    assert [(b.date() - a.date()).days for a, b in itertools.pairwise(local)] == [7] * 9
     assert datetime(2026, 3, 29, 1, 30, tzinfo=UTC) in got  # the skipped 02:30, run once at 03:30
     assert datetime(2026, 10, 25, 0, 30, tzinfo=UTC) not in got  # a Sunday too, but not in these 10 weeks
     autumn = runs("02:30", "Europe/Berlin", datetime(2026, 10, 20, tzinfo=UTC), 2, "weekly", "sunday")
