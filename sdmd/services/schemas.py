@@ -34,6 +34,7 @@ class ServiceRead(BaseModel):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     compose: str | None = None
+    update_available: bool = False  # the last update check found a newer image (issue 4)
 
 
 class LogEntry(BaseModel):
