@@ -13,6 +13,7 @@ import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from python_on_whales import DockerClient
 from python_on_whales.exceptions import DockerException as WhalesError
+from python_on_whales.utils import run as whales_run
 
 from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
@@ -215,6 +216,27 @@ class DockerGateway:
 
     def compose_restart(self, project: ComposeProject) -> None:
         self._run_compose("restart", project, lambda c: c.compose.restart())
+
+    # -- gitops: what compose would label each service's containers with, and merged files --
+    def compose_config_hashes(self, project: ComposeProject) -> dict[str, str]:
+        """{service: config hash} exactly as compose computes the com.docker.compose.config-hash label."""
+        def run(c: DockerClient) -> str:
+            return whales_run([*c.compose.docker_compose_cmd, "config", "--hash", "*"], capture_stdout=True)
+
+        out = self._run_compose("config --hash", project, run, error=InvalidInput)
+        hashes = {}
+        for line in out.splitlines():
+            service, _, digest = line.strip().partition(" ")
+            if service and digest:
+                hashes[service] = digest
+        return hashes
+
+    def compose_config_text(self, project: ComposeProject) -> str:
+        """The project's files merged into one, paths made absolute, ${VARIABLES} left as written."""
+        def run(c: DockerClient) -> str:
+            return whales_run([*c.compose.docker_compose_cmd, "config", "--no-interpolate"], capture_stdout=True)
+
+        return self._run_compose("config", project, run, error=InvalidInput)
 
 
 def _pull_error(ref: str, detail: str) -> Exception:
