@@ -16,6 +16,7 @@ import fcntl
 import logging
 import os
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,8 +69,9 @@ class GitRepo:
 
     # -- plumbing ---------------------------------------------------------------------------
     def run(self, *args: str, check: bool = True, timeout: float = LOCAL_TIMEOUT,
-            author: Author | None = None) -> subprocess.CompletedProcess[str]:
+            author: Author | None = None, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ)
+        env.update(env_extra or {})
         env.update({
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_COMMITTER_NAME": COMMITTER[0],
@@ -92,8 +94,9 @@ class GitRepo:
             raise GitError("git error", f"git {' '.join(args)}: {(proc.stderr or proc.stdout).strip()[-2000:]}")
         return proc
 
-    def out(self, *args: str, timeout: float = LOCAL_TIMEOUT) -> str:
-        return self.run(*args, timeout=timeout).stdout.strip()
+    def out(self, *args: str, timeout: float = LOCAL_TIMEOUT, author: Author | None = None,
+            env_extra: dict[str, str] | None = None) -> str:
+        return self.run(*args, timeout=timeout, author=author, env_extra=env_extra).stdout.strip()
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -189,24 +192,31 @@ class GitRepo:
 
     # -- writes -----------------------------------------------------------------------------
     def commit(self, paths: list[str], *, author: Author, message: str) -> str | None:
-        """Commit exactly `paths` as they are in the working tree (other staged changes stay staged).
+        """Commit exactly the working-tree state of `paths` on top of HEAD; None when nothing changed there.
 
-        Returns the new commit id, or None when those paths had nothing to commit.
+        Built in a scratch index, so whatever a person has staged elsewhere is neither committed nor
+        disturbed; afterwards the real index is brought in line with the new commit for those paths.
         """
         with self.lock():
             if not self.run("status", "--porcelain=v1", "--untracked-files=all", "--", *paths).stdout.strip():
                 return None
-            self.run("add", "-A", "--", *paths)
-            self.run("commit", "-q", "--no-verify", "-m", message, "--only", "--", *paths, author=author)
-            return self.head()
+            parent = self.head()
+            with tempfile.TemporaryDirectory(prefix="sdmd-index-", dir=self.root / ".git") as tmp:
+                index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+                self.run("read-tree", parent or "--empty", env_extra=index)
+                added = self.run("add", "-A", "--", *paths, env_extra=index, check=False)
+                tree = self.out("write-tree", env_extra=index)
+            if added.returncode != 0 or (parent and tree == self.out("rev-parse", f"{parent}^{{tree}}")):
+                # Only the real index differed (something staged, then undone in the files).
+                self.run("reset", "-q", "--", *paths, check=parent is not None)
+                return None
+            sha = self.out("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message, author=author)
+            self.run("update-ref", "-m", f"sdmd: {message.splitlines()[0]}", "HEAD", sha, parent or "0" * 40)
+            self.run("reset", "-q", "--", *paths)
+            return sha
 
     def commit_all(self, *, author: Author, message: str) -> str | None:
-        with self.lock():
-            if not self.run("status", "--porcelain=v1", "--untracked-files=all").stdout.strip():
-                return None
-            self.run("add", "-A")
-            self.run("commit", "-q", "--no-verify", "-m", message, author=author)
-            return self.head()
+        return self.commit(["."], author=author, message=message)
 
     def fetch(self, url: str, branch: str) -> str | None:
         """The remote branch's commit (kept as refs/remotes/sdmd/<branch>), or None when it has no such branch."""
