@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import logging
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -218,17 +220,30 @@ class DockerGateway:
         self._run_compose("restart", project, lambda c: c.compose.restart())
 
     # -- gitops: what compose would label each service's containers with, and merged files --
-    def compose_config_hashes(self, project: ComposeProject) -> dict[str, str]:
-        """{service: config hash} exactly as compose computes the com.docker.compose.config-hash label."""
-        def run(c: DockerClient) -> str:
-            return whales_run([*c.compose.docker_compose_cmd, "config", "--hash", "*"], capture_stdout=True)
+    def compose_config_hashes(self, project: ComposeProject) -> dict[str, dict[str, Any]]:
+        """{service: {"hash", "image"}}: the com.docker.compose.config-hash label `compose up` would give.
 
-        out = self._run_compose("config --hash", project, run, error=InvalidInput)
-        hashes = {}
+        `config --hash` alone differs from what `up` labels when a service has env_file (up folds the
+        file into environment first); hashing compose's own normalised model, which has folded it,
+        gives exactly the label. That model may hold environment values, so it only ever lives in a
+        private temporary file outside the stacks folder.
+        """
+        model = self.compose_config(project)
+        with tempfile.TemporaryDirectory(prefix="sdmd-model-") as tmp:
+            normalised = Path(tmp) / "compose.json"
+            normalised.write_text(json.dumps(model))
+            flat = ComposeProject(name=project.name, directory=project.directory, files=(normalised,))
+
+            def run(c: DockerClient) -> str:
+                return whales_run([*c.compose.docker_compose_cmd, "config", "--hash", "*"], capture_stdout=True)
+
+            out = self._run_compose("config --hash", flat, run, error=InvalidInput)
+        hashes: dict[str, dict[str, Any]] = {}
         for line in out.splitlines():
             service, _, digest = line.strip().partition(" ")
             if service and digest:
-                hashes[service] = digest
+                image = ((model.get("services") or {}).get(service) or {}).get("image")
+                hashes[service] = {"hash": digest, "image": image}
         return hashes
 
     def compose_config_text(self, project: ComposeProject) -> str:

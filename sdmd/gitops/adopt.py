@@ -100,7 +100,7 @@ def _check_no_recreate(core: Core, name: str, text: str, containers: list[dict[s
     for c in containers:
         labels = c.get("Labels") or {}
         service = labels.get(SERVICE_LABEL)
-        if hashes.get(service or "") != labels.get(CONFIG_HASH_LABEL):
+        if (hashes.get(service or "") or {}).get("hash") != labels.get(CONFIG_HASH_LABEL):
             differing.append(service or c["Id"][:12])
     if differing:
         hint = ""

@@ -52,15 +52,13 @@ _HASH_CACHE_MAX = 512
 
 
 def compute_service_hashes(core: Core, name: str, text: str) -> dict[str, Any]:
-    """{service: {"hash", "image"}} for `text` as stacks/<name>/compose.yaml (runs compose once)."""
+    """{service: {"hash", "image"}} for `text` as stacks/<name>/compose.yaml (two compose calls, once per version)."""
     key = (name, content_hash(text))
     cached = _hash_cache.get(key)
     if cached is not None:
         return cached
     with core.stacks.candidate(name, text) as draft:
-        hashes = core.docker.compose_config_hashes(draft)
-    images = file_images(text)
-    result = {svc: {"hash": h, "image": images.get(svc)} for svc, h in hashes.items()}
+        result = core.docker.compose_config_hashes(draft)
     if len(_hash_cache) >= _HASH_CACHE_MAX:
         _hash_cache.clear()
     _hash_cache[key] = result
