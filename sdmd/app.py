@@ -15,6 +15,8 @@ from sdmd.auth.router import router as auth_router
 from sdmd.config import Settings
 from sdmd.core import Core
 from sdmd.errors import add_exception_handlers
+from sdmd.gitops import loop as gitops_loop
+from sdmd.gitops.router import router as gitops_router
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
 from sdmd.schedules.router import router as schedules_router
@@ -28,7 +30,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, audit_router, schedules_router,
-                                updates_router]
+                                updates_router, gitops_router]
 PUBLIC_ROUTERS: list[APIRouter] = [auth_router]
 
 
@@ -40,7 +42,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     async def lifespan(_: FastAPI):
         _ = core.auth  # fail fast on bad auth settings; creates the signing key on first run
         retention = RetentionWorker(core.db).start()
-        yield
+        with gitops_loop.running(core):  # gitops: stacks folder watcher + periodic reconcile
+            yield
         retention.stop()
         core.close()
 
