@@ -40,19 +40,25 @@ export function StateBadge({ state, health }: { state: string | null; health: st
   );
 }
 
-/** Drift and GitOps state as issue 5 reports them: a boolean, a word, or an object with `state`. */
+/** Issue 5's drift (file vs database vs containers) as a short word, or null when in sync. */
 export function driftState(service: Service): string | null {
   const d = service.drift;
-  if (d === null || d === undefined || d === false) return null;
-  if (d === true) return "drifted";
-  if (typeof d === "string") return d === "in_sync" || d === "clean" || d === "none" ? null : d;
-  const state = (d as Record<string, unknown>).state ?? (d as Record<string, unknown>).status;
-  if (typeof state === "string") return state === "in_sync" || state === "clean" ? null : state;
-  return (d as Record<string, unknown>).drifted ? "drifted" : null;
+  if (!d) return null;
+  if (d.file && d.file !== "in_sync") return `file ${d.file}`;
+  if (!d.drifted) return null;
+  const kinds = [...new Set(d.items.map((i) => i.kind))];
+  return kinds.length ? `drift: ${kinds.join(", ")}` : "drifted";
+}
+
+/** The GitOps reconcile state when it needs attention (pending, error, orphaned); synced says nothing. */
+export function gitopsState(service: Service): string | null {
+  const state = service.gitops?.state;
+  return state && state !== "synced" ? state : null;
 }
 
 export function ExtraBadges({ service }: { service: Service }) {
   const drift = driftState(service);
+  const git = gitopsState(service);
   return (
     <>
       {service.update_available ? (
@@ -60,6 +66,11 @@ export function ExtraBadges({ service }: { service: Service }) {
       ) : null}
       {drift ? (
         <Badge variant="warning" data-testid="drift"><GitCompare className="h-3 w-3" aria-hidden />{drift.replace(/_/g, " ")}</Badge>
+      ) : null}
+      {git ? (
+        <Badge variant={git === "error" ? "destructive" : "warning"} data-testid="gitops-state" title={service.gitops?.error ?? undefined}>
+          git: {git}
+        </Badge>
       ) : null}
       {!service.managed ? <Badge variant="outline">unmanaged</Badge> : null}
     </>

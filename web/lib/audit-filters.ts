@@ -14,18 +14,23 @@ export const EMPTY_FILTERS: AuditFilters = { actor: "", action: "", target: "", 
 
 export const KNOWN_ACTIONS = [
   "auth.login",
+  "auth.login_failed",
   "auth.logout",
+  "service.*",
   "service.create",
   "service.update",
   "service.delete",
   "service.restart",
-  "service.update_image",
   "service.adopt",
   "service.apply",
+  "update.run",
   "image.pull",
+  "schedule.*",
   "schedule.create",
   "schedule.update",
   "schedule.delete",
+  "gitops.*",
+  "user.*",
 ] as const;
 
 export function filtersFromParams(params: URLSearchParams): AuditFilters {

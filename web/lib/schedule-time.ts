@@ -40,6 +40,12 @@ export function dayName(value: string | number | null | undefined): Day | null {
   return DAYS.find((d) => d === lower || d.slice(0, 3) === lower.slice(0, 3)) ?? null;
 }
 
+/** sdmd names days in English, capitalised ("Sunday"). */
+export function dayForApi(value: string): string {
+  const day = dayName(value);
+  return day ? capitalise(day) : value;
+}
+
 export function capitalise(value: string): string {
   return value ? value[0]!.toUpperCase() + value.slice(1) : value;
 }

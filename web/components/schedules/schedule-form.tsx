@@ -11,7 +11,7 @@ import { Switch } from "@/components/ui/switch";
 import type { Schedule, Service } from "@/lib/api/types";
 import { useSaveSchedule } from "@/lib/queries/schedules";
 import {
-  browserTimeZone, capitalise, DAYS, dayName, timeZones, validateSchedule, type ScheduleDraft,
+  browserTimeZone, capitalise, DAYS, dayForApi, dayName, timeZones, validateSchedule, type ScheduleDraft,
 } from "@/lib/schedule-time";
 import { toast } from "@/lib/toast";
 
@@ -19,11 +19,11 @@ function draftFrom(schedule: Schedule | null, serviceId: string | undefined): Sc
   if (schedule) {
     return {
       service_id: schedule.service_id,
-      frequency: schedule.frequency,
+      frequency: schedule.frequency === "weekly" ? "weekly" : "daily",
       day_of_week: dayName(schedule.day_of_week) ?? "",
       time_of_day: schedule.time_of_day.slice(0, 5),
       timezone: schedule.timezone,
-      mode: schedule.mode,
+      mode: schedule.mode === "check" ? "check" : "update",
       enabled: schedule.enabled,
     };
   }
@@ -76,7 +76,7 @@ export function ScheduleDialog({
         input: {
           service_id: draft.service_id,
           frequency: draft.frequency,
-          day_of_week: draft.frequency === "weekly" ? draft.day_of_week : null,
+          day_of_week: draft.frequency === "weekly" ? dayForApi(draft.day_of_week) : null,
           time_of_day: draft.time_of_day,
           timezone: draft.timezone,
           mode: draft.mode,

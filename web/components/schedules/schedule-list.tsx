@@ -42,7 +42,7 @@ export function ScheduleList({
     setError(null);
     try {
       await save.mutateAsync({ id: s.id, input: { enabled } });
-      toast(`${enabled ? "Enabled" : "Disabled"} the schedule of ${names.get(s.service_id) ?? s.service_id}`);
+      toast(`${enabled ? "Enabled" : "Disabled"} the schedule of ${names.get(s.service_id) ?? s.service_name ?? s.service_id}`);
     } catch (exc) {
       setError(exc);
     }
@@ -59,7 +59,7 @@ export function ScheduleList({
               <div className="min-w-0 space-y-1">
                 {showService ? (
                   <Link href={`/service/?id=${encodeURIComponent(s.service_id)}`} className="font-medium hover:underline">
-                    {names.get(s.service_id) ?? s.service_id}
+                    {names.get(s.service_id) ?? s.service_name ?? s.service_id}
                   </Link>
                 ) : null}
                 <p className="text-sm">{describeSchedule(s)}</p>
@@ -90,7 +90,7 @@ export function ScheduleList({
                 <Switch
                   checked={s.enabled}
                   onCheckedChange={(v) => toggle(s, v)}
-                  aria-label={`${s.enabled ? "Disable" : "Enable"} schedule of ${names.get(s.service_id) ?? s.service_id}`}
+                  aria-label={`${s.enabled ? "Disable" : "Enable"} schedule of ${names.get(s.service_id) ?? s.service_name ?? s.service_id}`}
                   data-testid="schedule-enabled"
                 />
                 <Button variant="ghost" size="icon" onClick={() => onEdit(s)} aria-label="Edit schedule"><Pencil aria-hidden /></Button>

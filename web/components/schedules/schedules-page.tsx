@@ -12,7 +12,7 @@ import { isMissingEndpoint } from "@/lib/api/missing";
 import type { Schedule } from "@/lib/api/types";
 import { useSchedules } from "@/lib/queries/schedules";
 import { useServices } from "@/lib/queries/services";
-import { browserTimeZone } from "@/lib/schedule-time";
+import { useBrowserZone } from "@/lib/use-browser-zone";
 
 import { ScheduleDialog } from "./schedule-form";
 import { ScheduleList } from "./schedule-list";
@@ -23,6 +23,7 @@ export function SchedulesPage() {
   const [editing, setEditing] = useState<Schedule | null>(null);
   const [open, setOpen] = useState(false);
   const missing = error && isMissingEndpoint(error);
+  const zone = useBrowserZone();
 
   return (
     <div className="space-y-4">
@@ -30,7 +31,7 @@ export function SchedulesPage() {
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Schedules</h1>
           <p className="text-sm text-muted-foreground">
-            Automatic pull-and-recreate per service. Next runs show in the schedule&apos;s zone and in yours ({browserTimeZone()}).
+            Automatic pull-and-recreate per service. Next runs show in the schedule&apos;s zone and in yours{zone ? ` (${zone})` : ""}.
           </p>
         </div>
         <Button onClick={() => { setEditing(null); setOpen(true); }} disabled={!!missing} data-testid="new-schedule">

@@ -30,12 +30,12 @@ export function GitHistory({ serviceId }: { serviceId: string }) {
   if (!data?.length) return <p className="p-4 text-sm text-muted-foreground">No commits yet.</p>;
   return (
     <ol className="divide-y" data-testid="git-history">
-      {data.map((c) => (
-        <li key={c.sha} className="flex flex-col gap-0.5 px-3 py-2 text-sm sm:flex-row sm:items-baseline sm:gap-3">
-          <span className="font-mono text-xs text-muted-foreground">{c.sha.slice(0, 8)}</span>
+      {data.map((c, i) => (
+        <li key={c.commit ?? c.sha ?? i} className="flex flex-col gap-0.5 px-3 py-2 text-sm sm:flex-row sm:items-baseline sm:gap-3">
+          <span className="font-mono text-xs text-muted-foreground">{(c.commit ?? c.sha ?? "").slice(0, 8)}</span>
           <span className="flex-1 break-words">{c.message}</span>
           <span className="text-xs text-muted-foreground">
-            {c.author ?? ""}{c.committed_at ? ` · ${new Date(c.committed_at).toLocaleString()}` : ""}
+            {c.author ?? ""}{c.date ? ` · ${new Date(c.date).toLocaleString()}` : ""}
           </span>
         </li>
       ))}

@@ -12,7 +12,7 @@ import { PortLinks } from "@/components/ports";
 import { ScheduleDialog } from "@/components/schedules/schedule-form";
 import { ScheduleList } from "@/components/schedules/schedule-list";
 import { QuickActionDialog, type PendingAction } from "@/components/services/quick-actions";
-import { driftState, ExtraBadges, StatusBadge } from "@/components/status";
+import { driftState, ExtraBadges, gitopsState, StatusBadge } from "@/components/status";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -90,12 +90,17 @@ export function ServiceDetail() {
 
   const { service, etag } = data;
   const drift = driftState(service);
+  const git = gitopsState(service);
 
   const runCheck = async () => {
     try {
-      const result = await check.mutateAsync({ id: service.id, mode: "check" });
-      const available = (result as { update_available?: boolean }).update_available;
-      toast(available ? "An update is available" : available === false ? "Up to date" : "Checked for updates", { variant: "success" });
+      const job = await check.mutateAsync({ id: service.id, mode: "check" });
+      const result = job.run?.result;
+      toast(
+        result === "update_available" ? "An update is available" : result === "up_to_date" ? "Up to date"
+          : result ? `Check finished: ${result.replace(/_/g, " ")}` : "The check is still running; the list will show its result",
+        { variant: result === "error" ? "error" : "success", description: job.run?.reason ?? undefined },
+      );
     } catch (exc) {
       toast(isMissingEndpoint(exc) ? "Checking for updates is not available on this server yet" : asApiError(exc).message, { variant: "error" });
     }
@@ -146,11 +151,26 @@ export function ServiceDetail() {
           sdmd did not create this compose project: you can read its containers and logs; adopt it to edit, schedule and update it.
         </p>
       ) : null}
-      {drift ? (
-        <div role="status" className="flex flex-col gap-2 rounded-md border border-warning/60 bg-warning/10 p-3 text-sm sm:flex-row sm:items-center">
-          <GitCompare className="h-4 w-4 shrink-0" aria-hidden />
-          <p className="flex-1">The running service differs from its compose file ({drift.replace(/_/g, " ")}).</p>
-          <Button size="sm" onClick={runApply} disabled={apply.isPending}>Apply the file</Button>
+      {drift || git ? (
+        <div role="status" data-testid="drift-panel" className="space-y-2 rounded-md border border-warning/60 bg-warning/10 p-3 text-sm">
+          <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
+            <GitCompare className="h-4 w-4 shrink-0" aria-hidden />
+            <p className="flex-1">
+              {git === "pending" ? "The compose file changed in the stacks folder and waits to be applied."
+                : git === "error" ? "The last attempt to apply the compose file from the stacks folder failed."
+                : git === "orphaned" ? "The compose file of this service is gone from the stacks folder."
+                : "The running containers differ from the compose file."}
+            </p>
+            {git !== "orphaned" ? <Button size="sm" onClick={runApply} disabled={apply.isPending}>{apply.isPending ? "Applying…" : "Apply the file"}</Button> : null}
+          </div>
+          {service.gitops?.error ? <p className="break-words font-mono text-xs">{service.gitops.error}</p> : null}
+          {service.drift?.items.length ? (
+            <ul className="list-disc space-y-0.5 pl-6 text-xs">
+              {service.drift.items.map((item, i) => (
+                <li key={i}><span className="font-medium">{item.kind}</span>{item.service ? ` ${item.service}` : ""}: {item.detail}</li>
+              ))}
+            </ul>
+          ) : null}
         </div>
       ) : null}
 

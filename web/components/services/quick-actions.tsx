@@ -51,9 +51,12 @@ export function QuickActionDialog({ pending, onClose }: { pending: PendingAction
     setError(null);
     try {
       if (action === "restart") await restart.mutateAsync(service.id);
-      else if (action === "update") await update.mutateAsync({ id: service.id, mode: "update" });
-      else await adopt.mutateAsync(service.name);
-      toast(`${text.label}: ${service.name}`, { variant: "success", description: "done" });
+      let description = "done";
+      if (action === "update") {
+        const job = await update.mutateAsync({ id: service.id, mode: "update" });
+        description = job.run ? `${job.run.result.replace(/_/g, " ")}${job.run.reason ? `: ${job.run.reason}` : ""}` : "still running in the background";
+      } else if (action === "adopt") await adopt.mutateAsync(service.name);
+      toast(`${text.label}: ${service.name}`, { variant: "success", description });
       onClose();
     } catch (exc) {
       if (isMissingEndpoint(exc)) {

@@ -22,6 +22,7 @@ export function Toaster() {
           key={t.id}
           onOpenChange={(open) => !open && dismiss(t.id)}
           data-variant={t.variant}
+          data-testid="toast"
           className={cn("relative grid gap-1 rounded-md p-3 pr-8 shadow-lg", VARIANTS[t.variant])}
         >
           <ToastPrimitive.Title className={cn("text-sm font-semibold", t.variant === "error" && "text-destructive")}>

@@ -4,6 +4,86 @@
  */
 
 export interface paths {
+    "/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Login
+         * @description Wrong credentials → 401 `invalid credentials`; 5 failures per name or address in 5 min → 429.
+         */
+        post: operations["login_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh
+         * @description A new access token and refresh token; the old refresh token stops working.
+         */
+        post: operations["refresh_auth_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout
+         * @description Ends the session of the Bearer token: that token gets 401 everywhere from now on.
+         */
+        post: operations["logout_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User
+         * @description Who the Bearer token belongs to.
+         */
+        get: operations["user_auth_user_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/services": {
         parameters: {
             query?: never;
@@ -109,6 +189,222 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Audit */
+        get: operations["list_audit_api_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Audit */
+        get: operations["get_audit_api_audit__entry_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Schedules */
+        get: operations["list_schedules_api_schedules_get"];
+        put?: never;
+        /** Create Schedule */
+        post: operations["create_schedule_api_schedules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Schedule */
+        get: operations["get_schedule_api_schedules__schedule_id__get"];
+        /** Update Schedule */
+        put: operations["update_schedule_api_schedules__schedule_id__put"];
+        post?: never;
+        /** Delete Schedule */
+        delete: operations["delete_schedule_api_schedules__schedule_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/{schedule_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Schedule Runs */
+        get: operations["schedule_runs_api_schedules__schedule_id__runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Update Now */
+        post: operations["update_now_api_services__service_id__update_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/updates/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Update Job */
+        get: operations["update_job_api_updates_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/adopt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adopt Service
+         * @description Manage a compose project started by hand, keeping its containers (no recreate).
+         */
+        post: operations["adopt_service_api_services_adopt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Service Drift */
+        get: operations["service_drift_api_services__service_id__drift_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply Service
+         * @description Apply the compose file as it is in the stacks folder (a pending hand edit, or a retry).
+         */
+        post: operations["apply_service_api_services__service_id__apply_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/gitops/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Gitops Status */
+        get: operations["gitops_status_api_gitops_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/gitops/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gitops Reconcile
+         * @description Reconcile now instead of waiting for the next round.
+         */
+        post: operations["gitops_reconcile_api_gitops_reconcile_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -130,6 +426,46 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdoptRequest */
+        AdoptRequest: {
+            /** Project */
+            project: string;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** AuditRead */
+        AuditRead: {
+            /** Id */
+            id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Email */
+            actor_email: string | null;
+            /** Action */
+            action: string;
+            /** Target Id */
+            target_id: string | null;
+            /** Target Name */
+            target_name: string | null;
+            /** Outcome */
+            outcome: string;
+            /** Client Addr */
+            client_addr: string | null;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+        };
         /** ContainerRead */
         ContainerRead: {
             /** Id */
@@ -151,6 +487,86 @@ export interface components {
             /** Ports */
             ports: components["schemas"]["PortRead"][];
         };
+        /** DriftItem */
+        DriftItem: {
+            /** Kind */
+            kind: string;
+            /** Service */
+            service: string | null;
+            /** Container */
+            container: string | null;
+            /** Detail */
+            detail: string;
+        };
+        /** DriftRead */
+        DriftRead: {
+            /** Drifted */
+            drifted: boolean;
+            /** File */
+            file: string;
+            /** Compared With */
+            compared_with: string | null;
+            /** Items */
+            items: components["schemas"]["DriftItem"][];
+        };
+        /** DriftReport */
+        DriftReport: {
+            /** Drifted */
+            drifted: boolean;
+            /** File */
+            file: string;
+            /** Compared With */
+            compared_with: string | null;
+            /** Items */
+            items: components["schemas"]["DriftItem"][];
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** File Hash */
+            file_hash: string | null;
+            /** Mirror Hash */
+            mirror_hash: string | null;
+            /** Applied Hash */
+            applied_hash: string | null;
+        };
+        /** GitopsStateRead */
+        GitopsStateRead: {
+            /** State */
+            state: string;
+            /** Error */
+            error?: string | null;
+            /** Pending Hash */
+            pending_hash?: string | null;
+            /** Last Commit */
+            last_commit?: string | null;
+            /** Orphaned At */
+            orphaned_at?: string | null;
+        };
+        /** GitopsStatus */
+        GitopsStatus: {
+            /** Stacks Dir */
+            stacks_dir: string;
+            /** Branch */
+            branch: string | null;
+            /** Head */
+            head: string | null;
+            /** Apply */
+            apply: string;
+            /** Prune */
+            prune: boolean;
+            /** Uncommitted */
+            uncommitted: string[];
+            remote: components["schemas"]["RemoteStatus"];
+            /** Stacks */
+            stacks: {
+                [key: string]: unknown;
+            }[];
+            /** Recent Commits */
+            recent_commits: {
+                [key: string]: string;
+            }[];
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -160,6 +576,19 @@ export interface components {
         HealthStatus: {
             /** Services */
             services: components["schemas"]["ServiceStatus"][];
+        };
+        /** ImageRead */
+        ImageRead: {
+            /** Service */
+            service: string;
+            /** Image */
+            image: string;
+            /** Old Id */
+            old_id: string | null;
+            /** New Id */
+            new_id: string | null;
+            /** Changed */
+            changed: boolean;
         };
         /** LogEntry */
         LogEntry: {
@@ -171,6 +600,18 @@ export interface components {
             timestamp: string;
             /** Message */
             message: string;
+        };
+        /** LoginRequest */
+        LoginRequest: {
+            /**
+             * Username
+             * @description email or user name; `email` is accepted as a synonym
+             */
+            username?: string | null;
+            /** Email */
+            email?: string | null;
+            /** Password */
+            password: string;
         };
         /** PortRead */
         PortRead: {
@@ -207,6 +648,183 @@ export interface components {
              */
             tag?: string | null;
         };
+        /** ReconcileReport */
+        ReconcileReport: {
+            /** Commits */
+            commits: string[];
+            /** Remote */
+            remote: {
+                [key: string]: unknown;
+            } | null;
+            /** Stacks */
+            stacks: components["schemas"]["StackOutcome"][];
+        };
+        /** RefreshRequest */
+        RefreshRequest: {
+            /** Refresh Token */
+            refresh_token: string;
+        };
+        /** RemoteStatus */
+        RemoteStatus: {
+            /** Configured */
+            configured: boolean;
+            /** Url */
+            url: string | null;
+            /** Branch */
+            branch: string;
+            /** State */
+            state: string;
+            /** Detail */
+            detail: string | null;
+            /** Head */
+            head: string | null;
+            /** Remote Head */
+            remote_head: string | null;
+            /** Synced At */
+            synced_at: string | null;
+        };
+        /** RunRead */
+        RunRead: {
+            /** Id */
+            id: number | null;
+            /** Service Id */
+            service_id: string;
+            /** Schedule Id */
+            schedule_id: string | null;
+            /** Mode */
+            mode: string;
+            /** Trigger */
+            trigger: string;
+            /** Actor */
+            actor: string | null;
+            /** Job Id */
+            job_id: string | null;
+            /** Result */
+            result: string;
+            /** Reason */
+            reason: string | null;
+            /** Images */
+            images: components["schemas"]["ImageRead"][];
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string;
+        };
+        /**
+         * ScheduleCreate
+         * @description Types only; the meaning of each value (and of their combination) is checked by the service.
+         */
+        ScheduleCreate: {
+            /** Service Id */
+            service_id: string;
+            /** Frequency */
+            frequency: string;
+            /**
+             * Time Of Day
+             * @example 03:00
+             */
+            time_of_day: string;
+            /**
+             * Day Of Week
+             * @description weekly only
+             * @example Sunday
+             */
+            day_of_week?: string | null;
+            /**
+             * Timezone
+             * @description IANA name; defaults to SDMD_TIMEZONE
+             * @example Europe/Berlin
+             */
+            timezone?: string | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Mode
+             * @description update applies a newer image; check only reports it
+             * @default update
+             */
+            mode: string;
+        };
+        /** ScheduleRead */
+        ScheduleRead: {
+            /** Id */
+            id: string;
+            /** Service Id */
+            service_id: string;
+            /** Service Name */
+            service_name?: string | null;
+            /** Frequency */
+            frequency: string;
+            /** Day Of Week */
+            day_of_week: string | null;
+            /** Time Of Day */
+            time_of_day: string;
+            /** Timezone */
+            timezone: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Mode */
+            mode: string;
+            /** Next Run At */
+            next_run_at: string | null;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Last Result */
+            last_result: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ScheduleUpdate
+         * @description A PUT changes the fields it names; naming frequency daily without day_of_week clears the day.
+         */
+        ScheduleUpdate: {
+            /** Service Id */
+            service_id?: string | null;
+            /** Frequency */
+            frequency?: string | null;
+            /** Time Of Day */
+            time_of_day?: string | null;
+            /** Day Of Week */
+            day_of_week?: string | null;
+            /** Timezone */
+            timezone?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Mode */
+            mode?: string | null;
+            /** Id */
+            id?: unknown;
+            /** Next Run At */
+            next_run_at?: unknown;
+            /** Last Run At */
+            last_run_at?: unknown;
+            /** Last Result */
+            last_result?: unknown;
+            /** Created At */
+            created_at?: unknown;
+            /** Updated At */
+            updated_at?: unknown;
+            /** Service Name */
+            service_name?: unknown;
+        };
         /** ServiceRead */
         ServiceRead: {
             /** Id */
@@ -227,6 +845,15 @@ export interface components {
             updated_at?: string | null;
             /** Compose */
             compose?: string | null;
+            /**
+             * Update Available
+             * @default false
+             */
+            update_available: boolean;
+            /** File Hash */
+            file_hash?: string | null;
+            drift?: components["schemas"]["DriftRead"] | null;
+            gitops?: components["schemas"]["GitopsStateRead"] | null;
         };
         /** ServiceStatus */
         ServiceStatus: {
@@ -236,6 +863,51 @@ export interface components {
             name: string;
             /** Status */
             status: string;
+        };
+        /** StackOutcome */
+        StackOutcome: {
+            /** Name */
+            name: string;
+            /** Action */
+            action: string;
+            /** Detail */
+            detail?: string | null;
+            /** Commit */
+            commit?: string | null;
+        };
+        /** TokenRead */
+        TokenRead: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Token Type
+             * @default bearer
+             */
+            token_type: string;
+            /** Expires In */
+            expires_in: number;
+            /** Expires At */
+            expires_at: number;
+            /** Refresh Token */
+            refresh_token: string;
+            user: components["schemas"]["UserRead"];
+        };
+        /** UpdateJobRead */
+        UpdateJobRead: {
+            /** Job Id */
+            job_id: string;
+            /** Status */
+            status: string;
+            run?: components["schemas"]["RunRead"] | null;
+            /** Error */
+            error?: string | null;
+        };
+        /** UserRead */
+        UserRead: {
+            /** Id */
+            id: string | null;
+            /** Email */
+            email: string | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -259,6 +931,272 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    login_auth_login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenRead"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    refresh_auth_refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenRead"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    logout_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    user_auth_user_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     list_services_api_services_get: {
         parameters: {
             query?: never;
@@ -538,6 +1476,487 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthStatus"];
+                };
+            };
+        };
+    };
+    list_audit_api_audit_get: {
+        parameters: {
+            query?: {
+                /** @description user id or email, scheduler, gitops */
+                actor?: string | null;
+                /** @description exact, or a prefix ending in * */
+                action?: string | null;
+                /** @description target id or name */
+                target?: string | null;
+                /** @description inclusive; ISO 8601, UTC when no zone is given */
+                since?: string | null;
+                /** @description exclusive */
+                until?: string | null;
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_audit_api_audit__entry_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_schedules_api_schedules_get: {
+        parameters: {
+            query?: {
+                service_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_schedule_api_schedules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_schedule_api_schedules__schedule_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_schedule_api_schedules__schedule_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_schedule_api_schedules__schedule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    schedule_runs_api_schedules__schedule_id__runs_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_now_api_services__service_id__update_post: {
+        parameters: {
+            query?: {
+                /** @description check only reports */
+                mode?: "check" | "update";
+                /** @description seconds to wait */
+                wait?: number | null;
+            };
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateJobRead"];
+                };
+            };
+            /** @description still running: poll the job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateJobRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_job_api_updates_jobs__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateJobRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    adopt_service_api_services_adopt_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdoptRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    service_drift_api_services__service_id__drift_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    apply_service_api_services__service_id__apply_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    gitops_status_api_gitops_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitopsStatus"];
+                };
+            };
+        };
+    };
+    gitops_reconcile_api_gitops_reconcile_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconcileReport"];
                 };
             };
         };

@@ -2,24 +2,26 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
-import { rawJson } from "@/lib/api/client";
-import { auditQuery, normalisePage, type AuditFilters } from "@/lib/audit-filters";
-import type { AuditEntry } from "@/lib/api/types";
+import { api, unwrap } from "@/lib/api/client";
+import { auditQuery, type AuditFilters } from "@/lib/audit-filters";
 
 export function useAudit(filters: AuditFilters, cursor: string | null) {
   return useQuery({
     queryKey: ["audit", filters, cursor],
-    queryFn: async () => normalisePage<AuditEntry>(await rawJson<unknown>("/api/audit", { query: auditQuery(filters, cursor) })),
+    queryFn: async () => {
+      const page = (await unwrap(api.GET("/api/audit", { params: { query: auditQuery(filters, cursor) } }))).data;
+      return { items: page.items, nextCursor: page.next_cursor ?? null };
+    },
     placeholderData: keepPreviousData,
     retry: false,
   });
 }
 
-/** The most recent entries about one service (by id; older entries may only carry the name). */
+/** The most recent entries about one service (the log matches its id or its name). */
 export function useServiceAudit(id: string, limit = 20) {
   return useQuery({
     queryKey: ["audit", "service", id, limit],
-    queryFn: async () => normalisePage<AuditEntry>(await rawJson<unknown>("/api/audit", { query: { target: id, limit } })).items,
+    queryFn: async () => (await unwrap(api.GET("/api/audit", { params: { query: { target: id, limit } } }))).data.items,
     refetchInterval: 10_000,
     retry: false,
   });

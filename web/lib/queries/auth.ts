@@ -2,13 +2,13 @@
 
 import { useMutation } from "@tanstack/react-query";
 
-import { raw, rawJson } from "@/lib/api/client";
-import { session, tokensFrom, type TokenResponse } from "@/lib/auth/session";
+import { api, unwrap } from "@/lib/api/client";
+import { session, tokensFrom } from "@/lib/auth/session";
 
 export function useLogin() {
   return useMutation({
     mutationFn: async ({ username, password }: { username: string; password: string }) => {
-      const body = await rawJson<TokenResponse>("/auth/login", { method: "POST", json: { username, password } });
+      const body = (await unwrap(api.POST("/auth/login", { body: { username, password } }))).data;
       session.save(tokensFrom(body, Date.now()));
       return body;
     },
@@ -17,7 +17,7 @@ export function useLogin() {
 
 export async function logout(): Promise<void> {
   try {
-    if (session.loggedIn) await raw("/auth/logout", { method: "POST" });
+    if (session.loggedIn) await api.POST("/auth/logout");
   } catch {
     // already logged out on the server, or it is unreachable: forget the tokens here either way
   } finally {

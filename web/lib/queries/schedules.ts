@@ -2,9 +2,8 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { rawJson } from "@/lib/api/client";
-import { normalisePage } from "@/lib/audit-filters";
-import type { Schedule, ScheduleInput, ScheduleRun } from "@/lib/api/types";
+import { api, unwrap } from "@/lib/api/client";
+import type { ScheduleCreate, ScheduleUpdate } from "@/lib/api/types";
 
 export const scheduleKeys = {
   all: ["schedules"] as const,
@@ -14,7 +13,7 @@ export const scheduleKeys = {
 export function useSchedules() {
   return useQuery({
     queryKey: scheduleKeys.all,
-    queryFn: async () => normalisePage<Schedule>(await rawJson<unknown>("/api/schedules")).items,
+    queryFn: async () => (await unwrap(api.GET("/api/schedules"))).data,
     refetchInterval: 15_000,
     retry: false,
   });
@@ -25,18 +24,24 @@ export function useScheduleRuns(id: string | null) {
     queryKey: scheduleKeys.runs(id ?? ""),
     enabled: !!id,
     queryFn: async () =>
-      normalisePage<ScheduleRun>(await rawJson<unknown>(`/api/schedules/${encodeURIComponent(id!)}/runs`)).items,
+      (await unwrap(api.GET("/api/schedules/{schedule_id}/runs", { params: { path: { schedule_id: id! }, query: { limit: 20 } } }))).data,
     retry: false,
   });
 }
 
+export type ScheduleSave = { id: string; input: ScheduleUpdate } | { id?: undefined; input: ScheduleCreate };
+
 export function useSaveSchedule() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ id, input }: { id?: string; input: Partial<ScheduleInput> }) =>
-      id
-        ? rawJson<Schedule>(`/api/schedules/${encodeURIComponent(id)}`, { method: "PUT", json: input })
-        : rawJson<Schedule>("/api/schedules", { method: "POST", json: input }),
+    mutationFn: async (save: ScheduleSave) => {
+      if (save.id !== undefined) {
+        const body: ScheduleUpdate = save.input;
+        return (await unwrap(api.PUT("/api/schedules/{schedule_id}", { params: { path: { schedule_id: save.id } }, body }))).data;
+      }
+      const body: ScheduleCreate = save.input;
+      return (await unwrap(api.POST("/api/schedules", { body }))).data;
+    },
     onSuccess: () => qc.invalidateQueries({ queryKey: scheduleKeys.all }),
   });
 }
@@ -44,7 +49,8 @@ export function useSaveSchedule() {
 export function useDeleteSchedule() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (id: string) => rawJson<unknown>(`/api/schedules/${encodeURIComponent(id)}`, { method: "DELETE" }),
+    mutationFn: async (id: string) =>
+      (await unwrap(api.DELETE("/api/schedules/{schedule_id}", { params: { path: { schedule_id: id } } }))).data,
     onSuccess: () => qc.invalidateQueries({ queryKey: scheduleKeys.all }),
   });
 }

@@ -3,7 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, raw, rawJson, unwrap } from "@/lib/api/client";
-import type { LogEntry, Service } from "@/lib/api/types";
+import type { LogEntry, Service, UpdateJob } from "@/lib/api/types";
 
 export const serviceKeys = {
   all: ["services"] as const,
@@ -112,8 +112,8 @@ export function useRestartService() {
 export function useUpdateService() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ id, mode }: { id: string; mode: "update" | "check" }) =>
-      rawJson<Record<string, unknown>>(`/api/services/${encodeURIComponent(id)}/update`, { method: "POST", query: { mode } }),
+    mutationFn: async ({ id, mode }: { id: string; mode: "update" | "check" }): Promise<UpdateJob> =>
+      (await unwrap(api.POST("/api/services/{service_id}/update", { params: { path: { service_id: id }, query: { mode } } }))).data,
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
   });
 }
@@ -122,7 +122,7 @@ export function useUpdateService() {
 export function useAdoptProject() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (project: string) => rawJson<Service>("/api/services/adopt", { method: "POST", json: { project } }),
+    mutationFn: async (project: string) => (await unwrap(api.POST("/api/services/adopt", { body: { project } }))).data,
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
   });
 }
@@ -130,7 +130,8 @@ export function useAdoptProject() {
 export function useApplyService() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (id: string) => rawJson<Service>(`/api/services/${encodeURIComponent(id)}/apply`, { method: "POST" }),
+    mutationFn: async (id: string) =>
+      (await unwrap(api.POST("/api/services/{service_id}/apply", { params: { path: { service_id: id } } }))).data,
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
   });
 }
@@ -139,7 +140,8 @@ export function useDrift(id: string, enabled: boolean) {
   return useQuery({
     queryKey: serviceKeys.drift(id),
     enabled,
-    queryFn: () => rawJson<Record<string, unknown>>(`/api/services/${encodeURIComponent(id)}/drift`),
+    queryFn: async () =>
+      (await unwrap(api.GET("/api/services/{service_id}/drift", { params: { path: { service_id: id } } }))).data,
     retry: false,
   });
 }
