@@ -129,11 +129,12 @@ def test_service_journey(page: Page, live_server: LiveServer, worker, unique_nam
     expect(schedule).to_contain_text("every Sunday at 03:00 (Europe/Paris)")
     expect(schedule.get_by_test_id("next-run")).to_contain_text(re.compile(r"Sun \d+ \w+, 03:00"))
     expect(schedule.get_by_test_id("next-run")).to_contain_text("your time")  # the browser is in Berlin
+    shot(page, "09-service-schedules")
     schedule.get_by_test_id("schedule-enabled").click()
     expect(schedule).to_contain_text("disabled")
     page.goto(f"{url}/schedules/")
     expect(page.get_by_test_id("schedule-row")).to_contain_text(name)
-    shot(page, "09-schedules")
+    shot(page, "09b-schedules")
 
     # Recent activity on the detail page.
     page.goto(f"{url}/service/?id={service_id}&tab=activity")

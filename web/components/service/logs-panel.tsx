@@ -41,7 +41,7 @@ export function LogsPanel({ serviceId }: { serviceId: string }) {
       <div className="flex flex-wrap items-end gap-3">
         <div className="flex flex-col gap-1.5">
           <Label htmlFor="log-tail">Lines</Label>
-          <NativeSelect id="log-tail" value={tail} onChange={(e) => setTail(Number(e.target.value))} className="w-28" data-testid="log-tail">
+          <NativeSelect id="log-tail" value={tail} onChange={(e) => setTail(Number(e.target.value))} className="w-32" data-testid="log-tail">
             {TAILS.map((t) => <option key={t} value={t}>last {t}</option>)}
           </NativeSelect>
         </div>
