@@ -10,10 +10,12 @@ import { Card } from "@/components/ui/card";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { Service } from "@/lib/api/types";
-import { useServices } from "@/lib/queries/services";
+import { prefetchServices, useServices } from "@/lib/queries/services";
 
 import { QuickActionDialog, type PendingAction, type QuickAction } from "./quick-actions";
 import { ServiceRow } from "./service-list";
+
+prefetchServices();
 
 const STATUS_ORDER = ["running", "partial", "stopped", "not_deployed"];
 

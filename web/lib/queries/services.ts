@@ -4,6 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 
 import { api, raw, rawJson, unwrap } from "@/lib/api/client";
 import type { LogEntry, Service, UpdateJob } from "@/lib/api/types";
+import { getQueryClient } from "@/lib/query-client";
 
 export const serviceKeys = {
   all: ["services"] as const,
@@ -15,12 +16,16 @@ export const serviceKeys = {
 
 export const LIST_REFRESH_MS = 5_000;
 
+const fetchServices = async () => (await unwrap(api.GET("/api/services"))).data as Service[];
+
 export function useServices() {
-  return useQuery({
-    queryKey: serviceKeys.all,
-    queryFn: async () => (await unwrap(api.GET("/api/services"))).data as Service[],
-    refetchInterval: LIST_REFRESH_MS,
-  });
+  return useQuery({ queryKey: serviceKeys.all, queryFn: fetchServices, refetchInterval: LIST_REFRESH_MS });
+}
+
+/** Starts loading the list as soon as the page's code runs, instead of after React has hydrated. */
+export function prefetchServices(): void {
+  if (typeof window === "undefined") return;
+  void getQueryClient().prefetchQuery({ queryKey: serviceKeys.all, queryFn: fetchServices });
 }
 
 export interface ServiceWithEtag {
