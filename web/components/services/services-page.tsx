@@ -51,7 +51,9 @@ export function ServicesPage() {
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div className="space-y-1">
           <h1 className="text-2xl font-semibold tracking-tight">Services</h1>
-          {data ? <Summary services={data.filter((s) => s.managed)} /> : <p className="text-sm text-muted-foreground">Loading…</p>}
+          {data ? <Summary services={data.filter((s) => s.managed)} /> : error ? null : (
+            <p className="text-sm text-muted-foreground">Loading…</p>
+          )}
         </div>
         <Button asChild><Link href="/services/new/"><Plus aria-hidden /> New service</Link></Button>
       </div>
