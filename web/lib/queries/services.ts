@@ -10,7 +10,6 @@ export const serviceKeys = {
   all: ["services"] as const,
   one: (id: string) => ["services", id] as const,
   logs: (id: string, tail: number) => ["services", id, "logs", tail] as const,
-  drift: (id: string) => ["services", id, "drift"] as const,
   history: (id: string) => ["services", id, "history"] as const,
 };
 
@@ -138,15 +137,5 @@ export function useApplyService() {
     mutationFn: async (id: string) =>
       (await unwrap(api.POST("/api/services/{service_id}/apply", { params: { path: { service_id: id } } }))).data,
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
-  });
-}
-
-export function useDrift(id: string, enabled: boolean) {
-  return useQuery({
-    queryKey: serviceKeys.drift(id),
-    enabled,
-    queryFn: async () =>
-      (await unwrap(api.GET("/api/services/{service_id}/drift", { params: { path: { service_id: id } } }))).data,
-    retry: false,
   });
 }
