@@ -11,6 +11,7 @@ import { Input, NativeSelect } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { Service } from "@/lib/api/types";
 import { prefetchServices, useServices } from "@/lib/queries/services";
+import { useHydrated } from "@/lib/use-hydrated";
 
 import { QuickActionDialog, type PendingAction, type QuickAction } from "./quick-actions";
 import { ServiceRow } from "./service-list";
@@ -30,7 +31,13 @@ function Summary({ services }: { services: Service[] }) {
 }
 
 export function ServicesPage() {
-  const { data, error, refetch, isPending, isFetching, dataUpdatedAt } = useServices();
+  const list = useServices();
+  // The list may arrive before hydration (see lib/early-fetch.ts); the prerendered HTML has none.
+  const hydrated = useHydrated();
+  const { refetch, isFetching, dataUpdatedAt } = list;
+  const data = hydrated ? list.data : undefined;
+  const error = hydrated ? list.error : null;
+  const isPending = !hydrated || list.isPending;
   const [query, setQuery] = useState("");
   const [status, setStatus] = useState("");
   const deferredQuery = useDeferredValue(query);

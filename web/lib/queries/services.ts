@@ -4,6 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 
 import { api, raw, rawJson, unwrap } from "@/lib/api/client";
 import type { LogEntry, Service, UpdateJob } from "@/lib/api/types";
+import { takeEarly } from "@/lib/early-fetch";
 import { getQueryClient } from "@/lib/query-client";
 
 export const serviceKeys = {
@@ -15,7 +16,8 @@ export const serviceKeys = {
 
 export const LIST_REFRESH_MS = 5_000;
 
-const fetchServices = async () => (await unwrap(api.GET("/api/services"))).data as Service[];
+const fetchServices = async (): Promise<Service[]> =>
+  (await takeEarly<Service[]>("/api/services")) ?? ((await unwrap(api.GET("/api/services"))).data as Service[]);
 
 export function useServices() {
   return useQuery({ queryKey: serviceKeys.all, queryFn: fetchServices, refetchInterval: LIST_REFRESH_MS });
