@@ -40,3 +40,55 @@ def test_bad_references_are_422(client):
         r = client.post("/api/images/pull", json=body)
         assert r.status_code == 422, body
         assert set(r.json()) == {"error", "details"}
+
+
+def test_a_stalled_registry_cannot_hang_the_request(tmp_path):
+    """A registry that accepts connections and never answers: the pull gives up at the deadline."""
+    import socket
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from sdmd.app import create_app
+    from sdmd.config import Settings
+    from sdmd.core import Core
+    from tests.support_auth import authenticate
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_hold() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    acceptor = threading.Thread(target=accept_and_hold, daemon=True)
+    acceptor.start()
+    settings = Settings(data_dir=tmp_path / "d", stacks_dir=tmp_path / "s", pull_timeout_seconds=2)
+    core = Core(settings)
+    settings.ensure_dirs()
+    core.db.migrate()
+    try:
+        with TestClient(create_app(core=core)) as client:
+            authenticate(client, core)
+            started = time.monotonic()
+            r = client.post("/api/images/pull", json={"image": f"127.0.0.1:{port}/stalled/app", "tag": "1"})
+            elapsed = time.monotonic() - started
+        assert r.status_code == 504, r.text
+        assert r.json()["error"] == "image pull timed out"
+        assert elapsed < 6
+    finally:
+        stop.set()
+        acceptor.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+        core.close()
