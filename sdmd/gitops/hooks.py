@@ -33,7 +33,17 @@ def commit_message(action: str, name: str, actor: Actor | None) -> str:
 
 def commit_hand_edits(core: Core, name: str) -> str | None:
     """Commit whatever a person changed in stacks/<name>/ as sdmd-gitops, so history stays complete."""
-    return git_repo(core).commit([name], author=GITOPS, message=f"Hand edit of {name}\n\nsdmd-action: gitops.commit\n")
+    git = git_repo(core)
+    codes = git.status_codes(name)
+    if not codes:
+        return None
+    if codes == {"??"}:
+        title = f"Add {name} (found in the stacks folder)"
+    elif all("D" in code for code in codes) and not core.stacks.directory(name).exists():
+        title = f"Remove {name} (deleted from the stacks folder)"
+    else:
+        title = f"Hand edit of {name}"
+    return git.commit([name], author=GITOPS, message=f"{title}\n\nsdmd-action: gitops.commit\n")
 
 
 def before_change(core: Core, *, name: str, action: str, config: DockerServiceConfig | None = None) -> None:
