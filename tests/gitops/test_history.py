@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from sdmd.auth.identity import Actor
@@ -123,3 +125,33 @@ def test_invalid_api_definition_makes_no_commit(client, core, unique_name, bad):
     assert r.status_code == 422
     assert head(stacks) == before
 
+
+
+def test_api_writes_and_reconcile_never_interleave_on_a_stack(core, unique_name):
+    stacks = core.settings.stacks_dir
+    name = unique_name("busy")
+    created = service.create_service(core, actor=ALICE, definition=Definition.from_json(
+        {"name": name, "services": {"app": {"image": IMAGE_V1, **SLEEPER}}}))
+    before = commit_count(stacks)
+    stop = threading.Event()
+    rounds = []
+
+    def reconcile_all_the_time() -> None:
+        while not stop.is_set():
+            rounds.append(reconcile(core))
+
+    thread = threading.Thread(target=reconcile_all_the_time)
+    thread.start()
+    try:
+        for level in range(3):
+            service.update_service(core, created["id"], actor=BOB, definition=Definition.from_json(
+                {"name": name, "services": {"app": {"image": IMAGE_V1, **SLEEPER, "environment": {"L": str(level)}}}}))
+    finally:
+        stop.set()
+        thread.join(60)
+    assert len(rounds) >= 3
+    # Reconcile never saw a half-done API write: no hand-edit commits, nothing applied on its own.
+    assert commit_count(stacks) == before + 3
+    assert git(stacks, "log", f"-{3}", "--format=%ae").splitlines() == ["bob@example.com"] * 3
+    assert audit_rows(core, "gitops.apply") == []
+    assert all(r["stacks"] == [] for r in rounds)
