@@ -116,3 +116,4 @@ def test_missing_record_is_404(client):
     response = client.get("/api/audit/999999")
     assert response.status_code == 404 and response.json()["error"] == "audit record not found"
     assert client.get("/api/audit/abc").status_code == 422
+    assert client.get(f"/api/audit/{2**64}").status_code == 422
