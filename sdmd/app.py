@@ -20,14 +20,17 @@ from sdmd.gitops import loop as gitops_loop
 from sdmd.gitops.router import router as gitops_router
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
+from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
+from sdmd.updates.router import router as updates_router
 
 log = logging.getLogger("sdmd")
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
-API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router]
+API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
+                                schedules_router, updates_router]
 PUBLIC_ROUTERS: list[APIRouter] = [auth_router]
 
 

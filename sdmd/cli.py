@@ -75,6 +75,20 @@ command("user", "manage built-in users (local auth mode)", configure_user)(run_u
 command("audit", "audit log maintenance (purge)", configure_audit)(run_audit)
 
 
+@command("worker", "run the RQ worker that performs update jobs (SDMD_REDIS_URL)")
+def worker(_: argparse.Namespace) -> int:
+    from sdmd.updates.queue import run_worker
+
+    return run_worker(Settings())
+
+
+@command("scheduler", "run rq-scheduler, kept reconciled with the schedules table")
+def scheduler(_: argparse.Namespace) -> int:
+    from sdmd.schedules.scheduler import run_scheduler
+
+    return run_scheduler(Settings())
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

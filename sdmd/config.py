@@ -72,3 +72,20 @@ class Settings(BaseSettings):
     gitops_watch: bool = True  # the API process watches the folder and reconciles periodically
     git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
     git_branch: str = "main"
+
+    # -- schedules and updates (issue 4): Redis, the RQ worker, rq-scheduler, the health gate --
+    # Empty means the private redis-server that scripts/run.sh starts on a socket in the data dir.
+    redis_url: str = ""
+    queue_name: str = "sdmd"
+    health_grace_seconds: float = Field(default=10.0, ge=0)
+    health_timeout_seconds: float = Field(default=120.0, gt=0)
+    update_lock_seconds: int = Field(default=1800, gt=0)
+    update_wait_seconds: float = Field(default=120.0, ge=0)
+    scheduler_interval_seconds: float = Field(default=1.0, gt=0)
+    reconcile_interval_seconds: float = Field(default=60.0, gt=0)
+    schedule_misfire_grace_seconds: float = Field(default=3600.0, ge=0)
+    worker_heartbeat_seconds: int = Field(default=15, ge=1)
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or f"unix://{(self.data_dir / 'redis.sock').resolve()}"
