@@ -29,8 +29,8 @@ log = logging.getLogger("sdmd")
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
-API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, audit_router, schedules_router,
-                                updates_router, gitops_router]
+API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
+                                schedules_router, updates_router]
 PUBLIC_ROUTERS: list[APIRouter] = [auth_router]
 
 

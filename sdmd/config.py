@@ -65,6 +65,14 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.stacks_dir.mkdir(parents=True, exist_ok=True)
 
+    # -- gitops: the stacks folder as a git repository, reconciled with the database and Docker
+    reconcile_seconds: float = Field(default=30.0, gt=0)
+    gitops_apply: Literal["auto", "manual"] = "auto"  # manual: hand edits wait for POST .../apply
+    gitops_prune: bool = False  # a deleted folder's service is removed (else marked orphaned)
+    gitops_watch: bool = True  # the API process watches the folder and reconciles periodically
+    git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
+    git_branch: str = "main"
+
     # -- schedules and updates (issue 4): Redis, the RQ worker, rq-scheduler, the health gate --
     # Empty means the private redis-server that scripts/run.sh starts on a socket in the data dir.
     redis_url: str = ""
@@ -81,11 +89,3 @@ class Settings(BaseSettings):
     @property
     def resolved_redis_url(self) -> str:
         return self.redis_url or f"unix://{(self.data_dir / 'redis.sock').resolve()}"
-
-    # -- gitops: the stacks folder as a git repository, reconciled with the database and Docker
-    reconcile_seconds: float = Field(default=30.0, gt=0)
-    gitops_apply: Literal["auto", "manual"] = "auto"  # manual: hand edits wait for POST .../apply
-    gitops_prune: bool = False  # a deleted folder's service is removed (else marked orphaned)
-    gitops_watch: bool = True  # the API process watches the folder and reconciles periodically
-    git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
-    git_branch: str = "main"

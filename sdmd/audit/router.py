@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from sdmd.audit import repository
@@ -98,7 +98,7 @@ def list_audit(
 
 
 @router.get("/{entry_id}", response_model=AuditRead)
-def get_audit(entry_id: int, core: CoreDep) -> dict[str, Any]:
+def get_audit(core: CoreDep, entry_id: int = Path(ge=1, le=2**63 - 1)) -> dict[str, Any]:
     entry = repository.get(core.db, entry_id=entry_id)
     if entry is None:
         raise NotFound("audit record not found", f"no audit record {entry_id}")

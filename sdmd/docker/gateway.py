@@ -144,7 +144,7 @@ class DockerGateway:
         """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream."""
         ref = f"{repository}:{tag}"
         result = PullResult(image=ref)
-        client = self._client(timeout=self.pull_timeout)
+        client = self._call("connect", lambda c: self._new_client(self.pull_timeout))
 
         def run() -> None:
             for event in client.pull(repository, tag=tag, stream=True, decode=True):

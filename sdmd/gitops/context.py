@@ -26,9 +26,8 @@ def git_repo(core: Core) -> GitRepo:
         found = _repos.get(key)
         if found is None:
             found = _repos[key] = GitRepo(core.stacks.root, core.stacks.lock_dir)
-    if not (found.root / ".git").exists() or not getattr(found, "_ensured", False):
+    if not found.ensured or not (found.root / ".git").exists():
         found.ensure(core.settings.git_branch)
-        found._ensured = True  # type: ignore[attr-defined]
     return found
 
 

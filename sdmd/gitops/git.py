@@ -66,6 +66,7 @@ class GitRepo:
         self.lock_dir = lock_dir
         self._thread_lock = threading.RLock()
         self._holder = threading.local()
+        self.ensured = False
 
     # -- plumbing ---------------------------------------------------------------------------
     def run(self, *args: str, check: bool = True, timeout: float = LOCAL_TIMEOUT,
@@ -136,6 +137,7 @@ class GitRepo:
             if missing:
                 prefix = "" if not current or current.endswith("\n") else "\n"
                 exclude.write_text(current + prefix + "# sdmd scratch files\n" + "\n".join(missing) + "\n")
+        self.ensured = True
         return created
 
     # -- reads ------------------------------------------------------------------------------
@@ -159,9 +161,11 @@ class GitRepo:
             groups.setdefault(top if sep else "", []).append(path)
         return groups
 
-    def is_dirty(self, folder: str) -> bool:
-        proc = self.run("status", "--porcelain=v1", "--untracked-files=all", "--", f"{folder}/")
-        return bool(proc.stdout.strip())
+    def status_codes(self, folder: str) -> set[str]:
+        """The porcelain XY codes of a folder's uncommitted paths ('??' untracked, ' D' deleted, ...)."""
+        raw = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
+                       "--", folder).stdout
+        return {entry[:2] for entry in raw.split("\0") if len(entry) >= 4}
 
     def last_commit(self, folder: str) -> str | None:
         if self.head() is None:
@@ -214,9 +218,6 @@ class GitRepo:
             self.run("update-ref", "-m", f"sdmd: {message.splitlines()[0]}", "HEAD", sha, parent or "0" * 40)
             self.run("reset", "-q", "--", *paths)
             return sha
-
-    def commit_all(self, *, author: Author, message: str) -> str | None:
-        return self.commit(["."], author=author, message=message)
 
     def fetch(self, url: str, branch: str) -> str | None:
         """The remote branch's commit (kept as refs/remotes/sdmd/<branch>), or None when it has no such branch."""

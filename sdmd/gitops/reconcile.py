@@ -44,9 +44,8 @@ def reconcile(core: Core, *, names: Iterable[str] | None = None, remote_sync: bo
     try:
         if remote_sync and settings.git_remote:
             remote.bootstrap(core, git)
-        if git.head() is None:
-            sha = git.commit_all(author=GITOPS_AUTHOR, message="Initial commit of the stacks folder\n")
-            commits += [sha] if sha else []
+        # Also the first commit of a new repository: folder by folder, each under its stack's lock,
+        # so a file the API is writing right now is never committed in someone else's name.
         commits += _commit_hand_edits(core, only)
     except GitError as exc:
         log.warning("reconcile could not commit hand edits: %s", exc.details)

@@ -142,6 +142,7 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition) -
             raise Conflict("service name taken", f"an unmanaged compose project named {name} is running")
         text = definition.text(None)
         _validate(core, name, text)
+        hashes = gitops.hashes_in_background(core, name=name, text=text)
         audit.details.update(_summary(text))
         project = core.stacks.project(name)
         core.stacks.write(name, text)
@@ -157,7 +158,8 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition) -
             session.flush()
             repo.add_history(session, config.id, status="deployed", event="create")
         audit.target_id = config.id
-        gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id)
+        gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id,
+                            hashes_future=hashes)
     return get_service(core, config.id)
 
 
@@ -186,6 +188,7 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
         gitops.before_change(core, name=name, action="update")
         text = definition.text(previous)
         _validate(core, name, text)
+        hashes = gitops.hashes_in_background(core, name=name, text=text)
         audit.details.update(_summary(text))
         project = core.stacks.project(name)
         core.stacks.write(name, text)
@@ -205,7 +208,8 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             row.compose_text = text
             row.content_hash = content_hash(text)
             repo.add_history(session, row.id, status="deployed", event="update")
-        gitops.after_change(core, name=name, actor=actor, action="update", audit=audit, service_id=config.id)
+        gitops.after_change(core, name=name, actor=actor, action="update", audit=audit, service_id=config.id,
+                            hashes_future=hashes)
     return get_service(core, config.id)
 
 

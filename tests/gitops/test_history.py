@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from sdmd.auth.identity import Actor
@@ -10,6 +12,7 @@ from sdmd.services import service
 from sdmd.services.service import Definition
 from tests.gitops.helpers import audit_rows, author, commit_count, files_in, git, head, sleeper_yaml
 from tests.support import HTTPD, IMAGE_V1, REGISTRY, SLEEPER
+from tests.support_auth import TEST_EMAIL
 
 ALICE = Actor(id="user-alice", email="alice@example.com")
 BOB = Actor(id="user-bob", email="bob@example.com")
@@ -56,7 +59,7 @@ def test_api_commit_through_http_and_failed_apply_leaves_no_commit(client, core,
     assert r.status_code == 201, r.text
     sid = r.json()["id"]
     first = head(stacks)
-    assert author(stacks)[1] == "anonymous@sdmd.invalid"  # the placeholder actor until auth lands
+    assert author(stacks) == (TEST_EMAIL, TEST_EMAIL)  # the logged-in user of the request
     audit = audit_rows(core, "service.create")[-1]
     assert audit.details["commit"] == first
 
@@ -98,7 +101,7 @@ def test_stale_if_match_is_409_and_nothing_is_lost(client, core, unique_name):
     assert r.status_code == 200, r.text
     assert "# kept by hand" in path.read_text()
     assert author(stacks, "HEAD~1") == ("sdmd-gitops", "gitops@sdmd.invalid")
-    assert author(stacks)[0] == "anonymous"
+    assert author(stacks) == (TEST_EMAIL, TEST_EMAIL)
 
 
 def test_initial_reconcile_commits_existing_folders(core, unique_name):
@@ -123,3 +126,33 @@ def test_invalid_api_definition_makes_no_commit(client, core, unique_name, bad):
     assert r.status_code == 422
     assert head(stacks) == before
 
+
+
+def test_api_writes_and_reconcile_never_interleave_on_a_stack(core, unique_name):
+    stacks = core.settings.stacks_dir
+    name = unique_name("busy")
+    created = service.create_service(core, actor=ALICE, definition=Definition.from_json(
+        {"name": name, "services": {"app": {"image": IMAGE_V1, **SLEEPER}}}))
+    before = commit_count(stacks)
+    stop = threading.Event()
+    rounds = []
+
+    def reconcile_all_the_time() -> None:
+        while not stop.is_set():
+            rounds.append(reconcile(core))
+
+    thread = threading.Thread(target=reconcile_all_the_time)
+    thread.start()
+    try:
+        for level in range(3):
+            service.update_service(core, created["id"], actor=BOB, definition=Definition.from_json(
+                {"name": name, "services": {"app": {"image": IMAGE_V1, **SLEEPER, "environment": {"L": str(level)}}}}))
+    finally:
+        stop.set()
+        thread.join(60)
+    assert len(rounds) >= 3
+    # Reconcile never saw a half-done API write: no hand-edit commits, nothing applied on its own.
+    assert commit_count(stacks) == before + 3
+    assert git(stacks, "log", f"-{3}", "--format=%ae").splitlines() == ["bob@example.com"] * 3
+    assert audit_rows(core, "gitops.apply") == []
+    assert all(r["stacks"] == [] for r in rounds)
