@@ -22,7 +22,7 @@ from sdmd.images.router import router as images_router
 from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
 from sdmd.updates.router import router as updates_router
-from sdmd.webui import WebUI
+from sdmd.webui import mount_web_ui
 
 log = logging.getLogger("sdmd")
 
@@ -62,5 +62,5 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
 
     web_dir = core.settings.web_dir or STATIC_DIR
     if (web_dir / "index.html").is_file():
-        app.mount("/", WebUI(web_dir), name="web")
+        mount_web_ui(app, web_dir)
     return app
