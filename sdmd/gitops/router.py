@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
 from sdmd.gitops import adopt as adopt_ops
 from sdmd.gitops import service
-from sdmd.gitops.schemas import AdoptRequest, DriftReport, GitopsStatus, ReconcileReport
+from sdmd.gitops.schemas import AdoptRequest, CommitRead, DriftReport, GitopsStatus, ReconcileReport
 from sdmd.services import service as services
 from sdmd.services.schemas import ServiceRead
 
@@ -25,6 +25,13 @@ def adopt_service(body: AdoptRequest, core: CoreDep, actor: ActorDep) -> dict[st
 @router.get("/services/{service_id}/drift", response_model=DriftReport)
 def service_drift(service_id: str, core: CoreDep) -> dict[str, Any]:
     return service.drift_report(core, service_id)
+
+
+@router.get("/services/{service_id}/history", response_model=list[CommitRead])
+def service_git_history(service_id: str, core: CoreDep,
+                        limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[dict[str, str]]:
+    """The commits that touched this service's folder in the stacks repository, newest first."""
+    return service.git_history(core, service_id, limit=limit)
 
 
 @router.post("/services/{service_id}/apply", response_model=ServiceRead)

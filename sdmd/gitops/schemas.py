@@ -76,3 +76,11 @@ class GitopsStatus(BaseModel):
     remote: RemoteStatus
     stacks: list[dict[str, Any]]
     recent_commits: list[dict[str, str]]
+
+
+class CommitRead(BaseModel):
+    commit: str
+    author: str
+    email: str
+    date: str
+    message: str

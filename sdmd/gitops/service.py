@@ -44,6 +44,10 @@ def drift_report(core: Core, service_id: str) -> dict[str, Any]:
     return report
 
 
+def git_history(core: Core, service_id: str, *, limit: int) -> list[dict[str, str]]:
+    return git_repo(core).log(managed_config(core, service_id).name, limit=limit)
+
+
 def apply_service(core: Core, service_id: str, *, actor: Actor | None) -> str:
     """Apply the folder's file now (manual mode's pending change, or a retry after a failed apply)."""
     config = managed_config(core, service_id)

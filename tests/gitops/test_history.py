@@ -156,3 +156,18 @@ def test_api_writes_and_reconcile_never_interleave_on_a_stack(core, unique_name)
     assert git(stacks, "log", f"-{3}", "--format=%ae").splitlines() == ["bob@example.com"] * 3
     assert audit_rows(core, "gitops.apply") == []
     assert all(r["stacks"] == [] for r in rounds)
+
+
+def test_history_endpoint_lists_the_commits_of_one_service(client, core, unique_name):
+    name, other = unique_name("hist"), unique_name("other")
+    sid = client.post("/api/services", json={"name": name, "image": IMAGE_V1, **SLEEPER}).json()["id"]
+    client.post("/api/services", json={"name": other, "image": IMAGE_V1, **SLEEPER})
+    r = client.put(f"/api/services/{sid}", json={"name": name, "image": IMAGE_V1, **SLEEPER, "restart": "always"})
+    assert r.status_code == 200, r.text
+    rows = client.get(f"/api/services/{sid}/history").json()
+    assert [row["message"].split()[0] for row in rows] == ["Update", "Create"]  # newest first, only this one
+    assert all(row["email"] == TEST_EMAIL and len(row["commit"]) == 40 for row in rows)
+    assert rows[0]["commit"] == head(core.settings.stacks_dir)
+    assert client.get(f"/api/services/{sid}/history", params={"limit": 1}).json() == rows[:1]
+    assert client.get(f"/api/services/{sid}/history", params={"limit": 0}).status_code == 422
+    assert client.get("/api/services/svc_nope/history").status_code == 404

@@ -226,6 +226,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services/{service_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service Git History
+         * @description The commits that touched this service's folder in the stacks repository, newest first.
+         */
+        get: operations["service_git_history_api_services__service_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/services/{service_id}/apply": {
         parameters: {
             query?: never;
@@ -465,6 +485,19 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+        };
+        /** CommitRead */
+        CommitRead: {
+            /** Commit */
+            commit: string;
+            /** Author */
+            author: string;
+            /** Email */
+            email: string;
+            /** Date */
+            date: string;
+            /** Message */
+            message: string;
         };
         /** ContainerRead */
         ContainerRead: {
@@ -1531,6 +1564,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DriftReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    service_git_history_api_services__service_id__history_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitRead"][];
                 };
             };
             /** @description Validation Error */

@@ -23,10 +23,7 @@ export type ServiceStatus = "running" | "partial" | "stopped" | "not_deployed";
 export type Frequency = "daily" | "weekly";
 export type ScheduleMode = "update" | "check";
 
-/**
- * One commit of a service's compose file. Not in the OpenAPI yet (no per-service history endpoint
- * on the gitops branch); the shape follows its git log rows ({commit, author, email, date, message}).
- */
+/** One commit of a service's compose file: GET /api/services/{id}/history ({commit, author, email, date, message}). */
 export interface GitCommit {
   commit?: string;
   sha?: string;
