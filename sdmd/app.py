@@ -13,8 +13,10 @@ from sdmd.auth.dependencies import current_actor
 from sdmd.config import Settings
 from sdmd.core import Core
 from sdmd.errors import add_exception_handlers
+from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
+from sdmd.logging import RequestContextMiddleware
 from sdmd.services.router import router as services_router
 
 log = logging.getLogger("sdmd")
@@ -23,7 +25,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router]
-PUBLIC_ROUTERS: list[APIRouter] = []
+PUBLIC_ROUTERS: list[APIRouter] = [probes_router]
 
 
 def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                   description="Self-hosted Docker management dashboard")
     app.state.core = core
     add_exception_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     for router in API_ROUTERS:

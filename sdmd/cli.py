@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 
 from sdmd.config import Settings
+from sdmd.logging import configure as configure_logging
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
@@ -36,7 +36,7 @@ def serve(args: argparse.Namespace) -> int:
     core = Core(Settings())
     core.settings.ensure_dirs()
     core.db.migrate()
-    uvicorn.run(create_app(core=core), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 
@@ -52,8 +52,7 @@ def migrate(_: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging()
     parser = argparse.ArgumentParser(prog="sdmd", description="Self-hosted Docker management dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, configure, help_text) in COMMANDS.items():

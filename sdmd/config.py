@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,10 @@ class Settings(BaseSettings):
     log_tail_max: int = 10000
     web_dir: Path | None = None  # the built web UI; defaults to the package's static folder
     timezone: str = "UTC"
+
+    # -- deploy: log output (sdmd/logging.py) --
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
 
     @cached_property
     def resolved_database_url(self) -> str:
