@@ -6,6 +6,8 @@
 #   NODE_IMAGE        the same plus this machine's Node.js and npm (for the web UI stage)
 #   REDIS_IMAGE       the same root file system, running redis-server as the redis user
 #   DOCKER_CLI_IMAGE  the docker CLI and the compose v2 plugin at the paths docker:cli images use
+#   WHEELS_DIR        wheels of sdmd's dependencies, built by PYTHON_IMAGE's own Python (environment
+#                     markers depend on its exact version), for deploy/wheels/ and PIP_NO_INDEX=1
 # Used by tests/deploy/test_image.py; handy wherever Docker Hub is out of reach. Needs root (debootstrap).
 set -euo pipefail
 
@@ -132,7 +134,28 @@ COPY docker-compose /usr/local/libexec/docker/cli-plugins/docker-compose"
   rm -rf "$ctx"
 fi
 
+# -- a wheelhouse for pyproject.toml's dependencies, made by the image's Python -------------------------
+requirements=$(python3 - "$(dirname "$0")/../pyproject.toml" <<'PY'
+import sys, tomllib
+project = tomllib.load(open(sys.argv[1], "rb"))["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["dashboard"] + ["setuptools>=69"]))
+PY
+)
+WHEELS_DIR="$WORK/wheels-$( { echo "$requirements"; docker image inspect -f '{{.Id}}' "$PYTHON_IMAGE"; } | short_hash)"
+if [ ! -f "$WHEELS_DIR/.complete" ]; then
+  log "building wheels for sdmd's dependencies with $PYTHON_IMAGE's Python into $WHEELS_DIR"
+  rm -rf "$WORK"/wheels-*; mkdir -p "$WHEELS_DIR"  # older wheelhouses were for older requirements
+  echo "$requirements" >"$WHEELS_DIR/requirements.txt"
+  # The host's CA bundle: it trusts whatever TLS proxy stands between this machine and the index.
+  docker run --rm -v "$WHEELS_DIR:/wheels" -v /etc/ssl/certs/ca-certificates.crt:/host-ca.crt:ro \
+    -e PIP_CERT=/host-ca.crt -e PIP_DISABLE_PIP_VERSION_CHECK=1 --label sdmd.local-base=wheels \
+    "$PYTHON_IMAGE" sh -c 'python3 -m venv /tmp/venv && /tmp/venv/bin/pip wheel -q -w /wheels \
+      -r /wheels/requirements.txt' >&2
+  touch "$WHEELS_DIR/.complete"
+fi
+
 echo "PYTHON_IMAGE=$PYTHON_IMAGE"
 echo "NODE_IMAGE=$NODE_IMAGE"
 echo "REDIS_IMAGE=$REDIS_IMAGE"
 echo "DOCKER_CLI_IMAGE=$DOCKER_CLI_IMAGE"
+echo "WHEELS_DIR=$WHEELS_DIR"

@@ -27,6 +27,7 @@ QUIET_PATHS = frozenset({"/healthz", "/readyz"})
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is worth printing.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 _CONTEXT_FIELDS = ("request_id", "user", "action")
+_DROPPED_FIELDS = frozenset({"color_message"})  # uvicorn's ANSI-coloured copy of the message
 
 request_log = logging.getLogger("sdmd.request")
 
@@ -84,7 +85,7 @@ class JsonFormatter(logging.Formatter):
         for name in _CONTEXT_FIELDS:
             event[name] = getattr(record, name, None)
         for key, value in vars(record).items():
-            if key not in _RECORD_FIELDS and key not in event:
+            if key not in _RECORD_FIELDS and key not in event and key not in _DROPPED_FIELDS:
                 event[key] = value
         if record.exc_info:
             event["exc"] = self.formatException(record.exc_info)
@@ -123,6 +124,7 @@ def configure(log_format: str | None = None, level: str | None = None) -> None:
     # The request middleware logs each request once, with more context than uvicorn's access line.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # Python's warnings as log events, not bare lines on stderr
 
 
 class RequestContextMiddleware:
