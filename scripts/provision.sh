@@ -29,6 +29,12 @@ wait_for() { # wait_for SECONDS CMD...
 docker_engine() {
   apt_install docker.io iptables ca-certificates
   if ! docker info >/dev/null 2>&1; then
+    # Docker's default pools give room for ~30 bridge networks, one per compose project; the tests and
+    # benchmarks run more projects than that at once, so offer /24s from one larger private range.
+    if [ ! -f /etc/docker/daemon.json ]; then
+      mkdir -p /etc/docker
+      echo '{"default-address-pools": [{"base": "10.213.0.0/16", "size": 24}]}' >/etc/docker/daemon.json
+    fi
     log "starting dockerd"
     nohup dockerd --host unix:///var/run/docker.sock >"$STATE_DIR/dockerd.log" 2>&1 &
     wait_for 60 docker info

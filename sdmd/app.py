@@ -13,6 +13,8 @@ from sdmd.auth.dependencies import current_actor
 from sdmd.config import Settings
 from sdmd.core import Core
 from sdmd.errors import add_exception_handlers
+from sdmd.gitops import loop as gitops_loop
+from sdmd.gitops.router import router as gitops_router
 from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
@@ -24,7 +26,7 @@ log = logging.getLogger("sdmd")
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
-API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router]
+API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router]
 PUBLIC_ROUTERS: list[APIRouter] = [probes_router]
 
 
@@ -34,7 +36,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        yield
+        with gitops_loop.running(core):  # gitops: stacks folder watcher + periodic reconcile
+            yield
         core.close()
 
     app = FastAPI(title="sdmd", version="0.1.0", lifespan=lifespan,

@@ -43,3 +43,11 @@ class Settings(BaseSettings):
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.stacks_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- gitops: the stacks folder as a git repository, reconciled with the database and Docker
+    reconcile_seconds: float = Field(default=30.0, gt=0)
+    gitops_apply: Literal["auto", "manual"] = "auto"  # manual: hand edits wait for POST .../apply
+    gitops_prune: bool = False  # a deleted folder's service is removed (else marked orphaned)
+    gitops_watch: bool = True  # the API process watches the folder and reconciles periodically
+    git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
+    git_branch: str = "main"

@@ -2,6 +2,7 @@
 
 from sdmd.audit.models import AuditEntry
 from sdmd.db.base import Base
+from sdmd.gitops.models import GitopsRepo, GitopsStack
 from sdmd.services.models import DockerService, DockerServiceConfig
 
-__all__ = ["AuditEntry", "Base", "DockerService", "DockerServiceConfig"]
+__all__ = ["AuditEntry", "Base", "DockerService", "DockerServiceConfig", "GitopsRepo", "GitopsStack"]

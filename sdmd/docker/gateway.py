@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import logging
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from python_on_whales import DockerClient
 from python_on_whales.exceptions import DockerException as WhalesError
+from python_on_whales.utils import run as whales_run
 
 from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
@@ -141,7 +144,7 @@ class DockerGateway:
         """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream."""
         ref = f"{repository}:{tag}"
         result = PullResult(image=ref)
-        client = self._client(timeout=self.pull_timeout)
+        client = self._call("connect", lambda c: self._new_client(self.pull_timeout))
 
         def run() -> None:
             for event in client.pull(repository, tag=tag, stream=True, decode=True):
@@ -215,6 +218,40 @@ class DockerGateway:
 
     def compose_restart(self, project: ComposeProject) -> None:
         self._run_compose("restart", project, lambda c: c.compose.restart())
+
+    # -- gitops: what compose would label each service's containers with, and merged files --
+    def compose_config_hashes(self, project: ComposeProject) -> dict[str, dict[str, Any]]:
+        """{service: {"hash", "image"}}: the com.docker.compose.config-hash label `compose up` would give.
+
+        `config --hash` alone differs from what `up` labels when a service has env_file (up folds the
+        file into environment first); hashing compose's own normalised model, which has folded it,
+        gives exactly the label. That model may hold environment values, so it only ever lives in a
+        private temporary file outside the stacks folder.
+        """
+        model = self.compose_config(project)
+        with tempfile.TemporaryDirectory(prefix="sdmd-model-") as tmp:
+            normalised = Path(tmp) / "compose.json"
+            normalised.write_text(json.dumps(model))
+            flat = ComposeProject(name=project.name, directory=project.directory, files=(normalised,))
+
+            def run(c: DockerClient) -> str:
+                return whales_run([*c.compose.docker_compose_cmd, "config", "--hash", "*"], capture_stdout=True)
+
+            out = self._run_compose("config --hash", flat, run, error=InvalidInput)
+        hashes: dict[str, dict[str, Any]] = {}
+        for line in out.splitlines():
+            service, _, digest = line.strip().partition(" ")
+            if service and digest:
+                image = ((model.get("services") or {}).get(service) or {}).get("image")
+                hashes[service] = {"hash": digest, "image": image}
+        return hashes
+
+    def compose_config_text(self, project: ComposeProject) -> str:
+        """The project's files merged into one, paths made absolute, ${VARIABLES} left as written."""
+        def run(c: DockerClient) -> str:
+            return whales_run([*c.compose.docker_compose_cmd, "config", "--no-interpolate"], capture_stdout=True)
+
+        return self._run_compose("config", project, run, error=InvalidInput)
 
 
 def _pull_error(ref: str, detail: str) -> Exception:

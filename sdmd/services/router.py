@@ -47,8 +47,9 @@ async def _definition(request: Request, name: str | None) -> Definition:
 
 
 def _etag(response: Response, view: dict[str, Any]) -> None:
-    if view.get("content_hash"):
-        response.headers["ETag"] = f'"{view["content_hash"]}"'
+    etag = view.get("file_hash") or view.get("content_hash")  # gitops: the file's hash, what If-Match checks
+    if etag:
+        response.headers["ETag"] = f'"{etag}"'
 
 
 @router.get("", response_model=list[ServiceRead])

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from sdmd.gitops.schemas import DriftRead, GitopsStateRead
+
 
 class PortRead(BaseModel):
     host_ip: str
@@ -34,6 +36,9 @@ class ServiceRead(BaseModel):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     compose: str | None = None
+    file_hash: str | None = None  # gitops: content hash of stacks/<name>/compose.yaml (the ETag)
+    drift: DriftRead | None = None  # gitops: file vs database mirror vs containers
+    gitops: GitopsStateRead | None = None  # gitops: synced | pending | error | orphaned
 
 
 class LogEntry(BaseModel):

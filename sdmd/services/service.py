@@ -15,6 +15,7 @@ from sdmd.auth.identity import Actor
 from sdmd.core import Core
 from sdmd.db.base import new_id
 from sdmd.errors import Conflict, InvalidInput, NotFound, SdmdError
+from sdmd.gitops import hooks as gitops
 from sdmd.services import repository as repo
 from sdmd.services.definition import (
     content_hash,
@@ -80,9 +81,11 @@ def _view(config: DockerServiceConfig | None, name: str, containers: list[dict],
 def list_services(core: Core) -> list[dict[str, Any]]:
     with core.db.sessions() as session:
         configs = repo.all_configs(session)
-    projects = group_by_project(core.docker.compose_containers())
+    raw = core.docker.compose_containers()
+    projects = group_by_project(raw)
     views = [_view(c, c.name, projects.pop(c.name, [])) for c in configs]
     views.extend(_view(None, name, containers) for name, containers in sorted(projects.items()))
+    gitops.annotate(core, views, raw)  # gitops: drift + reconcile state, from this one listing
     return views
 
 
@@ -109,8 +112,10 @@ def _managed(core: Core, service_id: str) -> DockerServiceConfig:
 
 def get_service(core: Core, service_id: str) -> dict[str, Any]:
     config, name = _resolve(core, service_id)
-    containers = group_by_project(core.docker.compose_containers(name)).get(name, [])
-    return _view(config, name, containers, with_compose=True)
+    raw = core.docker.compose_containers(name)
+    view = _view(config, name, group_by_project(raw).get(name, []), with_compose=True)
+    gitops.annotate(core, [view], raw)  # gitops
+    return view
 
 
 def _validate(core: Core, name: str, text: str) -> dict[str, Any]:
@@ -134,6 +139,7 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition) -
             raise Conflict("service name taken", f"an unmanaged compose project named {name} is running")
         text = definition.text(None)
         _validate(core, name, text)
+        hashes = gitops.hashes_in_background(core, name=name, text=text)
         audit.details.update(_summary(text))
         project = core.stacks.project(name)
         core.stacks.write(name, text)
@@ -149,6 +155,8 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition) -
             session.flush()
             repo.add_history(session, config.id, status="deployed", event="create")
         audit.target_id = config.id
+        gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id,
+                            hashes_future=hashes)
     return get_service(core, config.id)
 
 
@@ -174,8 +182,10 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             raise Conflict("compose file missing", f"{core.stacks.file(name)} does not exist")
         if if_match is not None and if_match.strip('"') not in (content_hash(previous), "*"):
             raise Conflict("service changed meanwhile", "the compose file no longer matches If-Match; reload it")
+        gitops.before_change(core, name=name, action="update")
         text = definition.text(previous)
         _validate(core, name, text)
+        hashes = gitops.hashes_in_background(core, name=name, text=text)
         audit.details.update(_summary(text))
         project = core.stacks.project(name)
         core.stacks.write(name, text)
@@ -195,6 +205,8 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             row.compose_text = text
             row.content_hash = content_hash(text)
             repo.add_history(session, row.id, status="deployed", event="update")
+        gitops.after_change(core, name=name, actor=actor, action="update", audit=audit, service_id=config.id,
+                            hashes_future=hashes)
     return get_service(core, config.id)
 
 
@@ -202,7 +214,8 @@ def delete_service(core: Core, service_id: str, *, actor: Actor | None, volumes:
     config = _managed(core, service_id)
     name = config.name
     with audited(core.db, actor, "service.delete", target_id=config.id, target_name=name,
-                 details={"volumes": volumes}), core.stacks.locked(name):
+                 details={"volumes": volumes}) as audit, core.stacks.locked(name):
+        gitops.before_change(core, name=name, action="delete", config=config)
         if core.stacks.exists(name):
             core.docker.compose_down(core.stacks.project(name), volumes=volumes)
         core.stacks.remove(name)
@@ -210,6 +223,7 @@ def delete_service(core: Core, service_id: str, *, actor: Actor | None, volumes:
             row = repo.get(session, config.id)
             if row is not None:
                 session.delete(row)
+        gitops.after_change(core, name=name, actor=actor, action="delete", audit=audit, service_id=None)
 
 
 def restart_service(core: Core, service_id: str, *, actor: Actor | None) -> dict[str, Any]:
