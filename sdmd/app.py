@@ -9,7 +9,10 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from sdmd.audit.retention import RetentionWorker
+from sdmd.audit.router import router as audit_router
 from sdmd.auth.dependencies import current_actor
+from sdmd.auth.router import router as auth_router
 from sdmd.config import Settings
 from sdmd.core import Core
 from sdmd.errors import add_exception_handlers
@@ -26,8 +29,8 @@ log = logging.getLogger("sdmd")
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
-API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router]
-PUBLIC_ROUTERS: list[APIRouter] = [probes_router]
+API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router]
+PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router]
 
 
 def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
@@ -36,8 +39,11 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
+        _ = core.auth  # fail fast on bad auth settings; creates the signing key on first run
+        retention = RetentionWorker(core.db).start()
         with gitops_loop.running(core):  # gitops: stacks folder watcher + periodic reconcile
             yield
+        retention.stop()
         core.close()
 
     app = FastAPI(title="sdmd", version="0.1.0", lifespan=lifespan,

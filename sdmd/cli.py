@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from sdmd.audit.cli import configure_audit, run_audit
+from sdmd.auth.cli import bootstrap_admin, configure_user, run_user
 from sdmd.config import Settings
 from sdmd.logging import configure as configure_logging
 
@@ -36,6 +38,7 @@ def serve(args: argparse.Namespace) -> int:
     core = Core(Settings())
     core.settings.ensure_dirs()
     core.db.migrate()
+    bootstrap_admin(core)
     uvicorn.run(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
@@ -66,6 +69,10 @@ def reconcile(_: argparse.Namespace) -> int:
     failed = [s for s in report["stacks"] if s["action"] in ("invalid", "failed")]
     remote_state = (report["remote"] or {}).get("state")
     return 1 if failed or remote_state in ("diverged", "rejected", "error") else 0
+
+
+command("user", "manage built-in users (local auth mode)", configure_user)(run_user)
+command("audit", "audit log maintenance (purge)", configure_audit)(run_audit)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +25,31 @@ class Settings(BaseSettings):
     log_tail_max: int = 10000
     web_dir: Path | None = None  # the built web UI; defaults to the package's static folder
     timezone: str = "UTC"
+
+    # --- auth and audit (issue 3) ---
+    auth_mode: Literal["local", "supabase"] = "local"
+    # Supabase's own variable names (no SDMD_ prefix) are accepted, and the SDMD_-prefixed ones too.
+    supabase_url: str = Field(default="", validation_alias=AliasChoices(
+        "SUPABASE_URL", "SDMD_SUPABASE_URL", "supabase_url"))
+    supabase_anon_key: str = Field(default="", repr=False, validation_alias=AliasChoices(
+        "SUPABASE_ANON_KEY", "SDMD_SUPABASE_ANON_KEY", "supabase_anon_key"))
+    # Set: tokens are HS256 with this secret, nothing else. Empty: ES256/RS256 keys from the JWKS.
+    supabase_jwt_secret: str = Field(default="", repr=False, validation_alias=AliasChoices(
+        "SUPABASE_JWT_SECRET", "SDMD_SUPABASE_JWT_SECRET", "supabase_jwt_secret"))
+    supabase_jwt_algorithms: list[str] = ["ES256", "RS256"]
+    supabase_jwks_cache_seconds: float = Field(default=600.0, gt=0)
+    supabase_timeout_seconds: float = Field(default=10.0, gt=0)
+    # When sdmd's database is Supabase's PostgreSQL: a token whose session is gone from auth.sessions is refused.
+    supabase_check_sessions: bool = False
+    admin_email: str = ""
+    admin_password: str = Field(default="", repr=False)
+    auth_token_lifetime_seconds: int = Field(default=3600, gt=0, le=86400)
+    auth_refresh_lifetime_seconds: int = Field(default=30 * 86400, gt=0)
+    # Local mode always mints and checks iss (default "sdmd"); Supabase mode checks it only when set.
+    auth_issuer: str = ""
+    auth_leeway_seconds: int = Field(default=30, ge=0, le=60)
+    login_max_failures: int = Field(default=5, gt=0)
+    login_window_seconds: int = Field(default=300, gt=0)
 
     # -- deploy: log output (sdmd/logging.py) --
     log_format: Literal["text", "json"] = "text"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from sdmd.auth.service import AuthService
 from sdmd.config import Settings
 from sdmd.db import Database
 from sdmd.docker import DockerGateway
@@ -27,6 +28,10 @@ class Core:
     @cached_property
     def stacks(self) -> StackStore:
         return StackStore(self.settings.stacks_dir, self.settings.data_dir / "locks")
+
+    @cached_property
+    def auth(self) -> AuthService:
+        return AuthService(self.settings, self.db)
 
     def close(self) -> None:
         if "db" in self.__dict__:

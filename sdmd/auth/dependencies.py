@@ -6,16 +6,33 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from sdmd.auth.errors import InvalidToken
 from sdmd.auth.identity import Actor
+
+MAX_TOKEN_LENGTH = 16384
 
 
 def client_addr(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise InvalidToken("missing bearer token")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise InvalidToken("the Authorization header must be 'Bearer <token>'")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken("token too long")
+    return token
+
+
 def current_actor(request: Request) -> Actor:
-    # Placeholder until authentication lands: every request acts as an anonymous local caller.
-    actor = Actor(id="anonymous", email=None, client_addr=client_addr(request))
+    """The caller proven by a valid Bearer token of a live session, or 401 {"error": "unauthorized"}."""
+    actor = request.app.state.core.auth.authenticate(access_token=bearer_token(request),
+                                                     client_addr=client_addr(request))
     request.state.actor = actor
     return actor
 

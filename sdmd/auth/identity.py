@@ -19,3 +19,4 @@ class Actor:
 
 SCHEDULER = Actor(id="scheduler", email=None)
 GITOPS = Actor(id="gitops", email=None)
+CLI = Actor(id="cli", email=None)

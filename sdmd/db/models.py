@@ -1,6 +1,7 @@
 """Imports every domain's tables so that Base.metadata knows them all."""
 
 from sdmd.audit.models import AuditEntry
+from sdmd.auth.models import AuthSession, EndedSession, LoginFailure, User  # noqa: F401 (registers tables)
 from sdmd.db.base import Base
 from sdmd.gitops.models import GitopsRepo, GitopsStack
 from sdmd.services.models import DockerService, DockerServiceConfig

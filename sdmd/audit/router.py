@@ -1,0 +1,115 @@
+"""GET /api/audit: the audit log, newest first, with a stable cursor. Nothing here changes a record."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from sdmd.audit import repository
+from sdmd.audit.models import AuditEntry
+from sdmd.deps import CoreDep
+from sdmd.errors import InvalidInput, NotFound, SdmdError
+
+router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+READ_ONLY_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
+
+
+class AppendOnly(SdmdError):
+    status = 405
+    message = "method not allowed"
+
+    def __init__(self) -> None:
+        super().__init__(details="the audit log is append-only: records cannot be changed or deleted",
+                         headers={"Allow": "GET"})
+
+
+class AuditRead(BaseModel):
+    id: int
+    created_at: datetime
+    actor_id: str | None
+    actor_email: str | None
+    action: str
+    target_id: str | None
+    target_name: str | None
+    outcome: str
+    client_addr: str | None
+    details: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRead]
+    next_cursor: str | None
+
+
+def encode_cursor(entry: AuditEntry) -> str:
+    raw = json.dumps([entry.created_at.isoformat(), entry.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        created_at, entry_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        position = datetime.fromisoformat(created_at)
+        if position.tzinfo is None or not isinstance(entry_id, int):
+            raise ValueError("bad cursor fields")
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidInput("invalid cursor", "pass next_cursor from the previous page unchanged") from None
+    return position, entry_id
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A time without a zone is read as UTC, which is what the log stores."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _read(entry: AuditEntry) -> dict[str, Any]:
+    return {c: getattr(entry, c) for c in AuditRead.model_fields}
+
+
+@router.get("", response_model=AuditPage)
+def list_audit(
+    core: CoreDep,
+    actor: str | None = Query(default=None, max_length=320, description="user id or email, scheduler, gitops"),
+    action: str | None = Query(default=None, max_length=64, description="exact, or a prefix ending in *"),
+    target: str | None = Query(default=None, max_length=128, description="target id or name"),
+    since: datetime | None = Query(default=None, description="inclusive; ISO 8601, UTC when no zone is given"),
+    until: datetime | None = Query(default=None, description="exclusive"),
+    limit: int = Query(default=50, ge=1, le=500),
+    cursor: str | None = Query(default=None, max_length=200, description="next_cursor of the previous page"),
+) -> dict[str, Any]:
+    since, until = _utc(since), _utc(until)
+    if since and until and since >= until:
+        raise InvalidInput("invalid time range", "since must be before until")
+    after = decode_cursor(cursor) if cursor else None
+    rows = repository.page(core.db, actor=actor, action=action, target=target, since=since, until=until,
+                           limit=limit + 1, after=after)
+    items = rows[:limit]
+    next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
+    return {"items": [_read(e) for e in items], "next_cursor": next_cursor}
+
+
+@router.get("/{entry_id}", response_model=AuditRead)
+def get_audit(core: CoreDep, entry_id: int = Path(ge=1, le=2**63 - 1)) -> dict[str, Any]:
+    entry = repository.get(core.db, entry_id=entry_id)
+    if entry is None:
+        raise NotFound("audit record not found", f"no audit record {entry_id}")
+    return _read(entry)
+
+
+@router.api_route("", methods=READ_ONLY_METHODS, include_in_schema=False)
+def refuse_collection_change() -> None:
+    raise AppendOnly()
+
+
+@router.api_route("/{entry_id}", methods=READ_ONLY_METHODS, include_in_schema=False)
+def refuse_record_change(entry_id: str) -> None:
+    raise AppendOnly()

@@ -1,0 +1,2 @@
+# Supabase-mode fixtures (the GoTrue contract double) shared with tests/auth.
+from tests.auth.conftest import make_gotrue, make_supabase_client  # noqa: F401
