@@ -134,7 +134,7 @@ browser() {
 }
 
 apt_install curl git
-for part in "${@:-docker_engine compose_plugin registry test_images redis postgres}"; do
+for part in "${@:-docker_engine compose_plugin registry test_images redis postgres browser}"; do
   for p in $part; do "$p"; done
 done
 log "ready"

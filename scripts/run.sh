@@ -13,5 +13,6 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 
+bash scripts/build_web.sh || echo "sdmd: the web UI could not be built; serving the API only" >&2
 sdmd migrate
 exec sdmd serve --host "${SDMD_HOST:-127.0.0.1}" --port "${SDMD_PORT:-8000}"

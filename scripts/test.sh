@@ -8,4 +8,5 @@ if [ "$(id -u)" = 0 ]; then
 fi
 source scripts/_venv.sh
 ruff check sdmd tests
+bash scripts/build_web.sh --test  # the web UI (used by tests/web) and its vitest unit tests
 exec pytest "$@"

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from sdmd.audit.retention import RetentionWorker
 from sdmd.audit.router import router as audit_router
@@ -22,14 +21,18 @@ from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
 from sdmd.logging import RequestContextMiddleware
+from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
+from sdmd.updates.router import router as updates_router
+from sdmd.webui import WebUI
 
 log = logging.getLogger("sdmd")
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
-API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router]
+API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, audit_router, schedules_router,
+                                updates_router, gitops_router]
 PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router]
 
 
@@ -62,5 +65,5 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
 
     web_dir = core.settings.web_dir or STATIC_DIR
     if (web_dir / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+        app.mount("/", WebUI(web_dir), name="web")
     return app

@@ -54,6 +54,24 @@ def migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+command("user", "manage built-in users (local auth mode)", configure_user)(run_user)
+command("audit", "audit log maintenance (purge)", configure_audit)(run_audit)
+
+
+@command("worker", "run the RQ worker that performs update jobs (SDMD_REDIS_URL)")
+def worker(_: argparse.Namespace) -> int:
+    from sdmd.updates.queue import run_worker
+
+    return run_worker(Settings())
+
+
+@command("scheduler", "run rq-scheduler, kept reconciled with the schedules table")
+def scheduler(_: argparse.Namespace) -> int:
+    from sdmd.schedules.scheduler import run_scheduler
+
+    return run_scheduler(Settings())
+
+
 @command("reconcile", "gitops: commit hand edits, sync the git remote and apply changed stacks, once")
 def reconcile(_: argparse.Namespace) -> int:
     import json
@@ -69,10 +87,6 @@ def reconcile(_: argparse.Namespace) -> int:
     failed = [s for s in report["stacks"] if s["action"] in ("invalid", "failed")]
     remote_state = (report["remote"] or {}).get("state")
     return 1 if failed or remote_state in ("diverged", "rejected", "error") else 0
-
-
-command("user", "manage built-in users (local auth mode)", configure_user)(run_user)
-command("audit", "audit log maintenance (purge)", configure_audit)(run_audit)
 
 
 def main(argv: list[str] | None = None) -> int:

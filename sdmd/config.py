@@ -69,6 +69,23 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.stacks_dir.mkdir(parents=True, exist_ok=True)
 
+    # -- schedules and updates (issue 4): Redis, the RQ worker, rq-scheduler, the health gate --
+    # Empty means the private redis-server that scripts/run.sh starts on a socket in the data dir.
+    redis_url: str = ""
+    queue_name: str = "sdmd"
+    health_grace_seconds: float = Field(default=10.0, ge=0)
+    health_timeout_seconds: float = Field(default=120.0, gt=0)
+    update_lock_seconds: int = Field(default=1800, gt=0)
+    update_wait_seconds: float = Field(default=120.0, ge=0)
+    scheduler_interval_seconds: float = Field(default=1.0, gt=0)
+    reconcile_interval_seconds: float = Field(default=60.0, gt=0)
+    schedule_misfire_grace_seconds: float = Field(default=3600.0, ge=0)
+    worker_heartbeat_seconds: int = Field(default=15, ge=1)
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or f"unix://{(self.data_dir / 'redis.sock').resolve()}"
+
     # -- gitops: the stacks folder as a git repository, reconciled with the database and Docker
     reconcile_seconds: float = Field(default=30.0, gt=0)
     gitops_apply: Literal["auto", "manual"] = "auto"  # manual: hand edits wait for POST .../apply

@@ -27,6 +27,7 @@ from sdmd.services.definition import (
 )
 from sdmd.services.models import DockerServiceConfig
 from sdmd.services.runtime import group_by_project, overall_status
+from sdmd.updates.status import updates_available
 
 log = logging.getLogger("sdmd.services")
 
@@ -62,7 +63,7 @@ class Definition:
 
 
 def _view(config: DockerServiceConfig | None, name: str, containers: list[dict], *,
-          with_compose: bool = False) -> dict[str, Any]:
+          with_compose: bool = False, update_available: bool = False) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": config.id if config else f"{UNMANAGED_PREFIX}{name}",
         "name": name,
@@ -72,6 +73,7 @@ def _view(config: DockerServiceConfig | None, name: str, containers: list[dict],
         "content_hash": config.content_hash if config else None,
         "created_at": config.created_at if config else None,
         "updated_at": config.updated_at if config else None,
+        "update_available": update_available,  # schedules/updates (issue 4)
     }
     if with_compose:
         view["compose"] = config.compose_text if config else None
@@ -81,9 +83,10 @@ def _view(config: DockerServiceConfig | None, name: str, containers: list[dict],
 def list_services(core: Core) -> list[dict[str, Any]]:
     with core.db.sessions() as session:
         configs = repo.all_configs(session)
+        available = updates_available(session)
     raw = core.docker.compose_containers()
     projects = group_by_project(raw)
-    views = [_view(c, c.name, projects.pop(c.name, [])) for c in configs]
+    views = [_view(c, c.name, projects.pop(c.name, []), update_available=c.id in available) for c in configs]
     views.extend(_view(None, name, containers) for name, containers in sorted(projects.items()))
     gitops.annotate(core, views, raw)  # gitops: drift + reconcile state, from this one listing
     return views

@@ -1,0 +1,77 @@
+"""Redis, the RQ queue and the worker process: the plumbing the update jobs ride on."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Worker, worker_registration
+
+from sdmd.config import Settings
+from sdmd.errors import UpstreamUnavailable
+
+log = logging.getLogger("sdmd.updates.queue")
+
+_connections: dict[str, Redis] = {}
+_guard = threading.Lock()
+
+
+def redis_connection(settings: Settings) -> Redis:
+    """One client (and pool) per URL per process; redis-py renews its pool after a fork."""
+    url = settings.resolved_redis_url
+    with _guard:
+        conn = _connections.get(url)
+        if conn is None:
+            conn = _connections[url] = Redis.from_url(url, socket_connect_timeout=3, health_check_interval=30)
+        return conn
+
+
+def update_queue(settings: Settings, conn: Redis | None = None) -> Queue:
+    return Queue(settings.queue_name, connection=conn or redis_connection(settings))
+
+
+def redis_unavailable(exc: Exception) -> UpstreamUnavailable:
+    return UpstreamUnavailable("job queue unavailable", f"Redis: {type(exc).__name__}: {exc}")
+
+
+def workers_listening(settings: Settings, conn: Redis | None = None) -> int:
+    try:
+        return Worker.count(connection=conn or redis_connection(settings), queue=update_queue(settings, conn))
+    except RedisError as exc:
+        raise redis_unavailable(exc) from exc
+
+
+class SdmdWorker(Worker):
+    """An RQ worker that registers itself again when Redis forgot it (a flush or a restart),
+    so the API's "is a worker listening?" check stays true while it is."""
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        if pipeline is None and not (self.connection.exists(self.key)
+                                     and self.connection.sismember(self.redis_workers_keys, self.key)):
+            log.warning("worker %s: registration lost in Redis; registering again", self.name)
+            with self.connection.pipeline() as p:
+                p.hset(self.key, mapping=self.serialize())
+                worker_registration.register(self, p)
+                p.execute()
+        super().heartbeat(timeout, pipeline)
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> int:
+    """`sdmd worker`: an RQ worker on sdmd's queue; each job runs in a forked work horse."""
+    # Import the job code once here: each job runs in a fresh fork, which then starts warm.
+    import sdmd.schedules.jobs
+    import sdmd.updates.jobs  # noqa: F401
+
+    conn = redis_connection(settings)
+    conn.ping()
+    name = f"sdmd-{socket.gethostname()}-{os.getpid()}"
+    # worker_ttl sets how long the worker blocks on the queue between heartbeats (ttl - 15 s).
+    worker = SdmdWorker([update_queue(settings, conn)], connection=conn, name=name,
+                        worker_ttl=settings.worker_heartbeat_seconds + 15)
+    log.info("worker %s listening on queue %s", name, settings.queue_name)
+    worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
+    return 0

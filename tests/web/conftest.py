@@ -1,0 +1,163 @@
+"""End-to-end fixtures: a real sdmd (uvicorn in a thread, serving the built UI) over real Docker, a private
+redis-server with a real `sdmd worker`, and Debian's headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from sdmd.app import STATIC_DIR, create_app
+from sdmd.config import Settings
+from sdmd.core import Core
+from tests.support import wait_until
+from tests.support_auth import TEST_EMAIL, TEST_PASSWORD, ensure_user
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def built_ui() -> Path:
+    if not (STATIC_DIR / "index.html").is_file():
+        pytest.fail(f"the web UI is not built in {STATIC_DIR}: run scripts/build_web.sh (scripts/test.sh does)")
+    return STATIC_DIR
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    # The browser tests exercise the UI; the API's database behaviour is covered on both databases elsewhere.
+    return f"sqlite:///{tmp_path / 'sdmd.db'}"
+
+
+@pytest.fixture(scope="session")
+def redis_socket() -> Iterator[str]:
+    """A redis-server of our own on a unix socket, so no test touches anyone else's Redis."""
+    directory = tempfile.mkdtemp(prefix="sdmd-web-redis-")
+    path = os.path.join(directory, "redis.sock")
+    proc = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", path, "--unixsocketperm", "700",
+                             "--save", "", "--appendonly", "no", "--databases", "64", "--dir", directory],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: os.path.exists(path), timeout=15, what="private redis-server")
+        yield path
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+_redis_db = iter(range(1, 64))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, redis_socket: str, built_ui: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", stacks_dir=tmp_path / "stacks", database_url=database_url,
+                    web_dir=built_ui, redis_url=f"unix://{redis_socket}?db={next(_redis_db)}",
+                    health_grace_seconds=1.0, health_timeout_seconds=20.0, update_wait_seconds=60.0)
+
+
+class LiveServer:
+    def __init__(self, url: str, core: Core) -> None:
+        self.url = url
+        self.core = core
+
+    def api(self, token: str) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
+
+
+@pytest.fixture
+def live_server(core: Core) -> Iterator[LiveServer]:
+    ensure_user(core)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(core=core), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="sdmd-e2e", daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started, timeout=30, what="sdmd to listen")
+        yield LiveServer(f"http://127.0.0.1:{port}", core)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def worker(settings: Settings) -> Iterator[subprocess.Popen]:
+    """A real `sdmd worker` (update now runs through it), sharing the test's database, stacks and Redis."""
+    env = dict(os.environ, SDMD_DATABASE_URL=settings.resolved_database_url, SDMD_STACKS_DIR=str(settings.stacks_dir),
+               SDMD_DATA_DIR=str(settings.data_dir), SDMD_REDIS_URL=settings.resolved_redis_url,
+               SDMD_HEALTH_GRACE_SECONDS="1", SDMD_HEALTH_TIMEOUT_SECONDS="20")
+    proc = subprocess.Popen([sys.executable, "-m", "sdmd.cli", "worker"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} missing: run scripts/provision.sh browser")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light",
+                                  timezone_id="Europe/Berlin", locale="en-GB")
+    context.set_default_timeout(30_000)
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield p
+    context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Page, url: str) -> str:
+    """Logs in through the form; returns the access token the page keeps."""
+    page.goto(f"{url}/login/")
+    page.fill("#username", TEST_EMAIL)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{url}/")
+    return token_of(page)
+
+
+def token_of(page: Page) -> str:
+    return json.loads(page.evaluate("sessionStorage.getItem('sdmd.session')"))["access_token"]

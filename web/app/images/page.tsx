@@ -1,0 +1,7 @@
+import { PullImage } from "@/components/pull-image";
+
+export const metadata = { title: "Images" };
+
+export default function ImagesPage() {
+  return <PullImage />;
+}

@@ -1,0 +1,7 @@
+import { NewService } from "@/components/new-service/new-service";
+
+export const metadata = { title: "New service" };
+
+export default function NewServicePage() {
+  return <NewService />;
+}

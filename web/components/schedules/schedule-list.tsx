@@ -1,0 +1,125 @@
+"use client";
+
+import { Pencil, Trash2 } from "lucide-react";
+import Link from "next/link";
+import { useMemo, useState } from "react";
+
+import { ConfirmDialog } from "@/components/confirm";
+import { ErrorPanel } from "@/components/error-panel";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Switch } from "@/components/ui/switch";
+import type { Schedule, Service } from "@/lib/api/types";
+import { useDeleteSchedule, useSaveSchedule } from "@/lib/queries/schedules";
+import { browserTimeZone, describeSchedule, formatInZone, relative } from "@/lib/schedule-time";
+import { toast } from "@/lib/toast";
+
+function resultText(result: Schedule["last_result"]): string {
+  if (!result) return "";
+  if (typeof result === "string") return result;
+  const r = result as Record<string, unknown>;
+  return String(r.outcome ?? r.status ?? r.result ?? JSON.stringify(result));
+}
+
+export function ScheduleList({
+  schedules, services, onEdit, showService = true,
+}: {
+  schedules: Schedule[];
+  services: Service[];
+  onEdit: (schedule: Schedule) => void;
+  showService?: boolean;
+}) {
+  const names = useMemo(() => new Map(services.map((s) => [s.id, s.name])), [services]);
+  const save = useSaveSchedule();
+  const remove = useDeleteSchedule();
+  const [deleting, setDeleting] = useState<Schedule | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const zone = useMemo(() => browserTimeZone(), []);
+
+  if (!schedules.length) return <p className="p-4 text-sm text-muted-foreground">No schedules.</p>;
+
+  const toggle = async (s: Schedule, enabled: boolean) => {
+    setError(null);
+    try {
+      await save.mutateAsync({ id: s.id, input: { enabled } });
+      toast(`${enabled ? "Enabled" : "Disabled"} the schedule of ${names.get(s.service_id) ?? s.service_name ?? s.service_id}`);
+    } catch (exc) {
+      setError(exc);
+    }
+  };
+
+  return (
+    <>
+      {error ? <ErrorPanel error={error} className="m-3" /> : null}
+      <ul className="divide-y" data-testid="schedule-list">
+        {schedules.map((s) => {
+          const result = resultText(s.last_result);
+          return (
+            <li key={s.id} className="grid gap-2 px-3 py-3 sm:grid-cols-[minmax(0,1.2fr)_minmax(0,1.3fr)_auto] sm:items-center" data-testid="schedule-row">
+              <div className="min-w-0 space-y-1">
+                {showService ? (
+                  <Link href={`/service/?id=${encodeURIComponent(s.service_id)}`} className="font-medium hover:underline">
+                    {names.get(s.service_id) ?? s.service_name ?? s.service_id}
+                  </Link>
+                ) : null}
+                <p className="text-sm">{describeSchedule(s)}</p>
+                <div className="flex flex-wrap gap-1">
+                  <Badge variant={s.mode === "update" ? "info" : "muted"}>{s.mode === "update" ? "update" : "check only"}</Badge>
+                  {!s.enabled ? <Badge variant="muted">disabled</Badge> : null}
+                </div>
+              </div>
+              <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-2 gap-y-0.5 text-xs">
+                <dt className="text-muted-foreground">Next run</dt>
+                <dd data-testid="next-run">
+                  {s.enabled && s.next_run_at ? (
+                    <>
+                      {formatInZone(s.next_run_at, s.timezone)} <span className="text-muted-foreground">({relative(s.next_run_at)})</span>
+                      {zone !== s.timezone ? <div className="text-muted-foreground">{formatInZone(s.next_run_at, zone)} your time</div> : null}
+                    </>
+                  ) : "—"}
+                </dd>
+                <dt className="text-muted-foreground">Last run</dt>
+                <dd>
+                  {s.last_run_at ? formatInZone(s.last_run_at, zone) : "never"}
+                  {result ? (
+                    <Badge className="ml-1" variant={/fail|error|rolled/i.test(result) ? "destructive" : "success"}>{result}</Badge>
+                  ) : null}
+                </dd>
+              </dl>
+              <div className="flex items-center gap-1 sm:justify-end">
+                <Switch
+                  checked={s.enabled}
+                  onCheckedChange={(v) => toggle(s, v)}
+                  aria-label={`${s.enabled ? "Disable" : "Enable"} schedule of ${names.get(s.service_id) ?? s.service_name ?? s.service_id}`}
+                  data-testid="schedule-enabled"
+                />
+                <Button variant="ghost" size="icon" onClick={() => onEdit(s)} aria-label="Edit schedule"><Pencil aria-hidden /></Button>
+                <Button variant="ghost" size="icon" onClick={() => setDeleting(s)} aria-label="Delete schedule"><Trash2 aria-hidden /></Button>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+      <ConfirmDialog
+        open={!!deleting}
+        onOpenChange={(o) => !o && setDeleting(null)}
+        title="Delete schedule?"
+        description={deleting ? <p>{describeSchedule(deleting)}: it will not run again.</p> : null}
+        confirmLabel="Delete"
+        destructive
+        busy={remove.isPending}
+        onConfirm={async () => {
+          if (!deleting) return;
+          try {
+            await remove.mutateAsync(deleting.id);
+            toast("Schedule deleted");
+            setDeleting(null);
+          } catch (exc) {
+            setDeleting(null);
+            setError(exc);
+          }
+        }}
+      />
+    </>
+  );
+}

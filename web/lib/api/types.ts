@@ -1,0 +1,37 @@
+import type { components } from "@/lib/api/schema";
+
+// All generated from sdmd's OpenAPI (scripts/gen_api.sh).
+type S = components["schemas"];
+export type ContainerRead = S["ContainerRead"];
+export type PortRead = S["PortRead"];
+export type LogEntry = S["LogEntry"];
+export type PullRead = S["PullRead"];
+export type Service = S["ServiceRead"];
+export type DriftRead = S["DriftRead"];
+export type DriftReport = S["DriftReport"];
+export type GitopsState = S["GitopsStateRead"];
+export type Schedule = S["ScheduleRead"];
+export type ScheduleCreate = S["ScheduleCreate"];
+export type ScheduleUpdate = S["ScheduleUpdate"];
+export type ScheduleRun = S["RunRead"];
+export type UpdateJob = S["UpdateJobRead"];
+export type AuditEntry = S["AuditRead"];
+export type AuditPage = S["AuditPage"];
+export type TokenRead = S["TokenRead"];
+
+export type ServiceStatus = "running" | "partial" | "stopped" | "not_deployed";
+export type Frequency = "daily" | "weekly";
+export type ScheduleMode = "update" | "check";
+
+/**
+ * One commit of a service's compose file. Not in the OpenAPI yet (no per-service history endpoint
+ * on the gitops branch); the shape follows its git log rows ({commit, author, email, date, message}).
+ */
+export interface GitCommit {
+  commit?: string;
+  sha?: string;
+  message: string;
+  author?: string | null;
+  email?: string | null;
+  date?: string | null;
+}

@@ -1,0 +1,147 @@
+"use client";
+
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { api, raw, rawJson, unwrap } from "@/lib/api/client";
+import type { LogEntry, Service, UpdateJob } from "@/lib/api/types";
+
+export const serviceKeys = {
+  all: ["services"] as const,
+  one: (id: string) => ["services", id] as const,
+  logs: (id: string, tail: number) => ["services", id, "logs", tail] as const,
+  drift: (id: string) => ["services", id, "drift"] as const,
+  history: (id: string) => ["services", id, "history"] as const,
+};
+
+export const LIST_REFRESH_MS = 5_000;
+
+export function useServices() {
+  return useQuery({
+    queryKey: serviceKeys.all,
+    queryFn: async () => (await unwrap(api.GET("/api/services"))).data as Service[],
+    refetchInterval: LIST_REFRESH_MS,
+  });
+}
+
+export interface ServiceWithEtag {
+  service: Service;
+  etag: string | null;
+}
+
+export function useService(id: string | null) {
+  return useQuery({
+    queryKey: serviceKeys.one(id ?? ""),
+    enabled: !!id,
+    queryFn: async (): Promise<ServiceWithEtag> => {
+      const { data, response } = await unwrap(api.GET("/api/services/{service_id}", { params: { path: { service_id: id! } } }));
+      const service = data as Service;
+      const etag = response.headers.get("ETag") ?? (service.content_hash ? `"${service.content_hash}"` : null);
+      return { service, etag };
+    },
+    refetchInterval: LIST_REFRESH_MS,
+  });
+}
+
+export function useServiceLogs(id: string, tail: number, follow: boolean) {
+  return useQuery({
+    queryKey: serviceKeys.logs(id, tail),
+    queryFn: async () =>
+      (await unwrap(api.GET("/api/services/{service_id}/logs", {
+        params: { path: { service_id: id }, query: { tail } },
+        headers: { Accept: "application/json" },
+      }))).data as LogEntry[],
+    refetchInterval: follow ? 2_000 : false,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export type Definition = { kind: "json"; body: Record<string, unknown> } | { kind: "yaml"; text: string; name?: string };
+
+export function useCreateService() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (def: Definition): Promise<Service> => {
+      if (def.kind === "json") {
+        return (await unwrap(api.POST("/api/services", { body: def.body }))).data as Service;
+      }
+      return rawJson<Service>("/api/services", {
+        method: "POST", body: def.text, contentType: "application/yaml", query: { name: def.name },
+      });
+    },
+    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+  });
+}
+
+/** Saves compose text guarded by the ETag the editor loaded; a stale one gets 409 from sdmd. */
+export function useSaveCompose(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ text, etag }: { text: string; etag: string | null }) => {
+      const response = await raw(`/api/services/${encodeURIComponent(id)}`, {
+        method: "PUT", body: text, contentType: "application/yaml", headers: etag ? { "If-Match": etag } : {},
+      });
+      const service = (await response.json()) as Service;
+      return { service, etag: response.headers.get("ETag") };
+    },
+    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+  });
+}
+
+export function useDeleteService() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, volumes }: { id: string; volumes: boolean }) =>
+      (await unwrap(api.DELETE("/api/services/{service_id}", { params: { path: { service_id: id }, query: { volumes } } }))).data,
+    onSuccess: (_data, { id }) => {
+      qc.removeQueries({ queryKey: serviceKeys.one(id) });
+      return qc.invalidateQueries({ queryKey: serviceKeys.all });
+    },
+  });
+}
+
+export function useRestartService() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (id: string) =>
+      (await unwrap(api.POST("/api/services/{service_id}/restart", { params: { path: { service_id: id } } }))).data as Service,
+    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+  });
+}
+
+/** Issue 4's "update now" (pull and recreate) or "check" (only look for a newer image). */
+export function useUpdateService() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, mode }: { id: string; mode: "update" | "check" }): Promise<UpdateJob> =>
+      (await unwrap(api.POST("/api/services/{service_id}/update", { params: { path: { service_id: id }, query: { mode } } }))).data,
+    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+  });
+}
+
+/** Issue 5: take over a compose project sdmd did not create. */
+export function useAdoptProject() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (project: string) => (await unwrap(api.POST("/api/services/adopt", { body: { project } }))).data,
+    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+  });
+}
+
+export function useApplyService() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (id: string) =>
+      (await unwrap(api.POST("/api/services/{service_id}/apply", { params: { path: { service_id: id } } }))).data,
+    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+  });
+}
+
+export function useDrift(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: serviceKeys.drift(id),
+    enabled,
+    queryFn: async () =>
+      (await unwrap(api.GET("/api/services/{service_id}/drift", { params: { path: { service_id: id } } }))).data,
+    retry: false,
+  });
+}
