@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -221,7 +222,7 @@ def _apply(core: Core, ctx: RunContext, project: ComposeProject, before: list[di
         try:
             core.docker.compose_up(project)
         except SdmdError as exc:
-            failure = f"compose up failed: {exc.details or exc.message}"
+            failure = f"compose up failed: {_compose_error(exc)}"
         else:
             after = core.docker.compose_containers(ctx.service_name)
             gate = [c["Id"] for c in after if (c.get("Labels") or {}).get(SERVICE_LABEL) in gated_services]
@@ -236,6 +237,16 @@ def _apply(core: Core, ctx: RunContext, project: ComposeProject, before: list[di
     for t in changed:
         _remove_if_unused(core, t.new_id)
     return Outcome(records.ROLLED_BACK, failure, views)
+
+
+_PROGRESS = re.compile(r"^\s*(Container|Network|Volume) \S+\s+(Recreate|Recreated|Creating|Created|Starting|"
+                       r"Started|Stopping|Stopped|Removing|Removed|Running|Waiting|Healthy)\s*$")
+
+
+def _compose_error(exc: SdmdError) -> str:
+    """compose's error without its progress lines."""
+    lines = [line for line in (exc.details or exc.message).splitlines() if line.strip() and not _PROGRESS.match(line)]
+    return " ".join(lines[-3:])[-1000:] or exc.message
 
 
 def _roll_back(core: Core, ctx: RunContext, project: ComposeProject, changed: list[Tracked]) -> str | None:

@@ -1,7 +1,8 @@
-"""RQ job entry points. They run in the worker's forked work horse, so each builds its own Core."""
+"""RQ job entry points, run by `sdmd worker` inside its own process (see sdmd/updates/queue.py)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rq import get_current_job
@@ -12,6 +13,19 @@ from sdmd.core import Core
 from sdmd.updates.cycle import run_update
 from sdmd.updates.queue import redis_connection
 
+_cores: dict[int, Core] = {}
+
+
+def job_core() -> Core:
+    """One Core per process, kept between jobs: its Docker client, database pool and Redis
+    connection stay warm. Keyed by pid so a forked child never uses its parent's connections."""
+    pid = os.getpid()
+    core = _cores.get(pid)
+    if core is None:
+        _cores.clear()
+        core = _cores[pid] = Core(Settings())
+    return core
+
 
 def actor_payload(actor: Actor) -> dict[str, Any]:
     return {"id": actor.id, "email": actor.email, "client_addr": actor.client_addr}
@@ -19,11 +33,7 @@ def actor_payload(actor: Actor) -> dict[str, Any]:
 
 def run_update_job(service_id: str, mode: str, actor: dict[str, Any] | None = None) -> dict[str, Any]:
     """`POST /api/services/{id}/update`, performed by the worker."""
-    core = Core(Settings())
-    try:
-        job = get_current_job()
-        return run_update(core, redis_connection(core.settings), service_id=service_id, mode=mode,
-                          actor=Actor(**actor) if actor else SCHEDULER, trigger="manual",
-                          job_id=job.id if job else None)
-    finally:
-        core.close()
+    core = job_core()
+    job = get_current_job()
+    return run_update(core, redis_connection(core.settings), service_id=service_id, mode=mode,
+                      actor=Actor(**actor) if actor else SCHEDULER, trigger="manual", job_id=job.id if job else None)

@@ -14,8 +14,8 @@ from tests.support import IMAGE_V1, IMAGE_V2, SLEEPER, docker_api, wait_until
 pytestmark = pytest.mark.slow
 
 
-def create_service(client, name: str, image: str) -> dict:
-    r = client.post("/api/services", json={"name": name, "image": image, **SLEEPER})
+def create_service(client, name: str, image: str, spec: dict | None = None) -> dict:
+    r = client.post("/api/services", json={"name": name, "image": image, **(spec or SLEEPER)})
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -128,19 +128,26 @@ def test_check_reports_then_update_applies_and_cleans_up_the_image_before_last(c
     assert all(e.actor_id != "scheduler" and e.outcome == "ok" for e in entries)
 
 
-@pytest.mark.parametrize("broken", ['ENTRYPOINT ["false"]',
-                                    'HEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD ["false"]'],
-                         ids=["exits", "unhealthy"])
-def test_a_broken_new_image_is_rolled_back(client, core, unique_name, upstream, processes, broken):
+# Without init, a missing entrypoint makes `docker compose up` itself fail, after the old container
+# was already removed: that too must end in a rollback.
+NO_INIT = {"command": ["sleep", "3600"], "stop_grace_period": "1s"}
+
+
+@pytest.mark.parametrize(("broken", "spec", "reason"), [
+    ('ENTRYPOINT ["false"]', None, "exit code 1"),
+    ('HEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD ["false"]', None, "is unhealthy"),
+    ('ENTRYPOINT ["/nonexistent"]', NO_INIT, "compose up failed: Error response from daemon"),
+], ids=["exits", "unhealthy", "cannot-start"])
+def test_a_broken_new_image_is_rolled_back(client, core, unique_name, upstream, processes, broken, spec, reason):
     repo = upstream("bad")
     v1 = repo.publish(IMAGE_V1)
-    svc = create_service(client, unique_name("bad"), repo.ref)
+    svc = create_service(client, unique_name("bad"), repo.ref, spec)
     processes.worker()
     bad = repo.publish_remote_only(repo.build(IMAGE_V1, broken), keep_local=IMAGE_V1)
 
     run = update(client, svc["id"])
     assert run["result"] == "rolled_back", run
-    assert ("exit code 1" if "ENTRYPOINT" in broken else "unhealthy") in run["reason"]
+    assert reason in run["reason"]
     assert (run["images"][0]["old_id"], run["images"][0]["new_id"]) == (v1, bad)
     after = snapshot(svc["name"])
     assert [(image, state) for image, state, _ in after.values()] == [(v1, "running")]
