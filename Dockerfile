@@ -35,12 +35,13 @@ COPY deploy/wheels/ /wheels/
 COPY pyproject.toml README.md /src/
 # Dependencies first, from pyproject.toml alone, so editing sdmd's code does not reinstall them.
 RUN python3 -c 'import tomllib; p = tomllib.load(open("/src/pyproject.toml", "rb"))["project"]; \
-print("\n".join(p["dependencies"] + p["optional-dependencies"]["dashboard"]))' >/tmp/requirements.txt \
+print("\n".join(p["dependencies"] + p["optional-dependencies"]["dashboard"] + ["setuptools>=69"]))' \
+    >/tmp/requirements.txt \
  && /opt/sdmd/bin/pip install -r /tmp/requirements.txt
 COPY sdmd /src/sdmd
 COPY --from=web /out /src/sdmd/static
 # pip and setuptools have done their work; the runtime does not install packages.
-RUN /opt/sdmd/bin/pip install --no-deps /src && /opt/sdmd/bin/sdmd --help >/dev/null \
+RUN /opt/sdmd/bin/pip install --no-deps --no-build-isolation /src && /opt/sdmd/bin/sdmd --help >/dev/null \
  && /opt/sdmd/bin/pip uninstall -q -y pip setuptools
 
 # -- 3. the runtime -----------------------------------------------------------------------------------

@@ -95,7 +95,8 @@ def test_compose_stack_serves_logs_in_and_creates_a_service(stack: Stack, unique
     has_worker = "worker" in image_commands(env["SDMD_IMAGE"])
     services = ["sdmd", "redis", "rq-dashboard"] + (["worker", "scheduler"] if has_worker else [])
     started = time.monotonic()
-    stack.compose("up", "--detach", "--no-build", "--wait", "--wait-timeout", "120", *services, timeout=180)
+    # (returns once sdmd is healthy and the worker and scheduler, which wait for that, have started)
+    stack.compose("up", "--detach", "--no-build", *services, timeout=180)
     base = f"http://127.0.0.1:{env['SDMD_PORT']}"
     ready = wait_until(lambda: _get(f"{base}/readyz"), timeout=60, what="/readyz")
     MEASUREMENTS["compose up to ready"] = f"{time.monotonic() - started:.0f} s"
@@ -132,6 +133,27 @@ def test_compose_stack_serves_logs_in_and_creates_a_service(stack: Stack, unique
 
     listed = httpx.get(f"{base}/api/services", headers=headers, timeout=30).json()
     assert name in {s["name"] for s in listed}
+
+    if has_worker:
+        # An update check runs as a job on the worker container, through the compose stack's Redis
+        # (the worker registers there a moment after its container starts).
+        def check_update() -> httpx.Response | None:
+            r = httpx.post(f"{base}/api/services/{name}/update", params={"mode": "check", "wait": 60},
+                           headers=headers, timeout=90)
+            return None if r.status_code == 503 and "no update worker" in r.text else r
+
+        r = wait_until(check_update, timeout=30, interval=1, what="a worker to take the update check")
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "finished" and r.json()["run"]["result"] == "up_to_date", r.json()
+        scheduler_log = stack.compose("logs", "--no-color", "scheduler").stdout
+        assert "scheduler started" in scheduler_log
+
+    # Every container of the stack reports healthy by its own check (worker: registered in Redis).
+    def all_healthy() -> bool:
+        states = {c["Service"]: (c["State"], c.get("Health")) for c in stack.containers() if c["Service"] != "setup"}
+        return all(state == "running" and health == "healthy" for state, health in states.values())
+
+    wait_until(all_healthy, timeout=90, interval=2, what="every container healthy")
 
     time.sleep(5)  # idle: nothing in flight
     memory = stack.memory_mib()
