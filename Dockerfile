@@ -5,8 +5,9 @@
 #
 # Base images are build arguments, so a mirror or locally built bases can stand in for Docker Hub's
 # (scripts/local_images.sh builds them from Debian's packages; tests/deploy/test_image.py uses those).
-# Offline builds: put wheels in deploy/wheels/ and pass --build-arg PIP_NO_INDEX=1; put the web UI's
-# node_modules in web/node_modules of the build context and `npm ci` is skipped.
+# Offline builds: put wheels in deploy/wheels/ and pass --build-arg PIP_NO_INDEX=1. When the context
+# carries web/node_modules, `npm ci` is skipped (.dockerignore keeps them out of a normal build;
+# tests/deploy builds from a copy of the context that lets them in).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG DOCKER_CLI_IMAGE=docker:27-cli

@@ -48,8 +48,9 @@ def _check_docker(core: Core) -> None:
 
 
 def _redis_url(core: Core) -> str:
-    # SDMD_REDIS_URL belongs to the schedules domain's settings; until it is set there is nothing to check.
-    return getattr(core.settings, "redis_url", "") or ""
+    # Only an explicit SDMD_REDIS_URL is checked: without one, updates use a private Redis that
+    # scripts/run.sh starts (and names in SDMD_REDIS_URL), and a bare `sdmd serve` has none to check.
+    return core.settings.redis_url
 
 
 def _check_redis(core: Core) -> None:

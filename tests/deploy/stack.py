@@ -53,8 +53,8 @@ def build_context(target: Path, wheels: Path) -> Path:
         shutil.copy2(wheel, target / "deploy" / "wheels" / wheel.name)
     web = REPO / "web"
     if (web / "package.json").is_file():
-        if not (web / "node_modules").is_dir():
-            run("npm", "ci", "--no-audit", "--no-fund", "--prefix", str(web), timeout=600)
+        if not (web / "node_modules").is_dir():  # the test command's build_web.sh has usually made them
+            run("bash", str(REPO / "scripts" / "build_web.sh"), timeout=900)
         run("cp", "-a", str(web / "node_modules"), str(target / "web" / "node_modules"))
         ignore = target / ".dockerignore"
         ignore.write_text("\n".join(line for line in ignore.read_text().splitlines()

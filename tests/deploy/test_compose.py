@@ -70,7 +70,7 @@ def test_default_stack(tmp_path: Path) -> None:
 
 def test_images_ports_and_folders_follow_the_variables(tmp_path: Path) -> None:
     cfg = config(tmp_path, {"SDMD_IMAGE": "registry.example/sdmd:1.2", "SDMD_REDIS_IMAGE": "mirror/redis:7",
-                            "SDMD_BIND": "0.0.0.0", "SDMD_PORT": "18000", "RQ_DASHBOARD_PORT": "19181",
+                            "SDMD_BIND": "0.0.0.0", "SDMD_PORT": "18000", "SDMD_RQ_DASHBOARD_PORT": "19181",
                             "SDMD_STACKS_DIR": "/srv/stacks", "DOCKER_SOCKET": "/run/user/1000/docker.sock"})
     services = cfg["services"]
     assert {services[n]["image"] for n in SDMD_IMAGE_SERVICES} == {"registry.example/sdmd:1.2"}

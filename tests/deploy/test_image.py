@@ -18,7 +18,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sdmd.config import Settings
 from tests.deploy.stack import MEASUREMENTS, Built, Stack, build_context, build_image, free_port, local_images, run
 from tests.support import IMAGE_V1, TEST_LABEL, wait_until
 
@@ -56,7 +55,7 @@ def stack(stack_run: dict, name_prefix: str, tmp_path: Path) -> Iterator[Stack]:
     env_file = tmp_path / "deploy.env"
     env = {
         "SDMD_IMAGE": built.tag, "SDMD_REDIS_IMAGE": stack_run["bases"]["REDIS_IMAGE"],
-        "DOCKER_GID": stack_run["gid"], "SDMD_PORT": str(free_port()), "RQ_DASHBOARD_PORT": str(free_port()),
+        "DOCKER_GID": stack_run["gid"], "SDMD_PORT": str(free_port()), "SDMD_RQ_DASHBOARD_PORT": str(free_port()),
         "SDMD_STACKS_DIR": str(stacks_dir), "SDMD_ENV_FILE": str(env_file),
         "SDMD_ADMIN_EMAIL": ADMIN_EMAIL, "SDMD_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "RQ_DASHBOARD_PASSWORD": "dash-" + os.urandom(4).hex(),
@@ -69,10 +68,6 @@ def stack(stack_run: dict, name_prefix: str, tmp_path: Path) -> Iterator[Stack]:
     finally:
         s.compose("down", "--volumes", "--remove-orphans", "--timeout", "5", check=False)
         shutil.rmtree(stacks_dir, ignore_errors=True)
-
-
-def image_commands(tag: str) -> str:
-    return run("docker", "run", "--rm", tag, "sdmd", "--help").stdout
 
 
 def test_image_is_non_root_with_healthcheck_docker_cli_and_compose(stack_run: dict) -> None:
@@ -92,24 +87,20 @@ def test_image_is_non_root_with_healthcheck_docker_cli_and_compose(stack_run: di
 
 def test_compose_stack_serves_logs_in_and_creates_a_service(stack: Stack, unique_name, tmp_path: Path) -> None:
     env = stack.env  # type: ignore[attr-defined]
-    has_worker = "worker" in image_commands(env["SDMD_IMAGE"])
-    services = ["sdmd", "redis", "rq-dashboard"] + (["worker", "scheduler"] if has_worker else [])
     started = time.monotonic()
     # (returns once sdmd is healthy and the worker and scheduler, which wait for that, have started)
-    stack.compose("up", "--detach", "--no-build", *services, timeout=180)
+    stack.compose("up", "--detach", "--no-build", timeout=180)
     base = f"http://127.0.0.1:{env['SDMD_PORT']}"
     ready = wait_until(lambda: _get(f"{base}/readyz"), timeout=60, what="/readyz")
     MEASUREMENTS["compose up to ready"] = f"{time.monotonic() - started:.0f} s"
-    # Redis is checked once the settings have SDMD_REDIS_URL (the schedules domain declares it).
-    redis_state = "ok" if "redis_url" in Settings.model_fields else "not configured"
-    assert ready.json()["checks"] == {"database": "ok", "docker": "ok", "redis": redis_state}
+    assert ready.json()["checks"] == {"database": "ok", "docker": "ok", "redis": "ok"}
 
     # Only the UI and the RQ dashboard are published, both on loopback.
     published = {(c["Service"], p["URL"], p["PublishedPort"]) for c in stack.containers()
                  for p in c.get("Publishers") or [] if p.get("PublishedPort")}
     assert published == {("sdmd", "127.0.0.1", int(env["SDMD_PORT"])),
-                         ("rq-dashboard", "127.0.0.1", int(env["RQ_DASHBOARD_PORT"]))}
-    dash = f"http://127.0.0.1:{env['RQ_DASHBOARD_PORT']}/"
+                         ("rq-dashboard", "127.0.0.1", int(env["SDMD_RQ_DASHBOARD_PORT"]))}
+    dash = f"http://127.0.0.1:{env['SDMD_RQ_DASHBOARD_PORT']}/"
     assert httpx.get(dash, timeout=10).status_code == 401  # password set: a login is required
     assert httpx.get(dash, auth=("admin", env["RQ_DASHBOARD_PASSWORD"]), timeout=10).status_code == 200
 
@@ -134,19 +125,18 @@ def test_compose_stack_serves_logs_in_and_creates_a_service(stack: Stack, unique
     listed = httpx.get(f"{base}/api/services", headers=headers, timeout=30).json()
     assert name in {s["name"] for s in listed}
 
-    if has_worker:
-        # An update check runs as a job on the worker container, through the compose stack's Redis
-        # (the worker registers there a moment after its container starts).
-        def check_update() -> httpx.Response | None:
-            r = httpx.post(f"{base}/api/services/{name}/update", params={"mode": "check", "wait": 60},
-                           headers=headers, timeout=90)
-            return None if r.status_code == 503 and "no update worker" in r.text else r
+    # An update check runs as a job on the worker container, through the compose stack's Redis
+    # (the worker registers there a moment after its container starts).
+    def check_update() -> httpx.Response | None:
+        r = httpx.post(f"{base}/api/services/{name}/update", params={"mode": "check", "wait": 60},
+                       headers=headers, timeout=90)
+        return None if r.status_code == 503 and "no update worker" in r.text else r
 
-        r = wait_until(check_update, timeout=30, interval=1, what="a worker to take the update check")
-        assert r.status_code == 200, r.text
-        assert r.json()["status"] == "finished" and r.json()["run"]["result"] == "up_to_date", r.json()
-        scheduler_log = stack.compose("logs", "--no-color", "scheduler").stdout
-        assert "scheduler started" in scheduler_log
+    r = wait_until(check_update, timeout=30, interval=1, what="a worker to take the update check")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "finished" and r.json()["run"]["result"] == "up_to_date", r.json()
+    scheduler_log = stack.compose("logs", "--no-color", "scheduler").stdout
+    assert "scheduler started" in scheduler_log
 
     # Every container of the stack reports healthy by its own check (worker: registered in Redis).
     def all_healthy() -> bool:
@@ -159,8 +149,6 @@ def test_compose_stack_serves_logs_in_and_creates_a_service(stack: Stack, unique
     memory = stack.memory_mib()
     parts = ", ".join(f"{n.removeprefix(stack.project + '-')} {m:.0f}" for n, m in sorted(memory.items()))
     MEASUREMENTS["stack idle memory"] = f"{sum(memory.values()):.0f} MiB ({parts})"
-    if not has_worker:
-        MEASUREMENTS["worker/scheduler"] = "not started: this build has no `sdmd worker` command yet"
 
     # sdmd's own log is JSON lines, with the request that created the service in it.
     # (docker logs, not compose logs: the latter decorates lines with terminal control codes)
@@ -191,12 +179,7 @@ def _get(url: str) -> httpx.Response | None:
 
 
 def _login(base: str) -> dict[str, str]:
-    """The built-in login once authentication exists; until then the API takes anonymous calls."""
-    paths = httpx.get(f"{base}/openapi.json", timeout=10).json()["paths"]
-    if "/auth/login" not in paths:
-        assert httpx.get(f"{base}/api/services", timeout=10).status_code == 200
-        MEASUREMENTS["login"] = "skipped: this build has no /auth/login yet"
-        return {}
+    """The first administrator, from SDMD_ADMIN_EMAIL / SDMD_ADMIN_PASSWORD in the env file."""
     r = httpx.post(f"{base}/auth/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=30)
     assert r.status_code == 200, r.text
     assert httpx.get(f"{base}/api/services", timeout=10).status_code == 401

@@ -20,11 +20,6 @@ from sdmd.health.probes import READY_TIMEOUT_SECONDS
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-class RedisSettings(Settings):
-    # SDMD_REDIS_URL is declared by the schedules domain; the probe reads it when the settings carry it.
-    redis_url: str = ""
-
-
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -59,7 +54,7 @@ def silent_port() -> Iterator[int]:
 
 
 def probe_client(tmp_path: Path, **overrides) -> TestClient:
-    settings = RedisSettings(data_dir=tmp_path / "data", stacks_dir=tmp_path / "stacks", **overrides)
+    settings = Settings(data_dir=tmp_path / "data", stacks_dir=tmp_path / "stacks", **overrides)
     return TestClient(create_app(core=Core(settings)))
 
 
