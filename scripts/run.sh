@@ -19,8 +19,6 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 
-bash scripts/build_web.sh || echo "sdmd: the web UI could not be built; serving the API only" >&2
-
 data_dir=${SDMD_DATA_DIR:-./data}
 mkdir -p "$data_dir"
 data_dir=$(cd "$data_dir" && pwd)
@@ -96,6 +94,7 @@ if [ -z "${SDMD_REDIS_URL:-}" ]; then
   log "private Redis on $sock"
 fi
 
+bash scripts/build_web.sh || log "the web UI could not be built; serving the API only"
 sdmd migrate
 start worker sdmd worker
 start scheduler sdmd scheduler

@@ -24,15 +24,15 @@ from sdmd.logging import RequestContextMiddleware
 from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
 from sdmd.updates.router import router as updates_router
-from sdmd.webui import WebUI
+from sdmd.webui import mount_web_ui
 
 log = logging.getLogger("sdmd")
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
-API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, audit_router, schedules_router,
-                                updates_router, gitops_router]
+API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
+                                schedules_router, updates_router]
 PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router]
 
 
@@ -65,5 +65,5 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
 
     web_dir = core.settings.web_dir or STATIC_DIR
     if (web_dir / "index.html").is_file():
-        app.mount("/", WebUI(web_dir), name="web")
+        mount_web_ui(app, web_dir)
     return app

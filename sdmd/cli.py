@@ -54,6 +54,23 @@ def migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+@command("reconcile", "gitops: commit hand edits, sync the git remote and apply changed stacks, once")
+def reconcile(_: argparse.Namespace) -> int:
+    import json
+
+    from sdmd.core import Core
+    from sdmd.gitops.reconcile import reconcile as run
+
+    core = Core(Settings())
+    core.settings.ensure_dirs()
+    core.db.migrate()
+    report = run(core)
+    print(json.dumps(report, indent=2, default=str))
+    failed = [s for s in report["stacks"] if s["action"] in ("invalid", "failed")]
+    remote_state = (report["remote"] or {}).get("state")
+    return 1 if failed or remote_state in ("diverged", "rejected", "error") else 0
+
+
 command("user", "manage built-in users (local auth mode)", configure_user)(run_user)
 command("audit", "audit log maintenance (purge)", configure_audit)(run_audit)
 
@@ -70,23 +87,6 @@ def scheduler(_: argparse.Namespace) -> int:
     from sdmd.schedules.scheduler import run_scheduler
 
     return run_scheduler(Settings())
-
-
-@command("reconcile", "gitops: commit hand edits, sync the git remote and apply changed stacks, once")
-def reconcile(_: argparse.Namespace) -> int:
-    import json
-
-    from sdmd.core import Core
-    from sdmd.gitops.reconcile import reconcile as run
-
-    core = Core(Settings())
-    core.settings.ensure_dirs()
-    core.db.migrate()
-    report = run(core)
-    print(json.dumps(report, indent=2, default=str))
-    failed = [s for s in report["stacks"] if s["action"] in ("invalid", "failed")]
-    remote_state = (report["remote"] or {}).get("state")
-    return 1 if failed or remote_state in ("diverged", "rejected", "error") else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     web_dir: Path | None = None  # the built web UI; defaults to the package's static folder
     timezone: str = "UTC"
 
+    # -- deploy: log output (sdmd/logging.py) --
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
+
     # --- auth and audit (issue 3) ---
     auth_mode: Literal["local", "supabase"] = "local"
     # Supabase's own variable names (no SDMD_ prefix) are accepted, and the SDMD_-prefixed ones too.
@@ -51,10 +55,6 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, gt=0)
     login_window_seconds: int = Field(default=300, gt=0)
 
-    # -- deploy: log output (sdmd/logging.py) --
-    log_format: Literal["text", "json"] = "text"
-    log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
-
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.stacks_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- gitops: the stacks folder as a git repository, reconciled with the database and Docker
+    reconcile_seconds: float = Field(default=30.0, gt=0)
+    gitops_apply: Literal["auto", "manual"] = "auto"  # manual: hand edits wait for POST .../apply
+    gitops_prune: bool = False  # a deleted folder's service is removed (else marked orphaned)
+    gitops_watch: bool = True  # the API process watches the folder and reconciles periodically
+    git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
+    git_branch: str = "main"
 
     # -- schedules and updates (issue 4): Redis, the RQ worker, rq-scheduler, the health gate --
     # Empty means the private redis-server that scripts/run.sh starts on a socket in the data dir.
@@ -85,11 +93,3 @@ class Settings(BaseSettings):
     @property
     def resolved_redis_url(self) -> str:
         return self.redis_url or f"unix://{(self.data_dir / 'redis.sock').resolve()}"
-
-    # -- gitops: the stacks folder as a git repository, reconciled with the database and Docker
-    reconcile_seconds: float = Field(default=30.0, gt=0)
-    gitops_apply: Literal["auto", "manual"] = "auto"  # manual: hand edits wait for POST .../apply
-    gitops_prune: bool = False  # a deleted folder's service is removed (else marked orphaned)
-    gitops_watch: bool = True  # the API process watches the folder and reconciles periodically
-    git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
-    git_branch: str = "main"

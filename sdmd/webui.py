@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import os
 
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-# Paths the UI must never answer for: a missing API route is a JSON 404, not the UI's 404 page.
-API_PREFIXES = ("api", "auth", "docs", "redoc", "openapi.json")
+# Paths the UI never answers: they stay with the API's router, so an unknown /api path is its JSON 404,
+# a wrong method its 405, and routes added after the UI (in tests) still match.
+API_PREFIXES = ("/api", "/auth", "/docs", "/redoc", "/openapi.json", "/healthz")
 
 
 class WebUI(StaticFiles):
     def __init__(self, directory: os.PathLike[str] | str) -> None:
         super().__init__(directory=directory, html=True)
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        head = path.split(os.sep, 1)[0]
-        if head in API_PREFIXES:
-            raise HTTPException(status_code=404)
-        return await super().get_response(path, scope)
 
     def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
@@ -31,3 +27,15 @@ class WebUI(StaticFiles):
         else:
             response.headers["Cache-Control"] = "no-cache"
         return response
+
+
+class WebMount(Mount):
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and any(path == p or path.startswith(p + "/") for p in API_PREFIXES):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def mount_web_ui(app: FastAPI, directory: os.PathLike[str] | str) -> None:
+    app.router.routes.append(WebMount("/", app=WebUI(directory), name="web"))

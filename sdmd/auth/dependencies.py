@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sdmd.auth.errors import InvalidToken
 from sdmd.auth.identity import Actor
 
 MAX_TOKEN_LENGTH = 16384
+# Declares the Bearer scheme in OpenAPI (the /docs "Authorize" button); the checking is done below.
+BEARER_SCHEME = HTTPBearer(auto_error=False, description="access_token from POST /auth/login")
 
 
 def client_addr(request: Request) -> str | None:
@@ -29,7 +32,9 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-def current_actor(request: Request) -> Actor:
+def current_actor(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)] = None,
+) -> Actor:
     """The caller proven by a valid Bearer token of a live session, or 401 {"error": "unauthorized"}."""
     actor = request.app.state.core.auth.authenticate(access_token=bearer_token(request),
                                                      client_addr=client_addr(request))

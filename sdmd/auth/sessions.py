@@ -32,6 +32,9 @@ def start(db: Database, *, user_id: str, email: str, client_addr: str | None, li
     refresh_token = secrets.token_urlsafe(32)
     now = utcnow()
     with db.session() as session:
+        # Housekeeping: sessions past their refresh lifetime, or ended a day ago, are of no further use.
+        session.execute(sa.delete(AuthSession).where(sa.or_(AuthSession.expires_at < now,
+                                                            AuthSession.ended_at < now - timedelta(days=1))))
         row = AuthSession(id=new_uuid(), user_id=user_id, refresh_hash=_hash(refresh_token), created_at=now,
                           refreshed_at=now, expires_at=now + timedelta(seconds=lifetime), client_addr=client_addr)
         session.add(row)

@@ -36,10 +36,10 @@ class ServiceRead(BaseModel):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     compose: str | None = None
-    update_available: bool = False  # the last update check found a newer image (issue 4)
     file_hash: str | None = None  # gitops: content hash of stacks/<name>/compose.yaml (the ETag)
     drift: DriftRead | None = None  # gitops: file vs database mirror vs containers
     gitops: GitopsStateRead | None = None  # gitops: synced | pending | error | orphaned
+    update_available: bool = False  # the last update check found a newer image (issue 4)
 
 
 class LogEntry(BaseModel):

@@ -7,10 +7,12 @@ unit of work, so the file, Docker and the database change together or not at all
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from sdmd.audit.log import audited
+from sdmd.audit.log import AuditScope, audited
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
 from sdmd.db.base import new_id
@@ -141,16 +143,7 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition) -
         if core.docker.compose_containers(name):
             raise Conflict("service name taken", f"an unmanaged compose project named {name} is running")
         text = definition.text(None)
-        _validate(core, name, text)
-        hashes = gitops.hashes_in_background(core, name=name, text=text)
-        audit.details.update(_summary(text))
-        project = core.stacks.project(name)
-        core.stacks.write(name, text)
-        try:
-            core.docker.compose_up(project)
-        except SdmdError:
-            _undo_create(core, name)
-            raise
+        hashes = _write_and_apply(core, name, text, audit, on_failure=lambda _: _undo_create(core, name))
         with core.db.session() as session:
             config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
                                          content_hash=content_hash(text))
@@ -161,6 +154,31 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition) -
         gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id,
                             hashes_future=hashes)
     return get_service(core, config.id)
+
+
+def _write_and_apply(core: Core, name: str, text: str, audit: AuditScope,
+                     on_failure: Callable[[SdmdError], None]) -> Future[dict[str, Any]]:
+    """Validate with compose's parser, write the file atomically, `compose up`; undo on failure."""
+    _validate(core, name, text)
+    hashes = gitops.hashes_in_background(core, name=name, text=text)
+    audit.details.update(_summary(text))
+    core.stacks.write(name, text)
+    try:
+        core.docker.compose_up(core.stacks.project(name))
+    except SdmdError as exc:
+        on_failure(exc)
+        raise
+    return hashes
+
+
+def _restore(core: Core, name: str, previous: str, exc: SdmdError) -> None:
+    """Put the last good file back and re-apply it, so containers compose replaced come back."""
+    core.stacks.write(name, previous)
+    try:
+        core.docker.compose_up(core.stacks.project(name))
+        exc.details = f"{exc.details}\n(the previous definition was restored and re-applied)"
+    except SdmdError as again:
+        exc.details = f"{exc.details}\n(restoring the previous definition also failed: {again.details})"
 
 
 def _undo_create(core: Core, name: str) -> None:
@@ -187,21 +205,8 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             raise Conflict("service changed meanwhile", "the compose file no longer matches If-Match; reload it")
         gitops.before_change(core, name=name, action="update")
         text = definition.text(previous)
-        _validate(core, name, text)
-        hashes = gitops.hashes_in_background(core, name=name, text=text)
-        audit.details.update(_summary(text))
-        project = core.stacks.project(name)
-        core.stacks.write(name, text)
-        try:
-            core.docker.compose_up(project)
-        except SdmdError as exc:
-            core.stacks.write(name, previous)
-            try:
-                core.docker.compose_up(project)
-                exc.details = f"{exc.details}\n(the previous definition was restored and re-applied)"
-            except SdmdError as again:
-                exc.details = f"{exc.details}\n(restoring the previous definition also failed: {again.details})"
-            raise
+        hashes = _write_and_apply(core, name, text, audit,
+                                  on_failure=lambda exc: _restore(core, name, previous, exc))
         with core.db.session() as session:
             row = repo.get(session, config.id)
             assert row is not None

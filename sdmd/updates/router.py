@@ -9,6 +9,7 @@ one code path and one lock for scheduled and manual runs, and keeps long pulls o
 from __future__ import annotations
 
 import math
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -48,6 +49,17 @@ def _job_view(job: Job, result: Result | None) -> dict[str, Any]:
             "error": (result.exc_string or "the job failed").strip().splitlines()[-1][:500]}
 
 
+def _wait_for_result(job: Job, seconds: float) -> Result | None:
+    """Block until the job has a result or `seconds` pass, in slices shorter than the Redis
+    client's socket timeout (5 s by default), which a single long XREAD BLOCK would exceed."""
+    deadline = time.monotonic() + seconds
+    while (remaining := deadline - time.monotonic()) > 0:
+        result = job.latest_result(timeout=max(1, min(4, math.ceil(remaining))))
+        if result is not None:
+            return result
+    return None
+
+
 @router.post("/services/{service_id}/update", response_model=UpdateJobRead,
              responses={202: {"model": UpdateJobRead, "description": "still running: poll the job"}})
 def update_now(service_id: str, response: Response, core: CoreDep, actor: ActorDep,
@@ -64,9 +76,7 @@ def update_now(service_id: str, response: Response, core: CoreDep, actor: ActorD
         job = update_queue(settings, conn).enqueue(
             run_update_job, sid, mode, actor_payload(actor), job_timeout=settings.update_lock_seconds,
             result_ttl=86400, failure_ttl=7 * 86400, description=f"update {service_id} ({mode})")
-        seconds = settings.update_wait_seconds if wait is None else wait
-        result = job.latest_result(timeout=math.ceil(seconds)) if seconds > 0 else None
-        view = _job_view(job, result)
+        view = _job_view(job, _wait_for_result(job, settings.update_wait_seconds if wait is None else wait))
     except RedisError as exc:
         raise redis_unavailable(exc) from exc
     if view["status"] == JobStatus.FAILED.value:

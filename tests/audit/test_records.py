@@ -11,8 +11,9 @@ from tests.support_auth import TEST_EMAIL, TEST_PASSWORD, ensure_user
 
 
 @pytest.fixture(params=["local", "supabase"])
-def mode(request, core, anonymous_client, make_gotrue, make_supabase_client):
+def mode(request, make_gotrue, make_supabase_client):
     if request.param == "local":
+        core, anonymous_client = request.getfixturevalue("core"), request.getfixturevalue("anonymous_client")
         ensure_user(core)
         return anonymous_client, core, TEST_EMAIL, TEST_PASSWORD
     gotrue = make_gotrue("ES256")

@@ -76,9 +76,9 @@ def _supabase(client, gotrue) -> Target:
 
 
 @pytest.fixture(params=["local", "supabase-HS256", "supabase-ES256"])
-def target(request, core, anonymous_client, make_gotrue, make_supabase_client) -> Target:
-    if request.param == "local":
-        return _local(anonymous_client, core)
+def target(request, make_gotrue, make_supabase_client) -> Target:
+    if request.param == "local":  # only then: a local-mode app would be wasted setup for Supabase cases
+        return _local(request.getfixturevalue("anonymous_client"), request.getfixturevalue("core"))
     gotrue = make_gotrue(request.param.split("-")[1])
     return _supabase(make_supabase_client(gotrue), gotrue)
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import stat
+from datetime import timedelta
 
 import jwt
 import pytest
 import sqlalchemy as sa
 
-from sdmd.auth import users
+from sdmd.auth import sessions, users
 from sdmd.auth.models import AuthSession
 from sdmd.auth.tokens import SigningKey
+from sdmd.db.base import utcnow
 from sdmd.errors import Conflict, InvalidInput, NotFound
 from tests.auth.conftest import bearer
 from tests.support_auth import TEST_EMAIL, TEST_PASSWORD, ensure_user
@@ -157,3 +159,14 @@ def test_signing_key_is_generated_once_into_the_data_dir(core, settings):
     again = SigningKey.load_or_create(path)
     assert again.kid == key.kid and path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
     assert key.jwk()["kty"] == "EC" and key.jwk()["crv"] == "P-256" and "d" not in key.jwk()
+
+
+def test_stale_sessions_are_cleared_when_a_new_one_starts(core, user):
+    expired = sessions.start(core.db, user_id=user.id, email=user.email, client_addr=None, lifetime=1)
+    ended = sessions.start(core.db, user_id=user.id, email=user.email, client_addr=None, lifetime=3600)
+    with core.db.session() as s:
+        s.get(AuthSession, expired.session_id).expires_at = utcnow() - timedelta(seconds=5)
+        s.get(AuthSession, ended.session_id).ended_at = utcnow() - timedelta(days=2)
+    live = sessions.start(core.db, user_id=user.id, email=user.email, client_addr=None, lifetime=3600)
+    with core.db.session() as s:
+        assert s.scalars(sa.select(AuthSession.id)).all() == [live.session_id]

@@ -14,9 +14,10 @@ from tests.support_auth import TEST_EMAIL, TEST_PASSWORD, ensure_user
 
 
 @pytest.fixture(params=["local", "supabase"])
-def mode(request, core, anonymous_client, make_gotrue, make_supabase_client):
+def mode(request, make_gotrue, make_supabase_client):
     """(client, core, valid username, valid password, gotrue double or None)."""
     if request.param == "local":
+        core, anonymous_client = request.getfixturevalue("core"), request.getfixturevalue("anonymous_client")
         ensure_user(core)
         return anonymous_client, core, TEST_EMAIL, TEST_PASSWORD, None
     gotrue = make_gotrue("HS256")

@@ -73,7 +73,7 @@ def main() -> int:
         settings.ensure_dirs()
         core = Core(settings)
         core.db.migrate()
-        redis = Redis.from_url(settings.resolved_redis_url)
+        redis = Redis.from_url(settings.resolved_redis_url, socket_timeout=120)
 
         repos[0].publish(IMAGE_V1)
         repos[1].publish(IMAGE_V2)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.gitops.helpers import audit_rows, author, containers, files_in, git, head
 from tests.support import IMAGE_V1
+from tests.support_auth import TEST_EMAIL
 
 HAND_MADE = f"""\
 # Made by hand with docker compose, long before sdmd.
@@ -66,7 +67,7 @@ def test_adopting_a_hand_made_project_keeps_its_containers(client, core, unique_
     assert f"{directory}/data:/data" in text and f"env_file: {directory}/app.env" in text
     assert "COLOR=blue" not in text
     assert files_in(stacks) == [f"{project}/compose.yaml"]
-    assert author(stacks)[0] == "anonymous"
+    assert author(stacks) == (TEST_EMAIL, TEST_EMAIL)
     adopted = audit_rows(core, "service.adopt")[-1]
     assert (adopted.outcome, adopted.target_id, adopted.details["commit"]) == ("ok", view["id"], head(stacks))
 

@@ -12,6 +12,7 @@ from sdmd.services import service
 from sdmd.services.service import Definition
 from tests.gitops.helpers import audit_rows, author, commit_count, files_in, git, head, sleeper_yaml
 from tests.support import HTTPD, IMAGE_V1, REGISTRY, SLEEPER
+from tests.support_auth import TEST_EMAIL
 
 ALICE = Actor(id="user-alice", email="alice@example.com")
 BOB = Actor(id="user-bob", email="bob@example.com")
@@ -58,7 +59,7 @@ def test_api_commit_through_http_and_failed_apply_leaves_no_commit(client, core,
     assert r.status_code == 201, r.text
     sid = r.json()["id"]
     first = head(stacks)
-    assert author(stacks)[1] == "anonymous@sdmd.invalid"  # the placeholder actor until auth lands
+    assert author(stacks) == (TEST_EMAIL, TEST_EMAIL)  # the logged-in user of the request
     audit = audit_rows(core, "service.create")[-1]
     assert audit.details["commit"] == first
 
@@ -100,7 +101,7 @@ def test_stale_if_match_is_409_and_nothing_is_lost(client, core, unique_name):
     assert r.status_code == 200, r.text
     assert "# kept by hand" in path.read_text()
     assert author(stacks, "HEAD~1") == ("sdmd-gitops", "gitops@sdmd.invalid")
-    assert author(stacks)[0] == "anonymous"
+    assert author(stacks) == (TEST_EMAIL, TEST_EMAIL)
 
 
 def test_initial_reconcile_commits_existing_folders(core, unique_name):

@@ -18,6 +18,7 @@ from tests.gitops.helpers import (
     sleeper_yaml,
 )
 from tests.support import IMAGE_V1, IMAGE_V2, SLEEPER
+from tests.support_auth import TEST_EMAIL
 
 HAND_EDIT = """\
 # Edited by hand on the server: keep this comment.
@@ -79,7 +80,7 @@ def test_hand_edit_with_comments_is_applied_and_survives_an_api_edit(client, cor
                  'MODE: "hand"  # the quotes stay'):
         assert kept in text
     assert "LEVEL: '2'" in text or 'LEVEL: "2"' in text or "LEVEL: 2" in text
-    assert author(stacks)[0] == "anonymous"
+    assert author(stacks) == (TEST_EMAIL, TEST_EMAIL)
     assert reconcile(core)["stacks"] == []  # nothing left to do
 
 

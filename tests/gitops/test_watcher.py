@@ -11,6 +11,7 @@ from sdmd.config import Settings
 from sdmd.core import Core
 from tests.gitops.helpers import author, commit_count, containers, sleeper_yaml
 from tests.support import IMAGE_V1, IMAGE_V2, SLEEPER, wait_until
+from tests.support_auth import authenticate
 
 
 def test_the_api_process_watches_the_stacks_folder(tmp_path: Path, database_url: str, unique_name):
@@ -23,6 +24,7 @@ def test_the_api_process_watches_the_stacks_folder(tmp_path: Path, database_url:
     name, new = unique_name("watched"), unique_name("fresh")
     try:
         with TestClient(create_app(core=core)) as client:
+            authenticate(client, core)
             r = client.post("/api/services", json={"name": name, "services": {"app": {"image": IMAGE_V1, **SLEEPER}}})
             assert r.status_code == 201, r.text
             sid = r.json()["id"]

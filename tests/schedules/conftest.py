@@ -55,7 +55,8 @@ def redis_url(redis_socket: str) -> str:
 
 @pytest.fixture
 def redis(redis_url: str) -> Iterator[Redis]:
-    conn = Redis.from_url(redis_url)
+    # Long enough for the blocking XREAD in job.latest_result(timeout=...) (redis-py's default is 5 s).
+    conn = Redis.from_url(redis_url, socket_timeout=120)
     yield conn
     conn.close()
 
@@ -107,10 +108,10 @@ class Processes:
         self.procs.append((proc, log))
         return proc
 
-    def worker(self, count: int = 1) -> None:
+    def worker(self, count: int = 1, **env: str) -> None:
         before = Worker.count(connection=self.redis)
         for _ in range(count):
-            self.start("worker")
+            self.start("worker", **env)
         wait_until(lambda: Worker.count(connection=self.redis) >= before + count, timeout=30,
                    what=f"{count} worker(s) registered\n{self.logs()}")
 

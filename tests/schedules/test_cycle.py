@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -57,13 +58,13 @@ def test_a_due_schedule_fires_and_touches_nothing_when_up_to_date(client, core, 
     before = snapshot(svc["name"])
     processes.worker()
     processes.scheduler()
-    at = datetime.now(UTC) + timedelta(seconds=5)
+    at = datetime.now(UTC) + timedelta(seconds=8)
     r = client.post("/api/schedules", json={"service_id": svc["id"], "frequency": "daily", "timezone": "UTC",
                                             "time_of_day": at.strftime("%H:%M:%S")})
     assert r.status_code == 201, r.text
     schedule = r.json()
     due = datetime.fromisoformat(schedule["next_run_at"])
-    assert timedelta(0) < due - datetime.now(UTC) < timedelta(seconds=6)
+    assert timedelta(0) < due - datetime.now(UTC) < timedelta(seconds=9)
 
     done = wait_until(lambda: client.get(f"/api/schedules/{schedule['id']}").json()["last_result"] and
                       client.get(f"/api/schedules/{schedule['id']}").json(), timeout=60,
@@ -93,7 +94,8 @@ def test_check_reports_then_update_applies_and_cleans_up_the_image_before_last(c
     repo.publish(v1)
     svc = create_service(client, unique_name("upd"), repo.ref)
     before = snapshot(svc["name"])
-    processes.worker()
+    # A gate longer than redis-py's 5 s socket timeout: the API must still wait for the result.
+    processes.worker(SDMD_HEALTH_GRACE_SECONDS="6")
     assert update(client, svc["id"], "check")["result"] == "up_to_date"
 
     v2 = repo.publish_remote_only(repo.build(IMAGE_V2), keep_local=v1)
@@ -107,8 +109,10 @@ def test_check_reports_then_update_applies_and_cleans_up_the_image_before_last(c
     assert image_id(repo.ref) == v1  # the tag still names what runs: a later `compose up` changes nothing
     assert listed(client, svc["id"])["update_available"] is True
 
+    started = time.monotonic()
     applied = update(client, svc["id"])
     assert applied["result"] == "updated", applied
+    assert time.monotonic() - started > 6
     after = snapshot(svc["name"])
     assert [image for image, state, _ in after.values()] == [v2] and set(after).isdisjoint(before)
     assert all(state == "running" for _, state, _ in after.values())

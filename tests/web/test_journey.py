@@ -130,6 +130,14 @@ def test_service_journey(page: Page, live_server: LiveServer, worker, unique_nam
     expect(schedule.get_by_test_id("next-run")).to_contain_text(re.compile(r"Sun \d+ \w+, 03:00"))
     expect(schedule.get_by_test_id("next-run")).to_contain_text("your time")  # the browser is in Berlin
     shot(page, "09-service-schedules")
+    schedule.get_by_role("button", name="Runs of this schedule").click()
+    expect(page.get_by_text("It has not run yet.")).to_be_visible()
+    page.keyboard.press("Escape")
+    schedule.get_by_role("button", name="Edit schedule").click()
+    expect(page.locator("#sch-day")).to_have_value("sunday")
+    page.fill("#sch-time", "04:30")
+    page.get_by_test_id("save-schedule").click()
+    expect(schedule).to_contain_text("every Sunday at 04:30 (Europe/Paris)")
     schedule.get_by_test_id("schedule-enabled").click()
     expect(schedule).to_contain_text("disabled")
     page.goto(f"{url}/schedules/")
@@ -177,10 +185,15 @@ def test_service_journey(page: Page, live_server: LiveServer, worker, unique_nam
     # Pagination: two entries a page, older and newer.
     page.goto(f"{url}/audit/?limit=2")
     expect(page.get_by_test_id("audit-entry")).to_have_count(2)
-    first_page = page.get_by_test_id("audit-entry").all_inner_texts()
+    ids = 'els => els.map(e => e.dataset.id)'
+    first_page = page.get_by_test_id("audit-entry").evaluate_all(ids)
     page.get_by_test_id("older").click()
     expect(page.get_by_text("Page 2")).to_be_visible()
+    expect(page.get_by_test_id("audit-entry").first).not_to_have_attribute("data-id", first_page[0])
     expect(page.get_by_test_id("audit-entry")).to_have_count(2)
-    assert page.get_by_test_id("audit-entry").all_inner_texts() != first_page
+    second_page = page.get_by_test_id("audit-entry").evaluate_all(ids)
+    assert not set(second_page) & set(first_page)
+    assert max(map(int, second_page)) < min(map(int, first_page))  # older entries, newest first
     page.get_by_role("button", name="Newer").click()
     expect(page.get_by_text("Page 1")).to_be_visible()
+    expect(page.get_by_test_id("audit-entry").first).to_have_attribute("data-id", first_page[0])

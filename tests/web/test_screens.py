@@ -122,3 +122,31 @@ def test_keyboard_reaches_a_service_and_its_tabs(page: Page, live_server: LiveSe
     page.get_by_role("tab", name="Containers").focus()
     page.keyboard.press("ArrowRight")
     expect(page.get_by_role("tab", name="Logs")).to_have_attribute("aria-selected", "true")
+
+
+def test_new_service_in_yaml_mode_with_two_containers(page: Page, live_server: LiveServer, unique_name) -> None:
+    url = live_server.url
+    log_in(page, url)
+    name = unique_name("yaml")
+    page.goto(f"{url}/services/new/")
+    page.fill("#f-name", name)
+    page.fill("#f-image", IMAGE_V1)
+    page.get_by_test_id("yaml-mode").click()
+    editor = page.locator(".cm-content")
+    # What the form held comes along into YAML mode.
+    expect(editor).to_contain_text(f"name: {name}")
+    expect(editor).to_contain_text(f"image: {IMAGE_V1}")
+    broken = f"name: {name}\nservices:\n  web:\n    image: {IMAGE_V1}\n   command: [sleep, '600']\n"
+    editor.fill(broken)
+    page.get_by_test_id("create-yaml").click()
+    expect(page.get_by_test_id("error-message")).to_have_text("invalid compose file")
+    expect(page.get_by_text("Marked in the editor at line 5.")).to_be_visible()
+    expect(page.locator(".cm-lintRange-error").first).to_be_visible()
+    shot(page, "16-new-service-yaml-error")
+    two = (f"name: {name}\nservices:\n  web:\n    image: {IMAGE_V1}\n    command: [sleep, '600']\n    init: true\n"
+           f"  worker:\n    image: {IMAGE_V1}\n    command: [sleep, '600']\n    init: true\n    network_mode: none\n")
+    editor.fill(two)
+    page.get_by_test_id("create-yaml").click()
+    page.wait_for_url(re.compile(r"/service/\?id=svc"), timeout=120_000)
+    expect(page.get_by_test_id("containers").locator("tbody tr")).to_have_count(2)
+    expect(page.get_by_test_id("status-badge")).to_have_attribute("data-status", "running", timeout=60_000)

@@ -48,6 +48,9 @@ def test_ui_routes_api_errors_and_cache_headers(core: Core, tmp_path: Path) -> N
             assert r.status_code == 404, path
             assert r.json() == {"error": "not found", "details": None}, path
         assert client.get("/api/services").headers["content-type"].startswith("application/json")
+        r = client.patch("/api/services")  # the API's own 405, not the UI's
+        assert r.status_code == 405 and r.json() == {"error": "method not allowed", "details": None}
+        assert client.post("/").status_code == 405  # the UI is read-only
 
 
 def test_without_a_build_the_api_still_serves(tmp_path: Path) -> None:

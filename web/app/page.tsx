@@ -1,5 +1,11 @@
 import { ServicesPage } from "@/components/services/services-page";
+import { earlyFetchScript } from "@/lib/early-fetch";
 
 export default function Home() {
-  return <ServicesPage />;
+  return (
+    <>
+      <script dangerouslySetInnerHTML={{ __html: earlyFetchScript("/api/services") }} />
+      <ServicesPage />
+    </>
+  );
 }

@@ -2,6 +2,9 @@ import { CircleAlert, CircleCheck, CircleDashed, CircleDot, CircleStop, GitCompa
 
 import { Badge } from "@/components/ui/badge";
 import type { Service } from "@/lib/api/types";
+import { driftState, gitopsState } from "@/lib/service-state";
+
+export { driftState, gitopsState };
 
 const STATUS = {
   running: { label: "running", variant: "success", Icon: CircleCheck },
@@ -38,22 +41,6 @@ export function StateBadge({ state, health }: { state: string | null; health: st
       ) : null}
     </span>
   );
-}
-
-/** Issue 5's drift (file vs database vs containers) as a short word, or null when in sync. */
-export function driftState(service: Service): string | null {
-  const d = service.drift;
-  if (!d) return null;
-  if (d.file && d.file !== "in_sync") return `file ${d.file}`;
-  if (!d.drifted) return null;
-  const kinds = [...new Set(d.items.map((i) => i.kind))];
-  return kinds.length ? `drift: ${kinds.join(", ")}` : "drifted";
-}
-
-/** The GitOps reconcile state when it needs attention (pending, error, orphaned); synced says nothing. */
-export function gitopsState(service: Service): string | null {
-  const state = service.gitops?.state;
-  return state && state !== "synced" ? state : null;
 }
 
 export function ExtraBadges({ service }: { service: Service }) {

@@ -19,7 +19,7 @@ export function AuditTable({ entries, showTarget = true }: { entries: AuditEntry
       {entries.map((e) => {
         const hasDetails = e.details && Object.keys(e.details).length > 0;
         return (
-          <li key={e.id} className="grid gap-1 px-3 py-2.5 text-sm sm:grid-cols-[11rem_minmax(0,1fr)] sm:gap-3" data-testid="audit-entry" data-action={e.action}>
+          <li key={e.id} className="grid gap-1 px-3 py-2.5 text-sm sm:grid-cols-[11rem_minmax(0,1fr)] sm:gap-3" data-testid="audit-entry" data-action={e.action} data-id={e.id}>
             <time dateTime={e.created_at} className="text-xs text-muted-foreground sm:pt-0.5">{when(e.created_at)}</time>
             <div className="min-w-0 space-y-1">
               <div className="flex flex-wrap items-center gap-x-2 gap-y-1">

@@ -1,6 +1,6 @@
 "use client";
 
-import { Pencil, Trash2 } from "lucide-react";
+import { History, Pencil, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 
@@ -13,6 +13,8 @@ import type { Schedule, Service } from "@/lib/api/types";
 import { useDeleteSchedule, useSaveSchedule } from "@/lib/queries/schedules";
 import { browserTimeZone, describeSchedule, formatInZone, relative } from "@/lib/schedule-time";
 import { toast } from "@/lib/toast";
+
+import { ScheduleRunsDialog } from "./schedule-runs";
 
 function resultText(result: Schedule["last_result"]): string {
   if (!result) return "";
@@ -33,6 +35,7 @@ export function ScheduleList({
   const save = useSaveSchedule();
   const remove = useDeleteSchedule();
   const [deleting, setDeleting] = useState<Schedule | null>(null);
+  const [runsOf, setRunsOf] = useState<Schedule | null>(null);
   const [error, setError] = useState<unknown>(null);
   const zone = useMemo(() => browserTimeZone(), []);
 
@@ -93,6 +96,7 @@ export function ScheduleList({
                   aria-label={`${s.enabled ? "Disable" : "Enable"} schedule of ${names.get(s.service_id) ?? s.service_name ?? s.service_id}`}
                   data-testid="schedule-enabled"
                 />
+                <Button variant="ghost" size="icon" onClick={() => setRunsOf(s)} aria-label="Runs of this schedule"><History aria-hidden /></Button>
                 <Button variant="ghost" size="icon" onClick={() => onEdit(s)} aria-label="Edit schedule"><Pencil aria-hidden /></Button>
                 <Button variant="ghost" size="icon" onClick={() => setDeleting(s)} aria-label="Delete schedule"><Trash2 aria-hidden /></Button>
               </div>
@@ -100,6 +104,7 @@ export function ScheduleList({
           );
         })}
       </ul>
+      <ScheduleRunsDialog schedule={runsOf} onClose={() => setRunsOf(null)} />
       <ConfirmDialog
         open={!!deleting}
         onOpenChange={(o) => !o && setDeleting(null)}

@@ -1,6 +1,7 @@
 "use client";
 
 import { ArrowLeft, ArrowUpCircle, Download, GitCompare, Plus, RotateCw, SearchCheck, Trash2 } from "lucide-react";
+import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
@@ -21,7 +22,9 @@ import { asApiError } from "@/lib/api/errors";
 import { isMissingEndpoint } from "@/lib/api/missing";
 import type { Schedule, Service } from "@/lib/api/types";
 import { useSchedules } from "@/lib/queries/schedules";
-import { useApplyService, useDeleteService, useService, useServices, useUpdateService } from "@/lib/queries/services";
+import {
+  serviceKeys, useApplyService, useDeleteService, useService, useServices, useUpdateService,
+} from "@/lib/queries/services";
 import { toast } from "@/lib/toast";
 
 import { ComposePanel } from "./compose-panel";
@@ -66,6 +69,7 @@ export function ServiceDetail() {
   const del = useDeleteService();
   const check = useUpdateService();
   const apply = useApplyService();
+  const queryClient = useQueryClient();
 
   const setTab = (t: string) => {
     const next = new URLSearchParams(params.toString());
@@ -88,7 +92,10 @@ export function ServiceDetail() {
     );
   }
 
-  const { service, etag } = data;
+  const { etag } = data;
+  // GET /api/services/{id} does not say update_available (only the list does); take it from the list's cache.
+  const listed = queryClient.getQueryData<Service[]>(serviceKeys.all)?.find((s) => s.id === data.service.id);
+  const service: Service = { ...data.service, update_available: data.service.update_available || !!listed?.update_available };
   const drift = driftState(service);
   const git = gitopsState(service);
 

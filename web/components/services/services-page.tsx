@@ -10,10 +10,13 @@ import { Card } from "@/components/ui/card";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { Service } from "@/lib/api/types";
-import { useServices } from "@/lib/queries/services";
+import { prefetchServices, useServices } from "@/lib/queries/services";
+import { useHydrated } from "@/lib/use-hydrated";
 
 import { QuickActionDialog, type PendingAction, type QuickAction } from "./quick-actions";
 import { ServiceRow } from "./service-list";
+
+prefetchServices();
 
 const STATUS_ORDER = ["running", "partial", "stopped", "not_deployed"];
 
@@ -28,7 +31,13 @@ function Summary({ services }: { services: Service[] }) {
 }
 
 export function ServicesPage() {
-  const { data, error, refetch, isPending, isFetching, dataUpdatedAt } = useServices();
+  const list = useServices();
+  // The list may arrive before hydration (see lib/early-fetch.ts); the prerendered HTML has none.
+  const hydrated = useHydrated();
+  const { refetch, isFetching, dataUpdatedAt } = list;
+  const data = hydrated ? list.data : undefined;
+  const error = hydrated ? list.error : null;
+  const isPending = !hydrated || list.isPending;
   const [query, setQuery] = useState("");
   const [status, setStatus] = useState("");
   const deferredQuery = useDeferredValue(query);
@@ -49,7 +58,9 @@ export function ServicesPage() {
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div className="space-y-1">
           <h1 className="text-2xl font-semibold tracking-tight">Services</h1>
-          {data ? <Summary services={data.filter((s) => s.managed)} /> : <p className="text-sm text-muted-foreground">Loading…</p>}
+          {data ? <Summary services={data.filter((s) => s.managed)} /> : error ? null : (
+            <p className="text-sm text-muted-foreground">Loading…</p>
+          )}
         </div>
         <Button asChild><Link href="/services/new/"><Plus aria-hidden /> New service</Link></Button>
       </div>

@@ -4,23 +4,29 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 
 import { api, raw, rawJson, unwrap } from "@/lib/api/client";
 import type { LogEntry, Service, UpdateJob } from "@/lib/api/types";
+import { takeEarly } from "@/lib/early-fetch";
+import { getQueryClient } from "@/lib/query-client";
 
 export const serviceKeys = {
   all: ["services"] as const,
   one: (id: string) => ["services", id] as const,
   logs: (id: string, tail: number) => ["services", id, "logs", tail] as const,
-  drift: (id: string) => ["services", id, "drift"] as const,
   history: (id: string) => ["services", id, "history"] as const,
 };
 
 export const LIST_REFRESH_MS = 5_000;
 
+const fetchServices = async (): Promise<Service[]> =>
+  (await takeEarly<Service[]>("/api/services")) ?? ((await unwrap(api.GET("/api/services"))).data as Service[]);
+
 export function useServices() {
-  return useQuery({
-    queryKey: serviceKeys.all,
-    queryFn: async () => (await unwrap(api.GET("/api/services"))).data as Service[],
-    refetchInterval: LIST_REFRESH_MS,
-  });
+  return useQuery({ queryKey: serviceKeys.all, queryFn: fetchServices, refetchInterval: LIST_REFRESH_MS });
+}
+
+/** Starts loading the list as soon as the page's code runs, instead of after React has hydrated. */
+export function prefetchServices(): void {
+  if (typeof window === "undefined") return;
+  void getQueryClient().prefetchQuery({ queryKey: serviceKeys.all, queryFn: fetchServices });
 }
 
 export interface ServiceWithEtag {
@@ -133,15 +139,5 @@ export function useApplyService() {
     mutationFn: async (id: string) =>
       (await unwrap(api.POST("/api/services/{service_id}/apply", { params: { path: { service_id: id } } }))).data,
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
-  });
-}
-
-export function useDrift(id: string, enabled: boolean) {
-  return useQuery({
-    queryKey: serviceKeys.drift(id),
-    enabled,
-    queryFn: async () =>
-      (await unwrap(api.GET("/api/services/{service_id}/drift", { params: { path: { service_id: id } } }))).data,
-    retry: false,
   });
 }
