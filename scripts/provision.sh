@@ -129,12 +129,16 @@ postgres() {
     || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE sdmd_test" >/dev/null
 }
 
+deploy_tools() { # tests/deploy builds its base images with debootstrap (scripts/local_images.sh)
+  apt_install debootstrap
+}
+
 browser() {
   apt_install chromium chromium-driver fonts-dejavu-core
 }
 
 apt_install curl git
-for part in "${@:-docker_engine compose_plugin registry test_images redis postgres browser}"; do
+for part in "${@:-docker_engine compose_plugin registry test_images redis postgres browser deploy_tools}"; do
   for p in $part; do "$p"; done
 done
 log "ready"

@@ -17,8 +17,10 @@ from sdmd.core import Core
 from sdmd.errors import add_exception_handlers
 from sdmd.gitops import loop as gitops_loop
 from sdmd.gitops.router import router as gitops_router
+from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
+from sdmd.logging import RequestContextMiddleware
 from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
 from sdmd.updates.router import router as updates_router
@@ -31,7 +33,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Every router under /api goes through the one authentication dependency.
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
                                 schedules_router, updates_router]
-PUBLIC_ROUTERS: list[APIRouter] = [auth_router]
+PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router]
 
 
 def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                   description="Self-hosted Docker management dashboard")
     app.state.core = core
     add_exception_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     for router in API_ROUTERS:

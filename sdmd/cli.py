@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 
 from sdmd.audit.cli import configure_audit, run_audit
 from sdmd.auth.cli import bootstrap_admin, configure_user, run_user
 from sdmd.config import Settings
+from sdmd.logging import configure as configure_logging
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
@@ -39,7 +39,7 @@ def serve(args: argparse.Namespace) -> int:
     core.settings.ensure_dirs()
     core.db.migrate()
     bootstrap_admin(core)
-    uvicorn.run(create_app(core=core), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 
@@ -90,8 +90,7 @@ def scheduler(_: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging()
     parser = argparse.ArgumentParser(prog="sdmd", description="Self-hosted Docker management dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, configure, help_text) in COMMANDS.items():

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     web_dir: Path | None = None  # the built web UI; defaults to the package's static folder
     timezone: str = "UTC"
 
+    # -- deploy: log output (sdmd/logging.py) --
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
+
     # --- auth and audit (issue 3) ---
     auth_mode: Literal["local", "supabase"] = "local"
     # Supabase's own variable names (no SDMD_ prefix) are accepted, and the SDMD_-prefixed ones too.

@@ -8,7 +8,7 @@ from fastapi.routing import APIRoute
 
 # Routes outside /api: public, except /auth/logout and /auth/user which check the token themselves.
 # A new route outside /api must be added here deliberately.
-OUTSIDE_API = {"/auth/login", "/auth/refresh", "/auth/logout", "/auth/user", "/healthz",
+OUTSIDE_API = {"/auth/login", "/auth/refresh", "/auth/logout", "/auth/user", "/healthz", "/readyz",
           "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 
 
