@@ -9,4 +9,5 @@ fi
 source scripts/_venv.sh
 ruff check sdmd tests
 bash scripts/build_web.sh --test  # the web UI (used by tests/web) and its vitest unit tests
-exec pytest "$@"
+# Two workers: most of the time goes to waiting on Docker, so the two cores overlap well.
+exec pytest -n "${SDMD_TEST_WORKERS:-2}" "$@"
