@@ -31,9 +31,11 @@ docker_engine() {
   if ! docker info >/dev/null 2>&1; then
     # Docker's default pools give room for ~30 bridge networks, one per compose project; the tests and
     # benchmarks run more projects than that at once, so offer /24s from one larger private range.
-    if [ ! -f /etc/docker/daemon.json ]; then
+    # docker0 keeps its usual /16 (bip), or it too would get a /24 and hold only 254 containers.
+    if [ ! -f /etc/docker/daemon.json ] || grep -q '10.213.0.0' /etc/docker/daemon.json; then
       mkdir -p /etc/docker
-      echo '{"default-address-pools": [{"base": "10.213.0.0/16", "size": 24}]}' >/etc/docker/daemon.json
+      echo '{"bip": "172.17.0.1/16", "default-address-pools": [{"base": "10.213.0.0/16", "size": 24}]}' \
+        >/etc/docker/daemon.json
     fi
     log "starting dockerd"
     nohup dockerd --host unix:///var/run/docker.sock >"$STATE_DIR/dockerd.log" 2>&1 &
