@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import orjson
 import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from python_on_whales import DockerClient
@@ -108,9 +109,13 @@ class DockerGateway:
         return bool(self._call("ping", lambda c: c.ping()))
 
     def compose_containers(self, project: str | None = None) -> list[dict]:
-        """Every container that belongs to a compose project, in ONE /containers/json call."""
-        label = f"{PROJECT_LABEL}={project}" if project else PROJECT_LABEL
-        return self._call("list containers", lambda c: c.containers(all=True, filters={"label": label}))
+        """Every container that belongs to a compose project (or to `project`), in ONE /containers/json call."""
+        if project:
+            label = f"{PROJECT_LABEL}={project}"
+            return self._call("list containers", lambda c: c.containers(all=True, filters={"label": label}))
+        # The hot path of every list: the daemon answers an unfiltered listing faster than a label-filtered
+        # one, and orjson parses it several times faster than requests' json.
+        return [c for c in self._call("list containers", _all_containers) if PROJECT_LABEL in (c.get("Labels") or {})]
 
     def inspect_container(self, container_id: str) -> dict:
         try:
@@ -252,6 +257,12 @@ class DockerGateway:
             return whales_run([*c.compose.docker_compose_cmd, "config", "--no-interpolate"], capture_stdout=True)
 
         return self._run_compose("config", project, run, error=InvalidInput)
+
+
+def _all_containers(client: docker.APIClient) -> list[dict]:
+    response = client._get(client._url("/containers/json"), params={"all": 1})
+    client._raise_for_status(response)
+    return orjson.loads(response.content)
 
 
 def _pull_error(ref: str, detail: str) -> Exception:
