@@ -125,7 +125,12 @@ def get_service(core: Core, service_id: str) -> dict[str, Any]:
 
 def _validate(core: Core, name: str, text: str) -> dict[str, Any]:
     with core.stacks.candidate(name, text) as draft:
-        return core.docker.compose_config(draft)
+        try:
+            return core.docker.compose_config(draft)
+        except InvalidInput as exc:
+            # Compose names the draft's temporary path; the person knows the file as stacks/<name>/compose.yaml.
+            exc.details = (exc.details or "").replace(str(draft.compose_files[0]), f"{name}/compose.yaml")
+            raise
 
 
 def _summary(text: str) -> dict[str, Any]:

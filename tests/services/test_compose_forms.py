@@ -37,3 +37,4 @@ def test_unknown_compose_key_is_reported_by_compose(core):
     with pytest.raises(InvalidInput) as err:
         _validate(core, "odd", definition.text(None))
     assert "no_such_key" in err.value.details
+    assert "odd/compose.yaml" in err.value.details and ".draft-" not in err.value.details
