@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sdmd.auth.errors import InvalidToken
+from sdmd.secretbox import write_private_file
 
 AUDIENCE = "authenticated"
 LOCAL_ALGORITHM = "ES256"
@@ -60,22 +60,9 @@ class SigningKey:
     def load_or_create(cls, path: Path) -> SigningKey:
         """Read the key, or generate it on first run. Two processes racing here end up with the same key."""
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.write(fd, pem)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            try:
-                os.link(tmp, path)  # fails if another process won the race; then its key is used
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
+            write_private_file(path, pem, exclusive=True)  # another process may win the race; its key is used
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ValueError(f"{path} does not hold an EC private key")
