@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import http.client
 import logging
 import threading
 from collections.abc import Callable
@@ -48,6 +49,8 @@ class PullResult:
 
 def _daemon_down(exc: BaseException) -> bool:
     if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+        return True
+    if isinstance(exc, OSError | http.client.HTTPException):  # the event stream's own socket (events.py)
         return True
     if isinstance(exc, DockerException) and not isinstance(exc, APIError):
         return True
