@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
@@ -85,7 +85,7 @@ def _reason(exc: SdmdError) -> str:
     return f"{exc.message}: {exc.details}" if exc.details else exc.message
 
 
-def compose_images(core: Core, redis: Redis, project: ComposeProject) -> dict[str, str]:
+def compose_images(core: Core, redis: Redis | None, project: ComposeProject) -> dict[str, str]:
     """{compose service: image} for services that run a pulled image (not a local build).
 
     `docker compose config` resolves interpolation, .env, extends and profiles, but costs a
@@ -100,13 +100,17 @@ def compose_images(core: Core, redis: Redis, project: ComposeProject) -> dict[st
             digest.update(b"\0missing")
     digest.update(json.dumps(sorted(os.environ.items())).encode())
     key = f"sdmd:compose-images:{digest.hexdigest()}"
-    cached = redis.get(key)
+    try:
+        cached = redis.get(key) if redis is not None else None
+    except RedisError:  # the cache is an optimisation; the API's preview works without Redis
+        redis, cached = None, None
     if cached is not None:
         return json.loads(cached)
     config = core.docker.compose_config(project)
     images = {name: spec["image"] for name, spec in (config.get("services") or {}).items()
               if spec.get("image") and not spec.get("build")}
-    redis.set(key, json.dumps(images), ex=IMAGES_CACHE_SECONDS)
+    if redis is not None:
+        redis.set(key, json.dumps(images), ex=IMAGES_CACHE_SECONDS)
     return images
 
 
