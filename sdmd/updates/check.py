@@ -23,7 +23,7 @@ from typing import Any
 from sdmd.core import Core
 from sdmd.docker.gateway import SERVICE_LABEL
 from sdmd.docker.registry import RegistryAuth, familiar, registry_of
-from sdmd.errors import SdmdError
+from sdmd.errors import NotFound, SdmdError
 from sdmd.registries.service import auth_for
 from sdmd.updates.policy import DEFAULT, Policy, choose, parse_version
 from sdmd.updates.refs import ImageRef, parse_ref
@@ -146,7 +146,13 @@ def _check_one(core: Core, t: Tracked, auth: RegistryAuth | None, details: bool)
         return
     try:
         _inspect_local(core, t)
-        t.registry_digest = core.docker.inspect_distribution(str(t.ref), auth).digest
+        try:
+            t.registry_digest = core.docker.inspect_distribution(str(t.ref), auth).digest
+        except NotFound:
+            if t.current_info.get("digests") or t.policy.follows_tags:
+                raise
+            t.status, t.reason = UNKNOWN, "the tag is not in its registry: the image was built or imported locally"
+            return
         digests = t.current_info.get("digests") or []
         t.current_digest = t.registry_digest if t.registry_digest in digests else (digests[0] if digests else None)
         if t.policy.follows_tags:
