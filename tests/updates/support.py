@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import ssl
 import subprocess
 import tarfile
 import uuid
@@ -123,7 +124,8 @@ class TaggedRepo:
         finally:
             api.close()
         scheme = "http" if self.registry == REGISTRY else "https"
-        with httpx.Client(verify=verify, auth=auth, timeout=5) as http:
+        context = ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+        with httpx.Client(verify=context, auth=auth, timeout=5) as http:
             for tag in self.pushed:
                 url = f"{scheme}://{self.registry}/v2/sdmd-test/{self.name}/manifests"
                 with contextlib.suppress(httpx.HTTPError):
