@@ -20,6 +20,7 @@ from sdmd.gitops.context import compute_service_hashes, git_repo, store_hashes
 from sdmd.gitops.git import GitError, author_for
 from sdmd.services import repository as services_repo
 from sdmd.services.definition import content_hash, parse_yaml
+from sdmd.services.editing import apply_merge_patch
 from sdmd.updates.check import Tracked
 from sdmd.updates.records import RunContext
 from sdmd.updates.refs import parse_ref
@@ -53,8 +54,6 @@ def _trailers(action: str, ctx: RunContext) -> str:
 
 def write(core: Core, ctx: RunContext, bumps: list[Tracked]) -> Edit:
     """Edit and commit compose.yaml; validated by compose first. Raises (file untouched) on any problem."""
-    from sdmd.services.editing import apply_merge_patch  # the edit engine (branch `edit`)
-
     name = ctx.service_name
     gitops_hooks.before_change(core, name=name, action="update")  # a person's uncommitted edit stays theirs
     previous = core.stacks.read(name) or ""
