@@ -92,8 +92,9 @@ class RegistryClient:
 
     def __init__(self, *, timeout: float = 10.0, concurrency: int = 4, retry_max_seconds: float = 60.0,
                  certs_dir: Path = Path("/etc/docker/certs.d"),
-                 insecure: Callable[[str], bool] | None = None) -> None:
+                 insecure: Callable[[str], bool] | None = None, page_size: int = 1000) -> None:
         self.timeout = timeout
+        self.page_size = page_size
         self.concurrency = concurrency
         self.retry_max_seconds = retry_max_seconds
         self.certs_dir = certs_dir
@@ -109,7 +110,7 @@ class RegistryClient:
         """Every tag of the repository, following Link pagination."""
         path = api_path(registry, repository)
         scope = f"repository:{path}:pull"
-        url: str | None = f"/v2/{path}/tags/list?n=1000"
+        url: str | None = f"/v2/{path}/tags/list?n={self.page_size}"
         tags: list[str] = []
         for _ in range(MAX_PAGES):
             if url is None:
