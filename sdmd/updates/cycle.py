@@ -201,6 +201,18 @@ def _cycle(core: Core, redis: Redis, ctx: RunContext) -> Outcome:
     summary = ", ".join(describe(t) for t in available)
     if ctx.mode == "check":
         return Outcome(records.UPDATE_AVAILABLE, f"newer image for {summary}", [t.view() for t in tracked])
+    if ctx.trigger == "schedule":
+        with core.db.sessions() as session:
+            failed = records.failed_candidates(session, ctx.service_id)
+        again = [t for t in available if (t.image, t.candidate_digest) in failed]
+        for t in again:
+            when = failed[(t.image, t.candidate_digest)].strftime("%Y-%m-%d %H:%M UTC")
+            t.reason = (f"{t.reason}: failed its health gate at {when}; schedules try again when a newer build "
+                        f"or tag appears (POST /api/services/{{id}}/update retries now)")
+        available = [t for t in available if t not in again]
+        if not available:
+            return Outcome(records.UPDATE_AVAILABLE, "; ".join(f"{t.image}: {t.reason}" for t in again),
+                           [t.view() for t in tracked])
     stuck = [t for t in available if t.bump and t.file_image is None]
     if stuck:  # the tag comes from a ${VARIABLE} (or differs between services): no line to edit
         for t in stuck:

@@ -118,3 +118,17 @@ def superseded_images(session: Session, service_id: str) -> set[str]:
         if run.result == UPDATED:
             break  # older runs' images were cleaned up by that update
     return ids
+
+
+def failed_candidates(session: Session, service_id: str) -> dict[tuple[str, str], datetime]:
+    """{(image, candidate digest): when} that the service's last update-mode run rolled back.
+
+    Schedules do not try those again (a bump and a revert commit every night); a newer build or tag
+    has another digest, and a manual run retries regardless."""
+    last = session.scalar(select(UpdateRun).where(UpdateRun.service_id == service_id, UpdateRun.mode == "update",
+                                                  UpdateRun.result.in_([UPDATED, ROLLED_BACK, UP_TO_DATE]))
+                          .order_by(UpdateRun.id.desc()).limit(1))
+    if last is None or last.result != ROLLED_BACK:
+        return {}
+    return {(i["image"], i["candidate_digest"]): last.finished_at for i in last.images or []
+            if i.get("status") == UPDATE_AVAILABLE and i.get("candidate_digest")}

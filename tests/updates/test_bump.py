@@ -61,7 +61,7 @@ def test_a_scheduled_bump_is_one_commit_of_one_line_then_applied(client, core, r
     assert again["result"] == "up_to_date" and again["commit"] is None  # 1.1.0 is the newest 1.x
 
 
-def test_a_bump_that_fails_its_gate_is_reverted_in_git(client, core, unique_name, tagged, processes):
+def test_a_bump_that_fails_its_gate_is_reverted_in_git(client, core, redis, unique_name, tagged, processes):
     repo = tagged("revert")
     repo.build("1.0.0")
     repo.build("1.1.0", broken=True)  # exits at once
@@ -95,3 +95,10 @@ def test_a_bump_that_fails_its_gate_is_reverted_in_git(client, core, unique_name
     assert view["compose"] == text and view["drift"]["file"] == "in_sync"
     assert view["update_available"] is True  # the newer tag exists; it just failed the gate
     assert repo.local_tags() == {"1.0.0"}  # the failed image is not kept
+
+    # A schedule does not try the same failed candidate every night; a manual run would.
+    head = git(core, "rev-parse", "HEAD").strip()
+    scheduled = run_update(core, redis, service_id=svc["id"], mode="update", actor=SCHEDULER, trigger="schedule")
+    assert scheduled["result"] == "update_available" and "failed its health gate" in scheduled["reason"]
+    assert git(core, "rev-parse", "HEAD").strip() == head and scheduled["commit"] is None
+    assert client.get(f"/api/services/{svc['id']}").json()["containers"][0]["image_id"] == repo.ids["1.0.0"]
