@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sdmd.core import Core
+from sdmd.docker import DockerGateway
 from sdmd.docker.gateway import SERVICE_LABEL
 from sdmd.docker.registry import RegistryAuth, familiar, registry_of
-from sdmd.errors import NotFound, SdmdError
+from sdmd.errors import NotFound, RegistryRateLimited, SdmdError
+from sdmd.registries.client import RegistryClient
 from sdmd.registries.service import auth_for
 from sdmd.updates.policy import DEFAULT, Policy, choose, parse_version
 from sdmd.updates.refs import ImageRef, parse_ref
@@ -147,7 +149,8 @@ def _check_one(core: Core, t: Tracked, auth: RegistryAuth | None, details: bool)
     try:
         _inspect_local(core, t)
         try:
-            t.registry_digest = core.docker.inspect_distribution(str(t.ref), auth).digest
+            t.registry_digest = distribution_digest(core.docker, core.registries, t.registry, t.ref.repository,
+                                                    t.ref.tag or "latest", auth)
         except NotFound:
             if t.current_info.get("digests") or t.policy.follows_tags:
                 raise
@@ -166,6 +169,18 @@ def _check_one(core: Core, t: Tracked, auth: RegistryAuth | None, details: bool)
     except Exception as exc:  # one image's surprise must not hide the others' answers
         log.exception("checking %s failed", t.image)
         t.status, t.reason = ERROR, f"{type(exc).__name__}: {exc}"
+
+
+def distribution_digest(docker: DockerGateway, registries: RegistryClient, registry: str, repository: str,
+                        tag: str, auth: RegistryAuth | None) -> str:
+    """The tag's digest through the daemon. The daemon reports a registry's 429 without its Retry-After;
+    the registry's HTTP API gives it: that call waits as long as the registry asks (or fails when
+    that is longer than SDMD_REGISTRY_RETRY_MAX_SECONDS), then the daemon is asked once more."""
+    try:
+        return docker.inspect_distribution(f"{repository}:{tag}", auth).digest
+    except RegistryRateLimited:
+        registries.manifest(registry, repository, tag, auth, docker.platform())
+        return docker.inspect_distribution(f"{repository}:{tag}", auth).digest
 
 
 def _inspect_local(core: Core, t: Tracked) -> None:
@@ -190,7 +205,8 @@ def _follow_tags(core: Core, t: Tracked, auth: RegistryAuth | None) -> None:
     if candidate is None:
         return
     t.candidate_tag = candidate
-    t.candidate_digest = core.docker.inspect_distribution(f"{t.ref.repository}:{candidate}", auth).digest
+    t.candidate_digest = distribution_digest(core.docker, core.registries, t.registry, t.ref.repository,
+                                             candidate, auth)
     t.status, t.reason = UPDATE_AVAILABLE, f"{tag} → {candidate}"
 
 

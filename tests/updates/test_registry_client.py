@@ -18,8 +18,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
+from sdmd.docker import DockerGateway
 from sdmd.errors import NotFound, RegistryRateLimited
 from sdmd.registries.client import RegistryClient, retry_after
+from sdmd.updates.check import distribution_digest
 from tests.support import REGISTRY
 from tests.updates.support import TAGS, TaggedRepo
 
@@ -41,7 +43,10 @@ class FaultyProxy:
             def log_message(self, *args) -> None:
                 pass
 
-            def do_GET(self) -> None:
+            def do_HEAD(self) -> None:
+                self.do_GET(head=True)
+
+            def do_GET(self, head: bool = False) -> None:
                 with proxy._lock:
                     proxy.requests.append(self.path)
                     limited = proxy.rate_limit > 0
@@ -56,8 +61,10 @@ class FaultyProxy:
                         self.send_header("Content-Length", "0")
                         self.end_headers()
                         return
-                    upstream = httpx.get(f"http://{REGISTRY}{self.path}", headers={
-                        k: v for k, v in self.headers.items() if k.lower() in ("accept", "authorization")})
+                    upstream = httpx.request("HEAD" if head else "GET", f"http://{REGISTRY}{self.path}", headers={
+                        "Accept": ", ".join(self.headers.get_all("Accept") or ["*/*"]),
+                        **({"Authorization": self.headers["Authorization"]} if "Authorization" in self.headers
+                           else {})})
                     body, link = upstream.content, None
                     url = urlsplit(self.path)
                     query = parse_qs(url.query)
@@ -71,14 +78,17 @@ class FaultyProxy:
                         if more:
                             link = f'<{url.path}?{urlencode({"n": query["n"][0], "last": page[-1]})}>; rel="next"'
                     self.send_response(upstream.status_code)
-                    for key in ("Content-Type", "Docker-Content-Digest", "WWW-Authenticate"):
+                    for key in ("Content-Type", "Docker-Content-Digest", "WWW-Authenticate",
+                                *(("Content-Length",) if head else ())):
                         if key in upstream.headers:
                             self.send_header(key, upstream.headers[key])
                     if link:
                         self.send_header("Link", link)
-                    self.send_header("Content-Length", str(len(body)))
+                    if not head:
+                        self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    if not head:
+                        self.wfile.write(body)
                 finally:
                     with proxy._lock:
                         proxy.in_flight -= 1
@@ -167,3 +177,19 @@ def test_retry_after_forms():
     assert retry_after(httpx.Response(429)) == 1.0
     stamp = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
     assert 25 < retry_after(httpx.Response(429, headers={"Retry-After": stamp})) <= 30
+
+
+def test_a_429_seen_by_the_daemon_is_waited_out_as_the_registry_asks(proxy, repo):
+    """The daemon drops Retry-After; the check learns it from the registry's HTTP API and asks again."""
+    docker, client = DockerGateway(None), RegistryClient()
+    proxy.rate_limit = 2
+    started = time.monotonic()
+    digest = distribution_digest(docker, client, proxy.host, proxied(proxy, repo), "1.1.0", None)
+    assert digest == client.manifest(REGISTRY, repo.repository, "1.1.0", None,
+                                     {"os": "linux", "architecture": "amd64"}).digest
+    assert time.monotonic() - started >= 1.0 and proxy.rate_limit <= 0
+    proxy.rate_limit, proxy.retry_after = 100, "300"
+    with pytest.raises(RegistryRateLimited) as caught:
+        distribution_digest(docker, RegistryClient(retry_max_seconds=5), proxy.host, proxied(proxy, repo),
+                            "1.0.0", None)
+    assert caught.value.headers["Retry-After"] == "300" and proxy.host in caught.value.details
