@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from docker.errors import APIError, ImageNotFound
 
+from sdmd.docker.registry import RegistryAuth
 from tests.support import REGISTRY, docker_api
 
 TAGS = ("1.0.0", "1.0.1", "1.1.0", "1.1.0-rc1", "2.0.0", "2.0.0-alpine", "latest")
@@ -67,6 +68,7 @@ class TaggedRepo:
         self.docker_env = {"DOCKER_CONFIG": docker_config} if docker_config else {}
         self.ids: dict[str, str] = {}
         self.pushed: set[str] = set()
+        self.registry_auth: RegistryAuth | None = None  # for reading it with sdmd's registry client
 
     def ref(self, tag: str) -> str:
         return f"{self.repository}:{tag}"

@@ -3,9 +3,12 @@ images built locally. Real registry (127.0.0.1:5000), real Docker, real `sdmd wo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
+from sdmd.registries.client import RegistryClient
 from tests.support import REGISTRY, docker_api
 from tests.updates.support import MANIFEST_TYPES, TaggedRepo, docker
 
@@ -47,13 +50,28 @@ def run(client, service_id: str, mode: str) -> dict:
     return r.json()["run"]
 
 
-def local_state() -> tuple[set[str], int]:
-    """Every image id on the engine, and the size of all their layers: a pull changes one or both."""
+def local_state(repo: TaggedRepo) -> tuple[set[str], set[str]]:
+    """What this test's repository has on the engine: the image ids that carry its name or are its builds,
+    and which of its builds' layers are in the engine's layer store. A pull changes one or both; other
+    tests running beside this one do not."""
     api = docker_api()
     try:
-        return {i["Id"] for i in api.images(all=True)}, api.df()["LayersSize"]
+        info = api.info()
+        images = {i["Id"] for i in api.images(all=True)
+                  if i["Id"] in repo.ids.values()
+                  or any(n.startswith((f"{repo.repository}:", f"{repo.repository}@"))
+                         for n in [*(i.get("RepoTags") or []), *(i.get("RepoDigests") or [])])}
     finally:
         api.close()
+    layerdb = Path(info["DockerRootDir"]) / "image" / info["Driver"] / "layerdb" / "sha256"
+    # One-layer images: the layer's chain id is its diff id, which the registry's image config names.
+    client, auth = RegistryClient(), repo.registry_auth
+    diff_ids = set()
+    for image_id in repo.ids.values():
+        config = client.image_config(repo.registry, repo.repository, image_id, auth)
+        diff_ids.update(d.split(":", 1)[1] for d in config["rootfs"]["diff_ids"])
+    assert diff_ids
+    return images, {d for d in diff_ids if (layerdb / d).exists()}
 
 
 def registry_digest(repo: TaggedRepo, tag: str) -> str:
@@ -69,7 +87,8 @@ def test_each_policy_finds_its_candidate_and_a_check_downloads_nothing(client, u
     text = compose_text({svc: {"image": repo.ref("1.0.0"), "x-sdmd": sdmd} for svc, (sdmd, _) in POLICIES.items()})
     svc = create(client, unique_name("pol"), text)
     processes.worker()
-    before = local_state()
+    before = local_state(repo)
+    assert len(before[1]) == 1  # the layer of 1.0.0 only
 
     checked = run(client, svc["id"], "check")
     assert checked["result"] == "update_available", checked
@@ -103,7 +122,7 @@ def test_each_policy_finds_its_candidate_and_a_check_downloads_nothing(client, u
                                     f"{cand['revision']}")
     assert views["dig"]["status"] == "up_to_date" and views["dig"]["candidate"] is None
 
-    assert local_state() == before  # no image and no layer came down
+    assert local_state(repo) == before  # no image and no layer came down
     assert repo.local_tags() == {"1.0.0"}
     one = client.get(f"/api/services/{svc['id']}").json()
     assert one["update_available"] is True  # the detail view says so too, not only the list
@@ -120,13 +139,13 @@ def test_a_new_build_under_the_same_tag_is_found_without_pulling_then_pulled(cli
     new = repo.build("latest")  # upstream pushes new content under the same tag
     docker("tag", old, repo.ref("latest"))  # ... and this host still has the old one
     docker("rmi", new)
-    before = local_state()
+    before = local_state(repo)
     checked = run(client, svc["id"], "check")
     assert checked["result"] == "update_available", checked
     [found] = checked["checks"]
     assert (found["candidate_tag"], found["candidate_digest"]) == ("latest", registry_digest(repo, "latest"))
     assert (found["old_id"], found["new_id"]) == (old, new)
-    assert local_state() == before
+    assert local_state(repo) == before
 
     applied = run(client, svc["id"], "update")
     assert applied["result"] == "updated", applied

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from sdmd.audit.models import AuditEntry
+from sdmd.docker.registry import RegistryAuth
 from sdmd.registries.models import RegistryCredential
 from tests.updates.private_registry import PrivateRegistry, private_registry_fixture
 from tests.updates.support import TaggedRepo, docker
@@ -25,6 +26,7 @@ def private() -> Iterator[PrivateRegistry]:
 @pytest.fixture
 def private_repo(private: PrivateRegistry, name_prefix: str) -> Iterator[TaggedRepo]:
     repo = TaggedRepo(f"{name_prefix}-priv".lower(), registry=private.host, docker_config=private.docker_config)
+    repo.registry_auth = RegistryAuth(server=private.host, username=private.username, secret=private.password)
     yield repo
     from tests.support import remove_projects
 
@@ -76,13 +78,13 @@ def test_private_registry_credentials(client, core, unique_name, private, privat
     new_latest = repo.build("latest")
     docker("tag", old_latest, repo.ref("latest"))
     docker("rmi", new_latest)
-    before = local_state()
+    before = local_state(repo)
     checked = run(client, svc["id"], "check")
     assert checked["result"] == "update_available", checked
     found = {c["service"]: c for c in checked["checks"]}
     assert found["app"]["candidate_tag"] == "1.1.0"  # the tag list came through the login
     assert (found["web"]["candidate_tag"], found["web"]["new_id"]) == ("latest", new_latest)
-    assert local_state() == before
+    assert local_state(repo) == before
     preview = client.get(f"/api/services/{svc['id']}/updates").json()
     assert {v["services"][0]: v["candidate"]["version"] for v in preview["images"]} == {"app": "1.1.0",
                                                                                         "web": "latest"}
