@@ -27,7 +27,7 @@ log = logging.getLogger("sdmd.gitops")
 
 def validate(core: Core, name: str, text: str) -> None:
     """The same checks the API applies: a compose mapping with services, accepted by `docker compose config`."""
-    parse_yaml(text)
+    parse_yaml(text, core.settings.yaml_max_nodes)
     with core.stacks.candidate(name, text) as draft:
         core.docker.compose_config(draft)
 

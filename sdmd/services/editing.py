@@ -375,10 +375,15 @@ class _Editor:
             else:
                 explicit[node_key(key)] = i
         merged: dict[str, Any] = {}
+        merged_nodes: dict[str, Node] = {}  # where a merged value is written, to alias it if the merge goes
         for i in merges:
             for source in merge_sources(node.pairs[i][1]):
                 for k, v in self.cur(source).items():
                     merged.setdefault(k, v)
+                target = source.target if isinstance(source, Alias) else source
+                for k, v in target.pairs if isinstance(target, Mapping) else []:
+                    if not is_merge_key(k):
+                        merged_nodes.setdefault(node_key(k), v)
         removed = {i for name, i in explicit.items() if name not in desired}
         keep_merges = bool(merges) and all(k in desired for k in merged)
         if merges and not keep_merges:
@@ -397,15 +402,27 @@ class _Editor:
         if removed:
             self.remove_entries(node, sorted(removed))
         if additions:
-            self.add_entries(node, kept[-1], additions)
+            aliases = {k: name for k in additions if k in merged_nodes
+                       and (name := self._alias_for(merged_nodes[k], additions[k])) is not None}
+            self.add_entries(node, kept[-1], additions, aliases)
 
-    def _entry_last_line(self, node: Mapping, i: int) -> int:
+    def _alias_for(self, node: Node, value: Any) -> str | None:
+        """An anchor that names exactly `value` (a merged collection written out keeps pointing at it)."""
+        target = node.target if isinstance(node, Alias) else node
+        if target is None or not target.anchor or target.anchor in self.tree.anchors_redefined \
+                or not isinstance(target, Mapping | Sequence) or not same(self.cur(target), value):
+            return None
+        return target.anchor
+
+    def _entry_last_line(self, node: Mapping, i: int, siblings: bool = False) -> int:
+        """The entry's last line, with the comments right below it indented deeper than its key (inside
+        it); `siblings`: also those at its key's column (commented-out entries at the end of the mapping)."""
         key, value = node.pairs[i]
         end = max(value.end, node.colons[i] + 1)
-        return self._trailing_comments(self.lines.of(end - 1), self.col(key.start))
+        return self._trailing_comments(self.lines.of(end - 1), self.col(key.start) - (1 if siblings else 0))
 
     def _trailing_comments(self, line: int, col: int) -> int:
-        """Past the comment lines right below `line` that are indented deeper than `col` (they are inside it)."""
+        """Past the comment lines right below `line` that are indented deeper than `col`."""
         while line + 1 < self.lines.count and self.lines.kind(line + 1) == "comment" \
                 and self.lines.indent(line + 1) > col:
             line += 1
@@ -460,14 +477,18 @@ class _Editor:
         for first, last in _runs(sorted(doomed)):
             self.delete_lines(first, last)
 
-    def add_entries(self, node: Mapping, last_kept: int, additions: dict[str, Any]) -> None:
+    def add_entries(self, node: Mapping, last_kept: int, additions: dict[str, Any],
+                    aliases: dict[str, str] | None = None) -> None:
         col = self.col(node.pairs[0][0].start)
         values = [v for k, v in node.pairs if not is_merge_key(k)]
         quote = sibling_style(values)
         lines: list[str] = []
         for key, value in additions.items():
-            lines.extend(entry_lines(key, value, col, self.style, value_style=quote))
-        self.insert_lines(self.lines.after(self._entry_last_line(node, last_kept)), lines)
+            if aliases and key in aliases:
+                lines.append(" " * col + f"{key_text(key, self.style.quote)}: *{aliases[key]}")
+            else:
+                lines.extend(entry_lines(key, value, col, self.style, value_style=quote))
+        self.insert_lines(self.lines.after(self._entry_last_line(node, last_kept, siblings=True)), lines)
 
     # -- block sequences -------------------------------------------------------------------------
     def sync_block_sequence(self, node: Sequence, desired: list[Any], place: _Place) -> None:
@@ -501,25 +522,25 @@ class _Editor:
         if inserts:
             gap = self._item_gap(node)
             style = dataclasses.replace(self.style, seq_gap=gap)
-            quote = sibling_style(node.items)
+            quote = sibling_style(node.items, least=1)
             for before, values in inserts:
                 lines = [line for v in values for line in item_lines(v, dash_col, style, quote)]
                 if before < len(node.items) and before in kept:
                     self.insert_lines(self.lines.start(self._item_lines(node, before)[0]), lines)
                 elif any(i < before for i in kept):
-                    last = self._item_lines(node, max(i for i in kept if i < before))[1]
+                    last = self._item_lines(node, max(i for i in kept if i < before), siblings=True)[1]
                     self.insert_lines(self.lines.after(last), lines)
                 else:
                     self.insert_lines(self.lines.start(self._item_lines(node, kept[0])[0]), lines)
 
-    def _item_lines(self, node: Sequence, i: int) -> tuple[int, int]:
+    def _item_lines(self, node: Sequence, i: int, siblings: bool = False) -> tuple[int, int]:
         dash = node.dashes[i]
         line = self.lines.of(dash)
         if self.text[self.lines.start(line):dash].strip(" "):
             raise _Unsupported("a sequence item that shares its line")
         col = self.col(dash)
         item = node.items[i]
-        last = self._trailing_comments(self.lines.of(max(item.end, dash + 1) - 1), col)
+        last = self._trailing_comments(self.lines.of(max(item.end, dash + 1) - 1), col - (1 if siblings else 0))
         return self._leading_comments(line, col), last
 
     def _item_gap(self, node: Sequence) -> int:
@@ -552,7 +573,7 @@ class _Editor:
                 self.sync(item, value, _Place("flow", path=f"{place.path}[{i}]"))
             return
         old = [fingerprint(self.cur(item)) for item in node.items]
-        quote = sibling_style(node.items)
+        quote = sibling_style(node.items, least=1)
         pieces: list[str] = []
         for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, [fingerprint(v) for v in desired],
                                                    autojunk=False).get_opcodes():

@@ -74,13 +74,17 @@ def _most_common(counter: Counter, default: Any, positive: bool = False) -> Any:
     return default if default in winners else winners[0]
 
 
-def sibling_style(nodes: list[Node]) -> str | None:
-    """The quoting most of these string scalars use (None: plain), so a new one looks like them."""
+def sibling_style(nodes: list[Node], least: int = 2) -> str | None:
+    """The quoting most of these string scalars use (None: plain), so a new one looks like them.
+
+    Items of one sequence are alike (one quoted port is the habit); a mapping's values differ more, so
+    there it takes two of the same style to copy it."""
     styles = Counter(n.style for n in nodes if isinstance(n, Scalar) and not n.empty
                      and n.style in (None, '"', "'") and isinstance(scalar_value(n), str))
     if not styles:
         return None
-    return styles.most_common(1)[0][0]
+    style, count = styles.most_common(1)[0]
+    return style if count >= least and count * 2 > sum(styles.values()) else None
 
 
 # -- scalars -------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scanner import ScannerError
 
 from sdmd.errors import InvalidInput
 
@@ -143,7 +144,9 @@ class Tree:
     text: str
     root: Node | None
     lines: Lines
+    parsed_text: str = ""  # the text ruamel read: `text` with separating tabs made spaces (same positions)
     anchors_used: set[str] = field(default_factory=set)
+    anchors_redefined: set[str] = field(default_factory=set)  # names anchored twice: an alias is ambiguous
 
 
 def skip_blank(text: str, pos: int) -> int:
@@ -175,11 +178,13 @@ def parse(text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Tree:
     lines = Lines(text)
     anchors: dict[str, Node] = {}
     used: set[str] = set()
+    redefined: set[str] = set()
     stack: list[tuple[Node, list[Node]]] = []
     root: Node | None = None
     documents = 0
     try:
-        for event in YAML(typ="safe", pure=True).parse(text):
+        events, parsed_text = _events(text)
+        for event in events:
             node: Node | None = None
             if isinstance(event, DocumentStartEvent):
                 documents += 1
@@ -215,6 +220,8 @@ def parse(text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Tree:
             else:
                 continue
             if node.anchor and not isinstance(node, Alias):
+                if node.anchor in anchors:
+                    redefined.add(node.anchor)
                 anchors[node.anchor] = node  # a later anchor of the same name wins, as in YAML
             if stack:
                 stack[-1][1].append(node)
@@ -224,7 +231,28 @@ def parse(text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Tree:
         raise InvalidInput("invalid compose file", f"YAML: {exc}") from exc
     if root is not None and root.size > max_nodes:
         raise _too_big(max_nodes)
-    return Tree(text=text, root=root, lines=lines, anchors_used=used)
+    return Tree(text=text, root=root, lines=lines, parsed_text=parsed_text, anchors_used=used,
+                anchors_redefined=redefined)
+
+
+MAX_TAB_FIXES = 500
+
+
+def _events(text: str) -> tuple[list[Any], str]:
+    """ruamel's events; a tab ruamel refuses between tokens (`image: a\t# note`, `key:\tvalue`),
+    which compose accepts, is read as a space: one character for one, so every position stays."""
+    for _ in range(MAX_TAB_FIXES):
+        try:
+            return list(YAML(typ="safe", pure=True).parse(text)), text
+        except ScannerError as exc:
+            mark = exc.problem_mark
+            if mark is None or "'\\t'" not in str(exc.problem) or text[mark.index:mark.index + 1] != "\t":
+                raise
+            end = mark.index
+            while end < len(text) and text[end] in " \t":
+                end += 1
+            text = text[:mark.index] + text[mark.index:end].replace("\t", " ") + text[end:]
+    raise InvalidInput("invalid compose file", "too many tabs between YAML tokens")
 
 
 def _too_big(limit: int) -> InvalidInput:
