@@ -153,12 +153,14 @@ class Measure:
     unintended_lines: int = 0
     comments_lost: list[str] = field(default_factory=list)
     meaning_exact: bool = True
-    misplaced_insertions: int = 0
+    misplaced_insertions: int = 0  # new lines put right after a blank line (it belongs to the next node)
+    stray_lines: int = 0  # blank or comment-only lines the edit added (an edit never writes those)
+    changed_lines: int = 0  # every line removed, replaced or added
 
     @property
     def perfect(self) -> bool:
         return not self.unintended_lines and not self.comments_lost and self.meaning_exact \
-            and not self.misplaced_insertions
+            and not self.misplaced_insertions and not self.stray_lines
 
 
 def _lines(text: str) -> list[str]:
@@ -299,10 +301,12 @@ def measure(before: str, after: str, edit: Edit) -> Measure:
             hi += 1
             allowed.add(hi)
     result = Measure()
-    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
+        result.changed_lines += max(i2 - i1, j2 - j1)
         result.unintended_lines += sum(1 for n in range(i1, i2) if n not in allowed)
+        result.stray_lines += sum(1 for line in new[j1:j2] if _kind(line) != "content")
         if tag == "insert" and i1 > 0 and _kind(old[i1 - 1]) == "blank" and edit.kind != "remove_service":
             result.misplaced_insertions += 1
     lost = comments(before, allowed if edit.kind == "remove_service" else set()) - comments(after)
@@ -315,12 +319,26 @@ def measure(before: str, after: str, edit: Edit) -> Measure:
 
 
 ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:?\?)[^}]*\}")
-# Variables whose type compose checks (a duration, a boolean): the values the projects' own .env files give.
+# Variables compose needs a value of the right shape for (a duration, a boolean, a path): the values the
+# projects' own example .env files give (mattermost's env.example, getsentry's .env).
 TYPED_VARIABLES = {
-    "MATTERMOST_CONTAINER_READONLY": "false",
+    "MATTERMOST_CONTAINER_READONLY": "false", "RESTART_POLICY": "unless-stopped",
+    "POSTGRES_IMAGE_TAG": "13-alpine", "POSTGRES_DATA_PATH": "./volumes/db/var/lib/postgresql/data",
+    "MATTERMOST_IMAGE": "mattermost-enterprise-edition", "MATTERMOST_IMAGE_TAG": "release-10",
+    "MATTERMOST_CONFIG_PATH": "./volumes/app/mattermost/config",
+    "MATTERMOST_DATA_PATH": "./volumes/app/mattermost/data", "MATTERMOST_LOGS_PATH": "./volumes/app/mattermost/logs",
+    "MATTERMOST_PLUGINS_PATH": "./volumes/app/mattermost/plugins",
+    "MATTERMOST_CLIENT_PLUGINS_PATH": "./volumes/app/mattermost/client/plugins",
+    "MATTERMOST_BLEVE_INDEXES_PATH": "./volumes/app/mattermost/bleve-indexes",
     "HEALTHCHECK_INTERVAL": "30s", "HEALTHCHECK_TIMEOUT": "1m30s", "HEALTHCHECK_RETRIES": "10",
     "HEALTHCHECK_START_PERIOD": "10s", "HEALTHCHECK_FILE_INTERVAL": "60s", "HEALTHCHECK_FILE_TIMEOUT": "10s",
     "HEALTHCHECK_FILE_RETRIES": "3", "HEALTHCHECK_FILE_START_PERIOD": "600s",
+    "SENTRY_IMAGE": "ghcr.io/getsentry/sentry:nightly", "SNUBA_IMAGE": "ghcr.io/getsentry/snuba:nightly",
+    "RELAY_IMAGE": "ghcr.io/getsentry/relay:nightly", "SYMBOLICATOR_IMAGE": "ghcr.io/getsentry/symbolicator:nightly",
+    "TASKBROKER_IMAGE": "ghcr.io/getsentry/taskbroker:nightly", "VROOM_IMAGE": "ghcr.io/getsentry/vroom:nightly",
+    "UPTIME_CHECKER_IMAGE": "ghcr.io/getsentry/uptime-checker:nightly",
+    "LAUNCHPAD_IMAGE": "ghcr.io/getsentry/launchpad:nightly", "SENTRY_BIND": "9000",
+    "SENTRY_EVENT_RETENTION_DAYS": "90", "SENTRY_TASKWORKER_CONCURRENCY": "4",
 }
 
 
