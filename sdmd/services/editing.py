@@ -73,10 +73,17 @@ def edit(text: str, document: dict[str, Any], *, max_nodes: int = DEFAULT_MAX_NO
     tree = parse(lf, max_nodes)
     if same(meaning(tree.root), document):
         return EditResult(text)  # exactly the bytes it had
-    editor = Splicer(tree)
-    new_lf = editor.run(document)
-    got = meaning(parse(new_lf, max_nodes).root)
-    if not same(got, document):
+    # A new `|` block takes in the deeper-indented comment lines that follow it; if that made the result
+    # mean something else, the multi-line strings are written double-quoted instead.
+    for literal_blocks in (True, False):
+        editor = Splicer(tree, literal_blocks=literal_blocks)
+        try:
+            new_lf = editor.run(document)
+            if same(meaning(parse(new_lf, max_nodes).root), document):
+                break
+        except InvalidInput:
+            continue  # the splices overlapped, or the result did not parse
+    else:
         raise InvalidInput("the edit could not be made faithfully",
                            "the edited file would not mean the document sent; nothing was written")
     if crlf:

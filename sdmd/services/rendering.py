@@ -24,6 +24,7 @@ class Style:
     seq_indent: int = 2  # a sequence's dashes, right of its parent key (0: `- x` under `key:`)
     seq_gap: int = 2  # from a dash to its item's text (`- x`: 2)
     quote: str = '"'  # for strings that cannot be written plain
+    literal: bool = True  # new multi-line strings as `|` blocks (off: double-quoted, on one line)
 
     @property
     def item_indent(self) -> int:
@@ -188,7 +189,7 @@ def entry_lines(key: str, value: Any, col: int, style: Style, value_style: str |
     if is_inline(value):
         if value is None:
             return [head]  # compose files write a null value as nothing (`volumes:\n  data:`)
-        if isinstance(value, str) and "\n" in value:
+        if isinstance(value, str) and "\n" in value and style.literal:
             block = literal_block(value, col + style.map_indent)
             if block is not None:
                 return [head + " " + block[0], *block[1:]]
@@ -214,7 +215,7 @@ def item_lines(item: Any, dash_col: int, style: Style, item_style: str | None = 
     """`- item` with the dash at `dash_col`; a mapping item starts on the dash's line."""
     dash = " " * dash_col + "-" + " " * (style.seq_gap - 1)
     if is_inline(item):
-        if isinstance(item, str) and "\n" in item:
+        if isinstance(item, str) and "\n" in item and style.literal:
             block = literal_block(item, dash_col + style.seq_gap)
             if block is not None:
                 return [dash + block[0], *block[1:]]

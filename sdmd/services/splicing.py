@@ -7,6 +7,7 @@ whole from the document, and a note says so.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sdmd.errors import InvalidInput
@@ -26,17 +27,53 @@ from sdmd.services.rendering import (
 from sdmd.services.splicing_collections import CollectionSplices, Place, Unsupported
 from sdmd.services.yamltree import Alias, Mapping, Node, Scalar, Sequence, Tree, meaning, same, skip_properties
 
+BROKEN = object()  # a meaning an edit broke: equal to nothing
+
+
+def anchors_in(node: Node) -> set[str]:
+    """Anchors defined in a subtree (aliases are not followed)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Alias):
+            continue
+        if n.anchor:
+            found.add(n.anchor)
+        if isinstance(n, Mapping):
+            stack.extend(x for pair in n.pairs for x in pair)
+        elif isinstance(n, Sequence):
+            stack.extend(n.items)
+    return found
+
+
+def aliases_in(node: Node) -> set[str]:
+    """Anchors the aliases of a subtree name."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Alias):
+            found.add(n.anchor or "")
+        elif isinstance(n, Mapping):
+            stack.extend(x for pair in n.pairs for x in pair)
+        elif isinstance(n, Sequence):
+            stack.extend(n.items)
+    return found
+
 
 class Splicer(CollectionSplices):
-    def __init__(self, tree: Tree) -> None:
+    def __init__(self, tree: Tree, *, literal_blocks: bool = True) -> None:
         self.tree = tree
         self.text = tree.text
         self.lines = tree.lines
-        self.style = detect_style(tree)
+        self.style = dataclasses.replace(detect_style(tree), literal=literal_blocks)
         self.edits: list[tuple[int, int, int, str]] = []
         self.known: dict[int, Any] = {}  # id(node) -> its meaning after the edits so far
         self._memo: dict[int, Any] = {}
         self.notes: list[str] = []
+        # anchors whose definition an edit removed or rewrote: aliases to them must become copies
+        self.lost_anchors: set[str] = set()
 
     # -- driver --------------------------------------------------------------------------------
     def run(self, document: dict[str, Any]) -> str:
@@ -77,19 +114,32 @@ class Splicer(CollectionSplices):
         self.splice(start, end, "")
 
     def cur(self, node: Node) -> Any:
-        if self.known:
-            return meaning(node, self.known)
-        got = self._memo.get(id(node), self)
-        if got is self:
-            got = self._memo[id(node)] = meaning(node)
-        return got
+        """The node's meaning after the edits so far (BROKEN when they broke it, e.g. a merge of a scalar)."""
+        try:
+            if self.known:
+                return meaning(node, self.known)
+            got = self._memo.get(id(node), self)
+            if got is self:
+                got = self._memo[id(node)] = meaning(node)
+            return got
+        except InvalidInput:
+            return BROKEN
+
+    def lose_anchors(self, node: Node, keep_own: bool = False) -> None:
+        """`node` is going (or being rewritten): the anchors defined inside it go with it."""
+        for anchor in anchors_in(node):
+            if not (keep_own and anchor == node.anchor):
+                self.lost_anchors.add(anchor)
+
+    def refers_to_lost(self, node: Node) -> bool:
+        return bool(self.lost_anchors) and bool(aliases_in(node) & self.lost_anchors)
 
     def col(self, pos: int) -> int:
         return self.lines.column(pos)
 
     # -- one node ----------------------------------------------------------------------------
     def sync(self, node: Node, desired: Any, place: Place) -> None:
-        if same(self.cur(node), desired):
+        if same(self.cur(node), desired) and not self.refers_to_lost(node):
             return
         mark = len(self.edits)
         try:
@@ -101,7 +151,9 @@ class Splicer(CollectionSplices):
         self.known[id(node)] = desired
 
     def _sync(self, node: Node, desired: Any, place: Place) -> None:
-        if isinstance(node, Alias):
+        if isinstance(node, Alias) and node.anchor in self.lost_anchors:
+            self.replace(node, desired, place)  # what it named is gone: a copy
+        elif isinstance(node, Alias):
             self.replace_alias(node, desired, place)
         elif isinstance(node, Mapping) and isinstance(desired, dict) and desired and node.pairs:
             if node.flow or place.kind == "flow":
@@ -155,6 +207,8 @@ class Splicer(CollectionSplices):
     def replace(self, node: Node, desired: Any, place: Place) -> None:
         """Rewrite one node from the document (its inner comments go with it); its anchor stays."""
         anchor = f"&{node.anchor}" if node.anchor and not isinstance(node, Alias) else ""
+        if not isinstance(node, Alias):
+            self.lose_anchors(node, keep_own=True)
         if place.kind == "flow":
             self.splice(node.start, node.end, (anchor + " " if anchor else "") + flow_text(desired, self.style.quote))
             return
@@ -163,7 +217,7 @@ class Splicer(CollectionSplices):
             self.put_inline(node, (anchor + " " if anchor else "") + text, place)
             return
         if isinstance(desired, str):  # several lines: a literal block when it reads back, else quoted
-            block = literal_block(desired, self._child_col(place))
+            block = literal_block(desired, self._child_col(place)) if self.style.literal else None
             text = "\n".join(block) if block else inline_text(desired, self.style)
             self.put_inline(node, (anchor + " " if anchor else "") + text, place)
             return

@@ -61,20 +61,28 @@ class CollectionSplices:
                 explicit[node_key(key)] = i
         merged: dict[str, Any] = {}
         merged_nodes: dict[str, Node] = {}  # where a merged value is written, to alias it if the merge goes
+        sound = True  # every source still names a mapping that stays
         for i in merges:
             for source in merge_sources(node.pairs[i][1]):
-                for k, v in self.cur(source).items():
+                got = self.cur(source)
+                if not isinstance(got, dict) or (isinstance(source, Alias) and source.anchor in self.lost_anchors):
+                    sound = False
+                    continue
+                for k, v in got.items():
                     merged.setdefault(k, v)
                 target = source.target if isinstance(source, Alias) else source
                 for k, v in target.pairs if isinstance(target, Mapping) else []:
                     if not is_merge_key(k):
                         merged_nodes.setdefault(node_key(k), v)
         removed = {i for name, i in explicit.items() if name not in desired}
-        keep_merges = bool(merges) and all(k in desired for k in merged)
+        keep_merges = bool(merges) and sound and all(k in desired for k in merged)
         if merges and not keep_merges:
             removed.update(merges)  # a merged key must go: the merge is written out instead
         additions = {k: v for k, v in desired.items() if k not in explicit
                      and not (keep_merges and k in merged and same(merged[k], v))}
+        for i in removed:
+            self.lose_anchors(node.pairs[i][0])
+            self.lose_anchors(node.pairs[i][1])
         kept = [i for i in range(len(node.pairs)) if i not in removed]
         if not kept:
             self.replace(node, desired, place)
@@ -95,6 +103,7 @@ class CollectionSplices:
         """An anchor that names exactly `value` (a merged collection written out keeps pointing at it)."""
         target = node.target if isinstance(node, Alias) else node
         if target is None or not target.anchor or target.anchor in self.tree.anchors_redefined \
+                or target.anchor in self.lost_anchors \
                 or not isinstance(target, Mapping | Sequence) or not same(self.cur(target), value):
             return None
         return target.anchor
@@ -183,7 +192,9 @@ class CollectionSplices:
         removed: list[int] = []
         inserts: list[tuple[int, list[Any]]] = []  # before item i (len(items): at the end)
         for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-            if tag == "equal":
+            if tag == "equal":  # unchanged, unless it names an anchor an edit removed
+                updates.extend((i1 + k, desired[j1 + k]) for k in range(i2 - i1)
+                               if self.refers_to_lost(node.items[i1 + k]))
                 continue
             paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
             updates.extend((i1 + k, desired[j1 + k]) for k in range(paired))
@@ -191,6 +202,8 @@ class CollectionSplices:
             if j2 - j1 > paired:
                 inserts.append((i2, desired[j1 + paired:j2]))
         kept = [i for i in range(len(node.items)) if i not in removed]
+        for i in removed:
+            self.lose_anchors(node.items[i])
         if not kept:
             self.replace(node, desired, place)
             return
@@ -242,14 +255,19 @@ class CollectionSplices:
                 self.sync(value, desired[name], Place("flow", path=f"{place.path}.{name}"))
             return
         pieces = []
+        reused: set[int] = set()
         for name, value in desired.items():
             if name in names:
                 key, old = node.pairs[names.index(name)]
-                if same(self.cur(old), value):
+                if same(self.cur(old), value) and not self.refers_to_lost(old):
+                    reused.add(names.index(name))
                     pieces.append(self.text[key.start:old.end] if not (isinstance(old, Scalar) and old.empty)
                                   else self.text[key.start:key.end])
                     continue
             pieces.append(f"{key_text(name, self.style.quote)}: {flow_text(value, self.style.quote)}")
+        for i, (_, value) in enumerate(node.pairs):
+            if i not in reused:
+                self.lose_anchors(value)
         self.splice(self._content_start(node), node.end, "{" + ", ".join(pieces) + "}")
 
     def sync_flow_sequence(self, node: Sequence, desired: list[Any], place: Place) -> None:
@@ -262,8 +280,12 @@ class CollectionSplices:
         pieces: list[str] = []
         for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, [fingerprint(v) for v in desired],
                                                    autojunk=False).get_opcodes():
+            for item in node.items[i1:i2]:
+                if tag != "equal" or self.refers_to_lost(item):
+                    self.lose_anchors(item)
             if tag == "equal":
-                pieces.extend(self.text[item.start:item.end] for item in node.items[i1:i2])
+                pieces.extend(flow_text(desired[j1 + k], self.style.quote, quote) if self.refers_to_lost(item)
+                              else self.text[item.start:item.end] for k, item in enumerate(node.items[i1:i2]))
             else:
                 pieces.extend(flow_text(v, self.style.quote, quote) for v in desired[j1:j2])
         self.splice(self._content_start(node), node.end, "[" + ", ".join(pieces) + "]")

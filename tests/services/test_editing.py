@@ -315,3 +315,19 @@ def test_an_alias_bomb_is_refused_at_once():
 def test_a_duplicate_key_is_refused_like_compose_does():
     with pytest.raises(InvalidInput, match="duplicate"):
         document_of("services:\n  web:\n    image: a\n    image: b\n")
+
+
+def test_removing_an_anchor_definition_gives_its_users_their_own_copies():
+    doc = document_of(SHARED)
+    del doc["x-defaults"]
+    text = apply_document(SHARED, doc)
+    assert meaning(text) == doc and "*defaults" not in text and "&defaults" not in text
+    assert text.startswith("services:\n  web:\n    image: web:1\n    restart: unless-stopped\n")
+
+
+def test_an_anchor_that_stops_being_a_mapping_does_not_break_its_merges():
+    doc = document_of(SHARED)
+    doc["x-defaults"] = "gone"
+    text = apply_document(SHARED, doc)
+    assert meaning(text) == doc
+    assert text.startswith("x-defaults: &defaults gone\n")
