@@ -17,9 +17,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
 
 from sdmd.errors import InvalidInput
 from sdmd.services import yamltree
@@ -148,23 +145,12 @@ def declare_named_volumes(doc: dict[str, Any]) -> None:
 
 # -- reading YAML --------------------------------------------------------------------------
 
-def _yaml() -> YAML:
-    y = YAML(typ="rt")
-    y.preserve_quotes = True
-    y.indent(mapping=2, sequence=4, offset=2)
-    y.width = 4096
-    return y
-
-
-def parse_yaml(text: str, max_nodes: int = yamltree.DEFAULT_MAX_NODES) -> CommentedMap:
-    """A compose file's round-trip tree; alias expansion is bounded before ruamel builds anything."""
+def parse_yaml(text: str, max_nodes: int = yamltree.DEFAULT_MAX_NODES) -> dict[str, Any]:
+    """What a compose file means (aliases and merge keys resolved), bounded before anything expands it;
+    it must be a mapping with a non-empty `services` mapping."""
     lf = text.removeprefix("\ufeff").replace("\r\n", "\n")
-    tree = yamltree.parse(lf, max_nodes)
-    try:
-        doc = _yaml().load(tree.parsed_text)
-    except YAMLError as exc:
-        raise InvalidInput("invalid compose file", f"YAML: {exc}") from exc
-    if not isinstance(doc, CommentedMap):
+    doc = yamltree.meaning(yamltree.parse(lf, max_nodes).root)
+    if not isinstance(doc, dict):
         raise InvalidInput("invalid compose file", "the top level must be a mapping")
     if not isinstance(doc.get("services"), Mapping) or not doc["services"]:
         raise InvalidInput("invalid compose file", "services must be a non-empty mapping")

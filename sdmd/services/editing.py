@@ -71,12 +71,13 @@ def document_of(text: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> Any:
 def edit(text: str, document: dict[str, Any], *, max_nodes: int = DEFAULT_MAX_NODES) -> EditResult:
     lf, bom, crlf = _normalise(text)
     tree = parse(lf, max_nodes)
-    if same(meaning(tree.root), document):
+    memo: dict[int, Any] = {}
+    if same(meaning(tree.root, None, memo), document):
         return EditResult(text)  # exactly the bytes it had
     # A new `|` block takes in the deeper-indented comment lines that follow it; if that made the result
     # mean something else, the multi-line strings are written double-quoted instead.
     for literal_blocks in (True, False):
-        editor = Splicer(tree, literal_blocks=literal_blocks)
+        editor = Splicer(tree, literal_blocks=literal_blocks, memo=memo)
         try:
             new_lf = editor.run(document)
             if same(meaning(parse(new_lf, max_nodes).root), document):

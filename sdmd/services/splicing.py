@@ -63,14 +63,14 @@ def aliases_in(node: Node) -> set[str]:
 
 
 class Splicer(CollectionSplices):
-    def __init__(self, tree: Tree, *, literal_blocks: bool = True) -> None:
+    def __init__(self, tree: Tree, *, literal_blocks: bool = True, memo: dict[int, Any] | None = None) -> None:
         self.tree = tree
         self.text = tree.text
         self.lines = tree.lines
         self.style = dataclasses.replace(detect_style(tree), literal=literal_blocks)
         self.edits: list[tuple[int, int, int, str]] = []
         self.known: dict[int, Any] = {}  # id(node) -> its meaning after the edits so far
-        self._memo: dict[int, Any] = {}
+        self._memo: dict[int, Any] = memo if memo is not None else {}  # meanings of alias-free nodes
         self.notes: list[str] = []
         # anchors whose definition an edit removed or rewrote: aliases to them must become copies
         self.lost_anchors: set[str] = set()
@@ -116,14 +116,17 @@ class Splicer(CollectionSplices):
     def cur(self, node: Node) -> Any:
         """The node's meaning after the edits so far (BROKEN when they broke it, e.g. a merge of a scalar)."""
         try:
-            if self.known:
-                return meaning(node, self.known)
-            got = self._memo.get(id(node), self)
-            if got is self:
-                got = self._memo[id(node)] = meaning(node)
-            return got
+            return meaning(node, self.known, self._memo)
         except InvalidInput:
             return BROKEN
+
+    def settle(self, node: Node, value: Any) -> None:
+        """`node` now means `value`: what its ancestors meant is out of date."""
+        self.known[id(node)] = value
+        up: Node | None = node
+        while up is not None:
+            self._memo.pop(id(up), None)
+            up = up.parent
 
     def lose_anchors(self, node: Node, keep_own: bool = False) -> None:
         """`node` is going (or being rewritten): the anchors defined inside it go with it."""
@@ -148,7 +151,7 @@ class Splicer(CollectionSplices):
             del self.edits[mark:]
             self.notes.append(f"{place.path or 'the file'} was rewritten: its layout could not be kept")
             self.replace(node, desired, place)
-        self.known[id(node)] = desired
+        self.settle(node, desired)
 
     def _sync(self, node: Node, desired: Any, place: Place) -> None:
         if isinstance(node, Alias) and node.anchor in self.lost_anchors:
