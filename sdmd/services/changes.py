@@ -25,6 +25,7 @@ from sdmd.services.definition import (
 from sdmd.services.editing import EditResult, document_of, edit, edit_with_patch
 from sdmd.services.rendering import document_text
 from sdmd.services.yamltree import DEFAULT_MAX_NODES
+from sdmd.updates import policy as update_policy
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Definition:
 
 
 def validate(core: Core, name: str, text: str) -> dict[str, Any]:
+    update_policy.validate(parse_yaml(text, core.settings.yaml_max_nodes))  # updates: x-sdmd tag policies
     with core.stacks.candidate(name, text) as draft:
         try:
             return core.docker.compose_config(draft)

@@ -24,7 +24,7 @@ from sdmd.services.definition import content_hash, validate_name, warnings_for
 from sdmd.services.editing import document_of
 from sdmd.services.models import DockerServiceConfig
 from sdmd.services.runtime import group_by_project, overall_status
-from sdmd.updates.status import updates_available
+from sdmd.updates.status import update_available_for, updates_available
 
 log = logging.getLogger("sdmd.services")
 
@@ -86,7 +86,11 @@ def _managed(core: Core, service_id: str) -> DockerServiceConfig:
 def get_service(core: Core, service_id: str) -> dict[str, Any]:
     config, name = _resolve(core, service_id)
     raw = core.docker.compose_containers(name)
-    view = _view(config, name, group_by_project(raw).get(name, []), with_compose=True)
+    available = False
+    if config is not None:
+        with core.db.sessions() as session:
+            available = update_available_for(session, config.id)
+    view = _view(config, name, group_by_project(raw).get(name, []), with_compose=True, update_available=available)
     gitops.annotate(core, [view], raw)  # gitops
     return view
 
