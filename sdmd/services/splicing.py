@@ -181,7 +181,12 @@ class Splicer(CollectionSplices):
             indent = self.lines.indent(header + 1) if header + 1 < self.lines.count else place.col + 2
             block = literal_block(desired, indent)
             if block is not None:
-                self.splice(node.start, node.end, prefix + "\n".join(block))
+                header = self.text[node.start:self.lines.end(header)]
+                if block[0].endswith("+") or "+" in header.split("#", 1)[0]:
+                    # kept line ends: the old block's trailing blank lines are its content, so they go too
+                    self.splice(node.start, node.raw_end, prefix + "\n".join(block) + "\n")
+                else:
+                    self.splice(node.start, node.end, prefix + "\n".join(block))
                 return
         quote = node.style if node.style in ('"', "'") else None
         text = scalar_text(desired, style=quote, fallback_quote=self.style.quote, flow=place.kind == "flow")

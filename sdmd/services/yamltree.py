@@ -67,6 +67,7 @@ class Node:
 class Scalar(Node):
     value: str = ""
     style: str | None = None  # None (plain), '"', "'", '|', '>'
+    raw_end: int = 0  # block scalars: past the line ends and blank lines the parser counted as theirs
     implicit: tuple[bool, bool] = (True, False)
 
     @property
@@ -202,6 +203,7 @@ def parse(text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Tree:
                 node = Scalar(start=event.start_mark.index, end=event.end_mark.index, anchor=event.anchor,
                               tag=event.tag, value=event.value, style=event.style, implicit=event.implicit)
                 if node.style in ("|", ">"):
+                    node.raw_end = node.end
                     node.end = _trim_block_end(text, node.start, node.end)
             elif isinstance(event, AliasEvent):
                 target = anchors.get(event.anchor)

@@ -331,3 +331,11 @@ def test_an_anchor_that_stops_being_a_mapping_does_not_break_its_merges():
     text = apply_document(SHARED, doc)
     assert meaning(text) == doc
     assert text.startswith("x-defaults: &defaults gone\n")
+
+
+def test_a_block_scalar_that_keeps_its_line_ends_is_replaced_whole():
+    text = "services:\n  web:\n    image: a\n    command: |+\n      one\n\n    init: true\n"
+    out = apply_merge_patch(text, {"services": {"web": {"command": "two\n\n"}}})
+    assert out == text.replace("one", "two")
+    out = apply_merge_patch(text, {"services": {"web": {"command": "two\n"}}})
+    assert out == "services:\n  web:\n    image: a\n    command: |\n      two\n    init: true\n"
