@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     schedule_misfire_grace_seconds: float = Field(default=3600.0, ge=0)
     worker_heartbeat_seconds: int = Field(default=15, ge=1)
 
+    # -- web pages (issue 18): where Settings → About links to the RQ dashboard (run.sh starts it there)
+    rq_dashboard_url: str = "http://127.0.0.1:9181"
+
     @property
     def resolved_redis_url(self) -> str:
         return self.redis_url or f"unix://{(self.data_dir / 'redis.sock').resolve()}"
