@@ -16,6 +16,9 @@ const NAV = [
   { href: "/images/", label: "Images" },
   { href: "/schedules/", label: "Schedules" },
   { href: "/audit/", label: "Audit log" },
+  { href: "/health/", label: "Health" },
+  { href: "/gitops/", label: "GitOps" },
+  { href: "/settings/", label: "Settings" },
 ];
 
 const NEXT_THEME: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };

@@ -1196,12 +1196,25 @@ export interface components {
             /** Host */
             host: string;
             /** Images */
-            images: components["schemas"]["sdmd__images__schemas__ImageRead"][];
+            images: components["schemas"]["LocalImage"][];
             /**
              * Total Size
              * @description the sum of the images' sizes (shared layers counted once per image)
              */
             total_size: number;
+        };
+        /** ImageRead */
+        ImageRead: {
+            /** Service */
+            service: string;
+            /** Image */
+            image: string;
+            /** Old Id */
+            old_id: string | null;
+            /** New Id */
+            new_id: string | null;
+            /** Changed */
+            changed: boolean;
         };
         /** ImageRemoved */
         ImageRemoved: {
@@ -1235,6 +1248,59 @@ export interface components {
             container: string;
             /** State */
             state: string | null;
+        };
+        /** LocalImage */
+        LocalImage: {
+            /**
+             * Id
+             * @example sha256:af133bdfd23225a17a8ba5dec39ed9bbe2461174d5459c05962012db940da6a1
+             */
+            id: string;
+            /** Short Id */
+            short_id: string;
+            /**
+             * Tags
+             * @example [
+             *       "127.0.0.1:5000/team/app:1"
+             *     ]
+             */
+            tags: string[];
+            /** Digests */
+            digests: string[];
+            /**
+             * Size
+             * @description bytes, layers shared with other images included
+             */
+            size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Dangling
+             * @description no tag names it
+             */
+            dangling: boolean;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * Containers
+             * @description the containers created from it
+             */
+            containers: components["schemas"]["ImageUser"][];
+            /**
+             * Named In
+             * @description managed services whose compose.yaml names one of its tags
+             */
+            named_in: components["schemas"]["ServiceRef"][];
+            /**
+             * In Use
+             * @description a container uses it: Docker will not remove it
+             */
+            in_use: boolean;
         };
         /** LogEntry */
         LogEntry: {
@@ -1484,7 +1550,7 @@ export interface components {
             /** Reason */
             reason: string | null;
             /** Images */
-            images: components["schemas"]["sdmd__updates__schemas__ImageRead"][];
+            images: components["schemas"]["ImageRead"][];
             /**
              * Started At
              * Format: date-time
@@ -1728,72 +1794,6 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
-        };
-        /** ImageRead */
-        sdmd__images__schemas__ImageRead: {
-            /**
-             * Id
-             * @example sha256:af133bdfd23225a17a8ba5dec39ed9bbe2461174d5459c05962012db940da6a1
-             */
-            id: string;
-            /** Short Id */
-            short_id: string;
-            /**
-             * Tags
-             * @example [
-             *       "127.0.0.1:5000/team/app:1"
-             *     ]
-             */
-            tags: string[];
-            /** Digests */
-            digests: string[];
-            /**
-             * Size
-             * @description bytes, layers shared with other images included
-             */
-            size: number;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /**
-             * Dangling
-             * @description no tag names it
-             */
-            dangling: boolean;
-            /** Labels */
-            labels: {
-                [key: string]: string;
-            };
-            /**
-             * Containers
-             * @description the containers created from it
-             */
-            containers: components["schemas"]["ImageUser"][];
-            /**
-             * Named In
-             * @description managed services whose compose.yaml names one of its tags
-             */
-            named_in: components["schemas"]["ServiceRef"][];
-            /**
-             * In Use
-             * @description a container uses it: Docker will not remove it
-             */
-            in_use: boolean;
-        };
-        /** ImageRead */
-        sdmd__updates__schemas__ImageRead: {
-            /** Service */
-            service: string;
-            /** Image */
-            image: string;
-            /** Old Id */
-            old_id: string | null;
-            /** New Id */
-            new_id: string | null;
-            /** Changed */
-            changed: boolean;
         };
     };
     responses: never;
