@@ -7,37 +7,10 @@ anyone's images, and confirmations always name the test's own ids.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
-
-import pytest
 import sqlalchemy as sa
 
 from sdmd.audit.models import AuditEntry
-from tests.support import IMAGE_V1, SLEEPER, TEST_LABEL, docker_api
-
-
-@pytest.fixture
-def make_image(name_prefix: str) -> Iterator[Callable[..., str]]:
-    """Commits a fresh image (its own id, busybox's layers) tagged `repo:tag`; removed afterwards."""
-    api = docker_api()
-    label = f"{TEST_LABEL}={name_prefix}"
-
-    def make(repo: str | None = None, tag: str = "1") -> str:
-        box = api.create_container(IMAGE_V1, command=["true"], labels={TEST_LABEL: name_prefix})
-        try:
-            kwargs = {"repository": repo, "tag": tag} if repo else {}
-            return api.commit(box["Id"], changes=[f"LABEL {label}"], **kwargs)["Id"]
-        finally:
-            api.remove_container(box["Id"], force=True)
-
-    yield make
-    for c in api.containers(all=True, filters={"label": label}):
-        api.remove_container(c["Id"], force=True)
-    for image in api.images(filters={"label": label}):
-        with contextlib.suppress(Exception):  # already gone with another tag
-            api.remove_image(image["Id"], force=True)
-    api.close()
+from tests.support import IMAGE_V1, SLEEPER, TEST_LABEL, docker_api  # make_image: tests/conftest.py
 
 
 def _audits(core, action: str) -> list[AuditEntry]:

@@ -86,7 +86,8 @@ function ContainerRows({ rows, testId }: { rows: ContainerHealth[]; testId: stri
               </td>
               <td className="px-3 py-2">
                 <div className="flex flex-wrap gap-1">
-                  {c.problem && !QUIET.has(c.problem) ? <Badge variant="destructive">{c.problem}</Badge> : null}
+                  {/* The state badges already say unhealthy, restarting, dead; an exit code they do not. */}
+                  {c.problem?.startsWith("exited with code") ? <Badge variant="destructive">{c.problem}</Badge> : null}
                   <StateBadge state={c.state} health={c.health} />
                 </div>
               </td>
