@@ -24,7 +24,7 @@ class ServiceRef(BaseModel):
     name: str
 
 
-class ImageRead(BaseModel):
+class LocalImage(BaseModel):
     id: str = Field(examples=["sha256:af133bdfd23225a17a8ba5dec39ed9bbe2461174d5459c05962012db940da6a1"])
     short_id: str
     tags: list[str] = Field(examples=[["127.0.0.1:5000/team/app:1"]])
@@ -40,7 +40,7 @@ class ImageRead(BaseModel):
 
 class ImageList(BaseModel):
     host: str
-    images: list[ImageRead]
+    images: list[LocalImage]
     total_size: int = Field(description="the sum of the images' sizes (shared layers counted once per image)")
 
 
