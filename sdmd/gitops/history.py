@@ -71,7 +71,10 @@ def commit_detail(core: Core, service_id: str, ref: str) -> dict[str, Any]:
     base = _parent(git, sha) or _empty_tree(git)
     diff_args = ("--no-color", "--no-ext-diff", "--no-textconv", "-M", base, sha, "--", folder)
     status_raw = git.out("diff", "--name-status", "-z", *diff_args)
-    patch = git.run("diff", "--patch", *diff_args).stdout
+    try:
+        patch = git.run("diff", "--patch", *diff_args).stdout
+    except UnicodeDecodeError:  # a file that is not UTF-8 text: list it without its diff
+        patch = ""
     patches = _split_patch(patch)
     fields = [f for f in status_raw.split("\0") if f]
     files = []
@@ -127,7 +130,10 @@ def file_at(core: Core, service_id: str, ref: str, path: str = COMPOSE_FILE) -> 
     size = int(git.out("cat-file", "-s", spec))
     if size > MAX_FILE_BYTES:
         raise InvalidInput("file too large to show", f"{relative} has {size} bytes")
-    blob = git.run("cat-file", "blob", spec).stdout
+    try:
+        blob = git.run("cat-file", "blob", spec).stdout
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("not a text file", f"{relative} at {sha[:7]} is not UTF-8 text") from exc
     return {"commit": sha, "path": relative, "size": size, "content": blob}
 
 

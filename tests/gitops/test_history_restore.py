@@ -143,3 +143,17 @@ def test_a_restore_that_cannot_be_applied_is_rolled_back(client, core, unique_na
         api.close()
     [audit] = audit_rows(core, "service.restore")
     assert audit.outcome == "error" and "commit" not in audit.details
+
+
+def test_a_file_that_is_not_text_is_refused_in_words(client, core, unique_name):
+    stacks = core.settings.stacks_dir
+    name = unique_name("bin")
+    sid = _service(client, name)
+    (stacks / name / "logo.bin").write_bytes(b"\xff\xfe\x00binary\x80")
+    # A person's file beside compose.yaml, committed by the next change as a hand edit.
+    _edit(client, sid, name, environment={"X": "1"})
+    hand = git(stacks, "log", "--format=%H", "-1", "--", f"{name}/logo.bin")
+    detail = client.get(f"/api/services/{sid}/history/{hand}").json()
+    assert [(f["path"], f["binary"]) for f in detail["files"]] == [("logo.bin", True)]
+    r = client.get(f"/api/services/{sid}/history/{hand}/file", params={"path": "logo.bin"})
+    assert r.status_code == 422 and r.json()["error"] == "not a text file"
