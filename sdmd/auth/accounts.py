@@ -22,6 +22,7 @@ from sdmd.db.base import utcnow
 from sdmd.errors import Conflict, NotFound
 
 GENERATED_PASSWORD_BYTES = 15  # 20 URL-safe characters
+# Names may have 320 characters; the audit log's target_name holds 128 (the id identifies the user).
 
 
 def _require_local(core: Core) -> None:
@@ -68,7 +69,7 @@ def add_account(core: Core, *, actor: Actor, email: str, password: str | None) -
     with audited(core.db, actor, "user.create", target_name=users.normalize(email)[:128]) as audit:
         info = users.create(core.db, email=email, password=password or generated)
         audit.target_id = info.id
-        audit.target_name = info.email
+        audit.target_name = info.email[:128]
         audit.details["generated_password"] = generated is not None
     return {"user": _one(core, info.id, actor), "password": generated}
 
@@ -79,7 +80,7 @@ def reset_password(core: Core, *, actor: Actor, user_id: str, password: str | No
     with core.db.sessions() as session:
         email = _by_id(session, user_id).email
     generated = None if password else secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
-    with audited(core.db, actor, "user.passwd", target_id=user_id, target_name=email,
+    with audited(core.db, actor, "user.passwd", target_id=user_id, target_name=email[:128],
                  details={"generated_password": generated is not None}):
         users.set_password(core.db, email=email, password=password or generated or "")
     return {"user": _one(core, user_id, actor), "password": generated}
@@ -89,7 +90,8 @@ def remove_account(core: Core, *, actor: Actor, user_id: str) -> dict[str, Any]:
     _require_local(core)
     with core.db.sessions() as session:
         email = _by_id(session, user_id).email
-    with audited(core.db, actor, "user.remove", target_id=user_id, target_name=email), core.db.session() as session:
+    with audited(core.db, actor, "user.remove", target_id=user_id, target_name=email[:128]), \
+            core.db.session() as session:
         if user_id == actor.id:
             raise Conflict("you cannot remove yourself", "log in as another user to remove this account")
         # Lock every user row (PostgreSQL) so two removals at once cannot both leave "one more".

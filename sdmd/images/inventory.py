@@ -176,8 +176,10 @@ def remove_image(core: Core, image_id: str, *, actor: Actor | None, host: str = 
     if tag is not None and tag not in image["tags"]:
         raise InvalidInput("tag not on this image", f"{image['short_id']} has {', '.join(image['tags']) or 'no tags'}")
     target = tag or (image["tags"][0] if image["tags"] else image["short_id"])
-    with audited(core.db, actor, "image.remove", target_id=image["id"], target_name=target,
-                 details={"host": host, "tags": [tag] if tag else image["tags"], "size": image["size"]}) as audit:
+    # The audit log's target columns hold 64 and 128 characters: the bare hex id, a name cut to fit.
+    with audited(core.db, actor, "image.remove", target_id=image["id"].removeprefix("sha256:"),
+                 target_name=target[:128], details={"host": host, "id": image["id"], "size": image["size"],
+                                                    "tags": [tag] if tag else image["tags"]}) as audit:
         if image["in_use"] and (tag is None or len(image["tags"]) == 1):
             raise Conflict("image in use", f"{_describe_users(image)}; remove or recreate those containers first")
         result = _remove(gateway_for(core, host), image, tag)
@@ -206,7 +208,7 @@ def prune(core: Core, *, actor: Actor | None, mode: PruneMode, dry_run: bool, ho
         return result
     gateway = gateway_for(core, host)
     removed: list[dict[str, Any]] = []
-    with audited(core.db, actor, "image.prune", target_name=f"{mode} images on {host}",
+    with audited(core.db, actor, "image.prune", target_name=f"{mode} images on {host}"[:128],
                  details={"host": host, "mode": mode, "label": label}) as audit:
         for image, shown in zip(candidates, view, strict=True):
             try:

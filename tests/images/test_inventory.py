@@ -75,7 +75,8 @@ def test_remove_refuses_images_in_use_and_removes_tags_then_the_image(client, co
     assert r.status_code == 200, r.text
     assert spare in r.json()["deleted"] and spare not in _listed(client)
     audit = _audits(core, "image.remove")[-1]
-    assert audit.outcome == "ok" and audit.target_id == spare and audit.details["deleted"] is True
+    assert audit.outcome == "ok" and audit.target_id == spare.removeprefix("sha256:")
+    assert audit.details["id"] == spare and audit.details["deleted"] is True
 
     for ref, status in (("nothex!", 422), ("abc", 422), ("0" * 64, 404)):
         assert client.delete(f"/api/images/{ref}").status_code == status, ref
