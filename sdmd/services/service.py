@@ -201,13 +201,17 @@ def _undo_create(core: Core, name: str) -> None:
 
 
 def update_service(core: Core, service_id: str, *, actor: Actor | None, definition: Definition,
-                   if_match: str | None = None) -> dict[str, Any]:
+                   if_match: str | None = None, restore_of: str | None = None) -> dict[str, Any]:
+    """Replace the definition. `restore_of` (a commit id) marks it as restoring that version (gitops history)."""
     config = _managed(core, service_id)
     name = config.name
     if definition.name != name:
         raise InvalidInput("renaming a service is not supported",
                            f"service {service_id} is named {name}, the definition says {definition.name}")
-    with audited(core.db, actor, "service.update", target_id=config.id, target_name=name) as audit, \
+    action = "restore" if restore_of else "update"
+    title = f"Restore service {name} to {restore_of[:7]}" if restore_of else None
+    with audited(core.db, actor, f"service.{action}", target_id=config.id, target_name=name,
+                 details={"restored_from": restore_of} if restore_of else None) as audit, \
             core.stacks.locked(name):
         previous = core.stacks.read(name)
         if previous is None:
@@ -223,9 +227,9 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             assert row is not None
             row.compose_text = text
             row.content_hash = content_hash(text)
-            repo.add_history(session, row.id, status="deployed", event="update")
-        gitops.after_change(core, name=name, actor=actor, action="update", audit=audit, service_id=config.id,
-                            hashes_future=hashes)
+            repo.add_history(session, row.id, status="deployed", event=action)
+        gitops.after_change(core, name=name, actor=actor, action=action, audit=audit, service_id=config.id,
+                            hashes_future=hashes, title=title)
     return get_service(core, config.id)
 
 
