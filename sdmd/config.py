@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     schedule_misfire_grace_seconds: float = Field(default=3600.0, ge=0)
     worker_heartbeat_seconds: int = Field(default=15, ge=1)
 
+    # -- web pages (issue 18): where Settings → About links to the RQ dashboard (run.sh starts it there)
+    rq_dashboard_url: str = "http://127.0.0.1:9181"
+
     # -- updates (issue 11): registries asked without pulling, tag policies, private registries --
     registry_timeout_seconds: float = Field(default=10.0, gt=0)
     registry_concurrency: int = Field(default=4, ge=1, le=64)  # requests in flight per registry, per process

@@ -173,8 +173,12 @@ def _undo_create(core: Core, name: str) -> None:
 
 
 def update_service(core: Core, service_id: str, *, actor: Actor | None, definition: Definition,
-                   if_match: str | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """PUT (a document or a raw file) and PATCH (a merge patch): the same checks, audit and commit."""
+                   if_match: str | None = None, dry_run: bool = False,
+                   restore_of: str | None = None) -> dict[str, Any]:
+    """PUT (a document or a raw file) and PATCH (a merge patch): the same checks, audit and commit.
+
+    `restore_of` (a commit id) marks the update as restoring that version (gitops history).
+    """
     config = _managed(core, service_id)
     name = config.name
     if definition.name is not None and definition.name != name:
@@ -185,7 +189,10 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             previous = _current_file(core, name, if_match)
             return preview(core, name, previous, definition.edit(name, previous,
                                                                  max_nodes=core.settings.yaml_max_nodes))
-    with audited(core.db, actor, "service.update", target_id=config.id, target_name=name) as audit, \
+    action = "restore" if restore_of else "update"
+    title = f"Restore service {name} to {restore_of[:7]}" if restore_of else None
+    with audited(core.db, actor, f"service.{action}", target_id=config.id, target_name=name,
+                 details={"restored_from": restore_of} if restore_of else None) as audit, \
             core.stacks.locked(name):
         if definition.patch is not None:
             audit.details["merge_patch"] = True
@@ -200,9 +207,9 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             assert row is not None
             row.compose_text = text
             row.content_hash = content_hash(text)
-            repo.add_history(session, row.id, status="deployed", event="update")
-        gitops.after_change(core, name=name, actor=actor, action="update", audit=audit, service_id=config.id,
-                            hashes_future=hashes)
+            repo.add_history(session, row.id, status="deployed", event=action)
+        gitops.after_change(core, name=name, actor=actor, action=action, audit=audit, service_id=config.id,
+                            hashes_future=hashes, title=title)
     return _with_notes(get_service(core, config.id), result.notes)
 
 
