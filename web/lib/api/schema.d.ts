@@ -111,7 +111,10 @@ export interface paths {
         /** List Services */
         get: operations["list_services_api_services_get"];
         put?: never;
-        /** Create Service */
+        /**
+         * Create a service
+         * @description A compose file (`application/yaml`, stored byte for byte) or a JSON definition. `docker compose config` validates it, then `compose up` applies it.
+         */
         post: operations["create_service_api_services_post"];
         delete?: never;
         options?: never;
@@ -128,14 +131,21 @@ export interface paths {
         };
         /** Get Service */
         get: operations["get_service_api_services__service_id__get"];
-        /** Update Service */
+        /**
+         * Replace a service's definition
+         * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay). `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile.
+         */
         put: operations["update_service_api_services__service_id__put"];
         post?: never;
         /** Delete Service */
         delete: operations["delete_service_api_services__service_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change part of a service's definition (JSON Merge Patch)
+         * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT).
+         */
+        patch: operations["patch_service_api_services__service_id__patch"];
         trace?: never;
     };
     "/api/services/{service_id}/restart": {
@@ -1101,6 +1111,35 @@ export interface components {
             applied_hash: string | null;
         };
         /**
+         * DryRunRead
+         * @description What `?dry_run=true` answers: nothing was written, validated, applied or committed.
+         */
+        DryRunRead: {
+            /**
+             * Dry Run
+             * @default true
+             * @constant
+             */
+            dry_run: true;
+            /** Name */
+            name: string;
+            /** Compose */
+            compose: string;
+            /** Diff */
+            diff: string;
+            /** Changed */
+            changed: boolean;
+            /** File Hash */
+            file_hash: string;
+            /** Base Hash */
+            base_hash: string | null;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: string[];
+        };
+        /**
          * EnvFileRead
          * @description stacks/<name>/.env: compose interpolates ${VARIABLES} in compose.yaml from it.
          */
@@ -2047,6 +2086,11 @@ export interface components {
              * @default false
              */
             update_available: boolean;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: string[];
         };
         /** ServiceRef */
         ServiceRef: {
@@ -2484,6 +2528,8 @@ export interface operations {
         parameters: {
             query?: {
                 name?: string | null;
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
             };
             header?: never;
             path?: never;
@@ -2494,10 +2540,24 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
+                /**
+                 * @example services:
+                 *       web:
+                 *         image: nginx:1.27.1  # pinned
+                 */
                 "application/yaml": string;
             };
         };
         responses: {
+            /** @description `dry_run=true`: what would be written (nothing was) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunRead"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -2507,13 +2567,34 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
         };
@@ -2551,7 +2632,10 @@ export interface operations {
     };
     update_service_api_services__service_id__put: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
+            };
             header?: {
                 "if-match"?: string | null;
             };
@@ -2565,11 +2649,16 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
+                /**
+                 * @example services:
+                 *       web:
+                 *         image: nginx:1.27.1  # pinned
+                 */
                 "application/yaml": string;
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description the service after the change; with `dry_run=true` a DryRunRead (nothing written) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2578,13 +2667,49 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
         };
@@ -2621,6 +2746,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patch_service_api_services__service_id__patch: {
+        parameters: {
+            query?: {
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
+            };
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description An RFC 7396 JSON Merge Patch of the compose file's meaning: objects merge, `null` removes a key, any other value (arrays too) replaces. Only the lines of what changes are rewritten. */
+        requestBody: {
+            content: {
+                "application/merge-patch+json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description the service after the change; with `dry_run=true` a DryRunRead (nothing written) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
         };
