@@ -148,7 +148,7 @@ def test_moving_a_service_needs_confirmation_and_leaves_named_volumes_behind(cli
         api.close()
     log = subprocess.run(["git", "-C", str(core.settings.stacks_dir), "log", "-1", "--format=%B", "--", name],
                          capture_output=True, text=True, check=True).stdout
-    assert "sdmd-action: service.update" in log
+    assert "sdmd-action: service.move" in log and log.startswith(f"Move service {name} from host local to target")
 
     # Back with PUT (a JSON `host`), confirmed in the query.
     back = client.put(f"/api/services/{view['id']}?confirm_move=true", json={**body, "host": "local"})
