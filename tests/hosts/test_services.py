@@ -155,6 +155,12 @@ def test_moving_a_service_needs_confirmation_and_leaves_named_volumes_behind(cli
     assert back.status_code == 200, back.text
     assert remote_containers(tls_host, name) == [] and len(_local_containers(name)) == 1
 
+    # Restoring the version that named `target` is a move as well: it needs the same confirmation.
+    moved_at = client.get(f"/api/services/{view['id']}/history").json()[1]["commit"]
+    again = client.post(f"/api/services/{view['id']}/history/{moved_at}/restore")
+    assert again.status_code == 409 and again.json()["error"] == "moving a service needs confirmation"
+    assert f"{name}_data" in again.json()["details"] and remote_containers(tls_host, name) == []
+
 
 def test_a_hand_made_folder_naming_a_remote_host_is_reconciled_onto_it(client, core, ssh_host, unique_name):
     add_ssh_host(client, ssh_host, "edge")
