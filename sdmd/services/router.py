@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import InvalidInput
+from sdmd.errors import ErrorRead, InvalidInput
 from sdmd.services import service
 from sdmd.services.schemas import LogEntry, ServiceRead
 from sdmd.services.service import Definition
@@ -17,6 +17,15 @@ from sdmd.services.service import Definition
 router = APIRouter(prefix="/api/services", tags=["services"])
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+# A failed `compose up` says its cause in `error`; `field` names the compose path it points at, when known.
+APPLY_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorRead, "description": "invalid definition, or compose could not apply it",
+          "content": {"application/json": {"example": {
+              "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+              "details": "Error response from daemon: driver failed programming external connectivity on endpoint "
+                         "web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+              "field": "services.web.ports[0]"}}}},
+}
 DEFINITION_BODY = {
     "requestBody": {
         "required": True,
@@ -57,7 +66,8 @@ def list_services(core: CoreDep) -> list[dict[str, Any]]:
     return service.list_services(core)
 
 
-@router.post("", status_code=201, response_model=ServiceRead, openapi_extra=DEFINITION_BODY)
+@router.post("", status_code=201, response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
+             responses=APPLY_ERRORS)
 async def create_service(request: Request, response: Response, core: CoreDep, actor: ActorDep,
                          name: Annotated[str | None, Query()] = None) -> dict[str, Any]:
     definition = await _definition(request, name)
@@ -73,7 +83,8 @@ def get_service(service_id: str, response: Response, core: CoreDep) -> dict[str,
     return view
 
 
-@router.put("/{service_id}", response_model=ServiceRead, openapi_extra=DEFINITION_BODY)
+@router.put("/{service_id}", response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
+            responses=APPLY_ERRORS)
 async def update_service(service_id: str, request: Request, response: Response, core: CoreDep,
                          actor: ActorDep, if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     config = await run_in_threadpool(service.get_service, core, service_id)
@@ -92,7 +103,7 @@ def delete_service(service_id: str, core: CoreDep, actor: ActorDep,
     return {"status": "deleted", "id": service_id}
 
 
-@router.post("/{service_id}/restart", response_model=ServiceRead)
+@router.post("/{service_id}/restart", response_model=ServiceRead, responses=APPLY_ERRORS)
 def restart_service(service_id: str, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     return service.restart_service(core, service_id, actor=actor)
 
