@@ -78,18 +78,27 @@ export function useCreateService() {
   });
 }
 
-/** Saves compose text guarded by the ETag the editor loaded; a stale one gets 409 from sdmd. */
-export function useSaveCompose(id: string) {
+/**
+ * Saves compose text guarded by the ETag the editor loaded; a stale one gets 409 from sdmd. The answer
+ * becomes the cached version at once (`cacheId` is the id the page loaded it by), so the page's ETag moves
+ * forward with the save and a refresh that was already on its way cannot bring the old version back.
+ */
+export function useSaveCompose(id: string, cacheId: string = id) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ text, etag }: { text: string; etag: string | null }) => {
+    onMutate: () => qc.cancelQueries({ queryKey: serviceKeys.one(cacheId) }),
+    mutationFn: async ({ text, etag }: { text: string; etag: string | null }): Promise<ServiceWithEtag> => {
       const response = await raw(`/api/services/${encodeURIComponent(id)}`, {
         method: "PUT", body: text, contentType: "application/yaml", headers: etag ? { "If-Match": etag } : {},
       });
       const service = (await response.json()) as Service;
-      return { service, etag: response.headers.get("ETag") };
+      return { service, etag: response.headers.get("ETag") ?? (service.content_hash ? `"${service.content_hash}"` : null) };
     },
-    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+    onSuccess: (saved) => {
+      qc.setQueryData<ServiceWithEtag>(serviceKeys.one(cacheId), saved);
+      // Not awaited: the editor takes the saved version at once, before any refresh re-renders the page.
+      void qc.invalidateQueries({ queryKey: serviceKeys.all, exact: true });
+    },
   });
 }
 
@@ -100,6 +109,7 @@ export function useDeleteService() {
       (await unwrap(api.DELETE("/api/services/{service_id}", { params: { path: { service_id: id }, query: { volumes } } }))).data,
     onSuccess: (_data, { id }) => {
       qc.removeQueries({ queryKey: serviceKeys.one(id) });
+      void qc.invalidateQueries({ queryKey: ["schedules"] }); // its schedules went with it
       return qc.invalidateQueries({ queryKey: serviceKeys.all });
     },
   });
@@ -120,7 +130,12 @@ export function useUpdateService() {
   return useMutation({
     mutationFn: async ({ id, mode }: { id: string; mode: "update" | "check" }): Promise<UpdateJob> =>
       (await unwrap(api.POST("/api/services/{service_id}/update", { params: { path: { service_id: id }, query: { mode } } }))).data,
-    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+    // A run changes the service, its schedules' last result and runs, and the audit log: show all of it.
+    onSettled: () => Promise.all([
+      qc.invalidateQueries({ queryKey: serviceKeys.all }),
+      qc.invalidateQueries({ queryKey: ["schedules"] }),
+      qc.invalidateQueries({ queryKey: ["audit"] }),
+    ]),
   });
 }
 
