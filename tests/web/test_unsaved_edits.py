@@ -50,11 +50,13 @@ def test_unsaved_edits_are_guarded_and_survive_a_reload(page: Page, live_server:
     page.get_by_test_id("tab-logs").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Leave without saving?")
-    expect(dialog).to_contain_text(f"stacks/")
+    expect(dialog).to_contain_text("stacks/")
     shot(page, "18-01-unsaved-tab-switch")
     page.get_by_test_id("confirm-cancel").click()
     expect(page).to_have_url(re.compile(r"tab=compose"))
     expect(editor).to_contain_text("# my unsaved note")
+    expect(editor).to_be_focused()  # back to the text (focusing the Logs tab would switch to it)
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
 
     # An in-app link asks too.
     page.get_by_role("link", name="Audit log").first.click()

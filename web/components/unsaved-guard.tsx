@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useSyncExternalStore } from "react";
+import { useEffect, useRef, useSyncExternalStore } from "react";
 
 import { ConfirmDialog } from "@/components/confirm";
 import { session } from "@/lib/auth/session";
@@ -15,8 +15,15 @@ const noPending = () => null;
  * `unsaved.guard`. A redirect to the login page after the session ended does not ask: the draft is
  * kept in sessionStorage (lib/drafts.ts) and offered again after logging in.
  */
-export function UnsavedGuard({ dirty, what, onLeave }: { dirty: boolean; what: string; onLeave: () => void }) {
+export function UnsavedGuard({ dirty, what, onLeave, onStay }: {
+  dirty: boolean;
+  what: string;
+  onLeave: () => void;
+  /** where focus goes after "Keep editing" (back to the text; not to a tab, whose focus would switch to it) */
+  onStay?: () => void;
+}) {
   const router = useRouter();
+  const stayed = useRef(false);
   const pending = useSyncExternalStore(unsaved.subscribe, () => unsaved.pending, noPending);
 
   useEffect(() => {
@@ -52,7 +59,17 @@ export function UnsavedGuard({ dirty, what, onLeave }: { dirty: boolean; what: s
   return (
     <ConfirmDialog
       open={!!pending}
-      onOpenChange={(open) => { if (!open) unsaved.stay(); }}
+      onOpenChange={(open) => {
+        if (open || !unsaved.pending) return;
+        stayed.current = true;
+        unsaved.stay();
+      }}
+      onCloseAutoFocus={(e) => {
+        if (!stayed.current || !onStay) return;
+        stayed.current = false;
+        e.preventDefault();
+        onStay();
+      }}
       title="Leave without saving?"
       description={<p>Your changes to {what} are not saved. Leaving throws them away.</p>}
       confirmLabel="Discard changes"

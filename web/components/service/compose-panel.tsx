@@ -148,7 +148,7 @@ export function ComposePanel({ service, etag, cacheId, onReload }: {
   const applyFailed = error && !isValidationError(error);
   return (
     <div className="space-y-3">
-      <UnsavedGuard dirty={dirty} what={`stacks/${service.name}/compose.yaml`} onLeave={() => clearDraft(service.id)} />
+      <UnsavedGuard dirty={dirty} what={`stacks/${service.name}/compose.yaml`} onLeave={() => clearDraft(service.id)} onStay={focusEditor} />
       <div className="flex flex-wrap items-center gap-2">
         <p className="mr-auto text-sm text-muted-foreground">
           <span className="font-mono">stacks/{service.name}/compose.yaml</span>
