@@ -21,6 +21,7 @@ from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
 from sdmd.logging import RequestContextMiddleware
+from sdmd.registries.router import router as registries_router
 from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
 from sdmd.updates.router import router as updates_router
@@ -32,7 +33,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
-                                schedules_router, updates_router]
+                                schedules_router, updates_router, registries_router]
 PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router]
 
 

@@ -19,6 +19,7 @@ from python_on_whales.exceptions import DockerException as WhalesError
 from python_on_whales.utils import run as whales_run
 
 from sdmd.docker import compose_errors
+from sdmd.docker.registry import RegistryAuth, RegistryCalls, _registry_denied
 from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
 
@@ -67,7 +68,7 @@ def _daemon_down(exc: BaseException) -> bool:
     return "cannot connect to the docker daemon" in text or "is the docker daemon running" in text
 
 
-class DockerGateway:
+class DockerGateway(RegistryCalls):
     def __init__(self, base_url: str | None, timeout: float = 5.0, pull_timeout: float = 300.0) -> None:
         self.base_url = base_url
         self.timeout = timeout
@@ -146,17 +147,20 @@ class DockerGateway:
             lambda c: c.logs(container_id, stdout=True, stderr=True, timestamps=True, tail=tail),
         )
 
-    def pull(self, repository: str, tag: str) -> PullResult:
-        """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream."""
+    def pull(self, repository: str, tag: str, auth: RegistryAuth | None = None) -> PullResult:
+        """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream.
+
+        `auth` is sent as X-Registry-Auth, so no `docker login` is needed on the host."""
         ref = f"{repository}:{tag}"
         result = PullResult(image=ref)
         client = self._call("connect", lambda c: self._new_client(self.pull_timeout))
 
         def run() -> None:
-            for event in client.pull(repository, tag=tag, stream=True, decode=True):
+            for event in client.pull(repository, tag=tag, stream=True, decode=True,
+                                     auth_config=auth.docker_config() if auth else None):
                 if "error" in event:
                     detail = event.get("errorDetail", {}).get("message") or event["error"]
-                    raise _pull_error(ref, detail)
+                    raise _pull_error(ref, detail, auth)
                 status = event.get("status")
                 if status and "id" not in event:  # per-layer progress is noise for a status log
                     result.status.append(status)
@@ -173,12 +177,12 @@ class DockerGateway:
         except (Timeout, SdmdNotFound, UpstreamError):
             raise
         except NotFound as exc:
-            raise _pull_error(ref, str(exc.explanation or exc)) from exc
+            raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
         except Exception as exc:
             if _daemon_down(exc):
                 raise DockerUnavailable(details=f"pull {ref}: {exc}") from exc
             if isinstance(exc, APIError):
-                raise _pull_error(ref, str(exc.explanation or exc)) from exc
+                raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
             raise UpstreamError("image pull failed", f"{ref}: {exc}") from exc
         finally:
             pool.shutdown(wait=False)
@@ -267,8 +271,10 @@ def _all_containers(client: docker.APIClient) -> list[dict]:
     return orjson.loads(response.content)
 
 
-def _pull_error(ref: str, detail: str) -> Exception:
+def _pull_error(ref: str, detail: str, auth: RegistryAuth | None = None) -> Exception:
     text = detail.lower()
+    if denied := _registry_denied(ref, text, auth):
+        return denied
     if "not found" in text or "manifest unknown" in text or "does not exist" in text:
         return SdmdNotFound("image not found", f"{ref}: {detail}")
     if "connection refused" in text or "no such host" in text or "dial tcp" in text or "timeout" in text:

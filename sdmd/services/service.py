@@ -29,7 +29,8 @@ from sdmd.services.definition import (
 )
 from sdmd.services.models import DockerServiceConfig
 from sdmd.services.runtime import group_by_project, overall_status
-from sdmd.updates.status import updates_available
+from sdmd.updates import policy as update_policy
+from sdmd.updates.status import update_available_for, updates_available
 
 log = logging.getLogger("sdmd.services")
 
@@ -118,12 +119,17 @@ def _managed(core: Core, service_id: str) -> DockerServiceConfig:
 def get_service(core: Core, service_id: str) -> dict[str, Any]:
     config, name = _resolve(core, service_id)
     raw = core.docker.compose_containers(name)
-    view = _view(config, name, group_by_project(raw).get(name, []), with_compose=True)
+    available = False
+    if config is not None:
+        with core.db.sessions() as session:
+            available = update_available_for(session, config.id)
+    view = _view(config, name, group_by_project(raw).get(name, []), with_compose=True, update_available=available)
     gitops.annotate(core, [view], raw)  # gitops
     return view
 
 
 def _validate(core: Core, name: str, text: str) -> dict[str, Any]:
+    update_policy.validate(plain(parse_yaml(text)))  # updates: x-sdmd tag policies that cannot work
     with core.stacks.candidate(name, text) as draft:
         try:
             return core.docker.compose_config(draft)
