@@ -20,7 +20,7 @@ from python_on_whales.utils import run as whales_run
 
 from sdmd.docker import compose_errors
 from sdmd.docker.registry import RegistryAuth, RegistryCalls, _registry_denied
-from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout, UpstreamError
+from sdmd.errors import ApplyFailed, Conflict, DockerUnavailable, InvalidInput, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
 
 log = logging.getLogger("sdmd.docker")
@@ -263,6 +263,42 @@ class DockerGateway(RegistryCalls):
             return whales_run([*c.compose.docker_compose_cmd, "config", "--no-interpolate"], capture_stdout=True)
 
         return self._run_compose("config", project, run, error=InvalidInput)
+
+    # -- issue 18 (web pages): local images, removal, and validating a stack with a draft .env --------
+    def images(self) -> list[dict]:
+        """Top-level images (what `docker images` lists), one /images/json call."""
+        return self._call("list images", lambda c: c.images())
+
+    def all_containers(self) -> list[dict]:
+        """Every container, compose or not: what decides whether an image is in use."""
+        return self._call("list containers", _all_containers)
+
+    def delete_image(self, ref: str) -> list[dict]:
+        """`docker rmi ref` without force: Docker itself refuses an image a container uses (409)."""
+        try:
+            return self._call("remove image", lambda c: c.remove_image(ref)) or []
+        except (NotFound, ImageNotFound) as exc:
+            raise SdmdNotFound("image not found", ref) from exc
+        except UpstreamError as exc:
+            text = (exc.details or "").lower()
+            if "conflict" in text:  # Docker's 409: a container uses it, or child images depend on it
+                in_use = "being used" in text or "is using" in text
+                raise Conflict("image in use" if in_use else "image cannot be removed", exc.details) from exc
+            raise
+
+    def engine_version(self) -> dict:
+        return self._call("version", lambda c: c.version())
+
+    def compose_config_with_env(self, project: ComposeProject, env_file: Path) -> tuple[dict, list[str]]:
+        """`compose config` reading `env_file` instead of the folder's .env; the model and compose's warnings."""
+        def run(c: DockerClient) -> tuple[str, str]:
+            return whales_run([*c.compose.docker_compose_cmd, "--env-file", str(env_file), "config", "--format",
+                               "json"], capture_stdout=True, capture_stderr=True, return_stderr=True)
+
+        out, err = self._run_compose("config", project, run, error=InvalidInput)
+        warnings = [line.split('msg="', 1)[-1].rstrip('"').replace('\\"', '"')
+                    for line in (err or "").splitlines() if "level=warning" in line]
+        return json.loads(out or "{}"), warnings
 
 
 def _all_containers(client: docker.APIClient) -> list[dict]:

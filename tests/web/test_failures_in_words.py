@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.support import APP_IMAGE, HTTPD, IMAGE_V1, SLEEPER
-from tests.web.conftest import LiveServer, free_port, log_in, shot
+from tests.web.conftest import LiveServer, confirm_preview, free_port, log_in, shot
 
 
 def test_a_port_taken_by_another_container_is_named_on_the_ports_field(page: Page, live_server: LiveServer,
@@ -26,6 +26,7 @@ def test_a_port_taken_by_another_container_is_named_on_the_ports_field(page: Pag
     page.fill("#f-ports", f"127.0.0.1:{spare}:8081\n127.0.0.1:{port}:8080")
     page.fill("#f-command", "sleep 600")
     page.get_by_test_id("create-service").click()
+    confirm_preview(page)
     message = f"Port {port} is already allocated: another container publishes 127.0.0.1:{port}"
     expect(page.get_by_test_id("error-message")).to_have_text(message, timeout=120_000)
     expect(page.locator("#f-ports-error")).to_have_text(message)
@@ -48,6 +49,7 @@ def test_a_missing_tag_is_marked_at_the_image_line(page: Page, live_server: Live
     edited = original.replace(IMAGE_V1, f"{APP_IMAGE}:v9")
     editor.fill(edited)
     page.get_by_test_id("save-compose").click()
+    confirm_preview(page)
     expect(page.get_by_test_id("error-message")).to_have_text(
         f"The image {APP_IMAGE}:v9 was not found in its registry", timeout=120_000)
     image_line = next(i for i, line in enumerate(edited.splitlines(), 1) if "image:" in line)
@@ -70,6 +72,7 @@ def test_a_missing_command_is_marked_in_a_new_yaml_service(page: Page, live_serv
     text = f"name: {name}\nservices:\n  app:\n    image: {IMAGE_V1}\n    command: [no-such-binary, '600']\n"
     editor.fill(text)
     page.get_by_test_id("create-yaml").click()
+    confirm_preview(page)
     expect(page.get_by_test_id("error-message")).to_have_text(
         "The command no-such-binary does not exist in the image: executable file not found", timeout=120_000)
     expect(page.get_by_text("Marked in the editor at line 5.")).to_be_visible()

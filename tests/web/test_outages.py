@@ -82,7 +82,7 @@ def test_the_list_keeps_retrying_and_a_dialog_error_clears_when_sdmd_is_back(pag
 
 
 def test_every_page_needs_a_session(page: Page, live_server: LiveServer) -> None:
-    for path in ("/services/new/", "/images/", "/schedules/"):
+    for path in ("/services/new/", "/images/", "/schedules/", "/health/", "/gitops/", "/settings/users/"):
         page.goto(f"{live_server.url}{path}")
         page.wait_for_url(re.compile(r"/login/\?reason=required&next=" + re.escape(path.replace("/", "%2F"))))
         expect(page.get_by_test_id("login-reason")).to_contain_text("Please log in")
@@ -109,9 +109,38 @@ def test_unknown_service_titles_and_favicon(page: Page, live_server: LiveServer,
     page.get_by_test_id("tab-logs").click()
     expect(page).to_have_title(f"{name} · sdmd")  # stays across tabs
     for path, title in (("/schedules/", "Schedules · sdmd"), ("/audit/", "Audit log · sdmd"),
-                        ("/services/new/", "New service · sdmd"), ("/no/such/page/", "Page not found · sdmd")):
+                        ("/services/new/", "New service · sdmd"), ("/images/", "Images · sdmd"),
+                        ("/health/", "Health · sdmd"), ("/gitops/", "GitOps · sdmd"), ("/settings/", "Settings · sdmd"),
+                        ("/settings/users/", "Users · Settings · sdmd"),
+                        ("/settings/about/", "About · Settings · sdmd"),
+                        ("/no/such/page/", "Page not found · sdmd")):
         page.goto(f"{url}{path}")
         expect(page).to_have_title(title)
     assert missing == [f"{url}/no/such/page/"], missing  # no favicon 404, only the page asked for
     icon = page.request.get(f"{url}/favicon.ico")
     assert icon.status == 200 and icon.body()[:4] == b"\x00\x00\x01\x00"
+
+
+def test_the_new_pages_keep_what_they_loaded_through_an_outage(page: Page, live_server: LiveServer,
+                                                               unique_name) -> None:
+    url = live_server.url
+    token = log_in(page, url)
+    name = unique_name("pages")
+    make_service(live_server, token, name)
+    api_path = re.compile(r"/api/")
+    health = page.locator("[data-testid=health-ok], [data-testid=health-problems]")  # other tests' containers count
+    for path, loaded in (("/health/", health), ("/images/", page.get_by_test_id("images")),
+                         ("/gitops/", page.get_by_test_id("repository"))):
+        page.goto(f"{url}{path}")
+        expect(loaded).to_be_visible(timeout=30_000)
+        page.route(api_path, lambda route: route.abort("connectionrefused"))
+        # Its next refresh (every 5 to 15 s) fails: the page stays, marked stale.
+        stale = page.get_by_test_id("stale")
+        expect(stale).to_contain_text(re.compile(r"Last updated \d\d:\d\d · sdmd does not answer, reconnecting…"),
+                                      timeout=40_000)
+        expect(loaded).to_be_visible()
+        expect(page.get_by_test_id("error-panel")).to_have_count(0)
+        if path == "/health/":
+            shot(page, "18-21-health-stale")
+        page.unroute(api_path)
+        expect(stale).to_have_count(0, timeout=40_000)

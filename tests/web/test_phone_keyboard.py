@@ -30,20 +30,34 @@ def test_every_tab_and_new_are_on_a_phone_screen(page: Page, live_server: LiveSe
     page.set_viewport_size(PHONE)
     page.goto(f"{url}/service/?id={service_id}")
     expect(page.get_by_test_id("service-name")).to_be_visible()
-    for tab in ("Containers", "Logs", "Compose", "Schedules", "Activity", "History"):
+    for tab in ("Containers", "Logs", "Compose", ".env", "Schedules", "Activity", "History"):
         inside_the_screen(page, page.get_by_role("tab", name=tab))
     new = page.get_by_test_id("nav-new")
     expect(new).to_have_accessible_name("New")
     inside_the_screen(page, new)
     compact = page.get_by_role("navigation", name="Main (compact)")
-    for link in ("Services", "Images", "Schedules", "Audit log"):
+    for link in ("Services", "Images", "Schedules", "Audit log", "Health", "GitOps", "Settings"):
         inside_the_screen(page, compact.get_by_role("link", name=link))
+    expect(page.get_by_role("navigation", name="Main", exact=True)).to_be_hidden()  # the wide one
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "18-17-phone-tabs-and-new")
     page.get_by_role("tab", name="History").click()
     expect(page.get_by_role("tab", name="History")).to_have_attribute("aria-selected", "true")
     new.click()
     page.wait_for_url(f"{url}/services/new/")
+
+    # The other pages fit the phone too: nothing sticks out sideways (wide tables scroll in their card).
+    for path, heading in (("/images/", "Images"), ("/health/", "Health"), ("/gitops/", "GitOps"),
+                          ("/audit/", "Audit log"), ("/settings/users/", "Users"), ("/settings/about/", "About")):
+        page.goto(f"{url}{path}")
+        expect(page.get_by_role("heading", name=heading, exact=True).first).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        inside_the_screen(page, page.get_by_test_id("nav-new"))
+    settings_nav = page.get_by_role("navigation", name="Settings")
+    for link in ("Users", "About"):
+        inside_the_screen(page, settings_nav.get_by_role("link", name=link))
+    shot(page, "18-19-phone-settings")
 
 
 def test_the_keyboard_gets_into_and_out_of_dialogs_and_the_editor(page: Page, live_server: LiveServer,

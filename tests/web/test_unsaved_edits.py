@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support import IMAGE_V1, SLEEPER
 from tests.support_auth import TEST_EMAIL, TEST_PASSWORD
-from tests.web.conftest import LiveServer, log_in, shot
+from tests.web.conftest import LiveServer, confirm_preview, log_in, shot
 
 
 def make_service(live_server: LiveServer, token: str, name: str) -> str:
@@ -116,6 +116,7 @@ def test_own_save_moves_the_etag_forward_and_discard_keeps_focus(page: Page, liv
             f"    depends_on: {{web: {{condition: service_healthy}}}}\n")
     editor.fill(slow)
     page.get_by_test_id("save-compose").click()
+    confirm_preview(page)
     expect(page.get_by_test_id("save-compose")).to_contain_text("Saving and applying", timeout=5_000)
     expect(page.get_by_test_id("toast").filter(has_text="Saved and applied")).to_be_visible(timeout=90_000)
     # Focus goes back to the text after Save, not to the page.
@@ -126,8 +127,14 @@ def test_own_save_moves_the_etag_forward_and_discard_keeps_focus(page: Page, liv
     expect(editor).to_contain_text("# second")
     assert page.evaluate("window.__sawWarning") is False
     expect(page.get_by_test_id("conflict")).to_have_count(0)
+    # From the keyboard: Ctrl+S shows the changes with the focus on their confirm button; Enter saves.
     page.keyboard.press("Control+s")
+    preview = page.get_by_test_id("save-preview")
+    expect(preview.get_by_test_id("preview-confirm")).to_be_focused(timeout=60_000)
+    expect(preview.locator("[data-kind=add]")).to_have_text(re.compile(r"# second"))
+    page.keyboard.press("Enter")
     expect(page.get_by_test_id("unsaved")).to_have_count(0, timeout=90_000)
+    expect(editor).to_be_focused()
     expect(page.get_by_test_id("conflict")).to_have_count(0)
     expect(page.get_by_test_id("error-panel")).to_have_count(0)
     compose = api.get(f"/api/services/{service_id}").json()["compose"]
@@ -172,3 +179,49 @@ def test_a_draft_survives_an_expired_session(page: Page, live_server: LiveServer
     page.get_by_test_id("confirm-action").click()  # the unsaved edit is given up
     page.wait_for_url(re.compile(r"/login/\?reason=logged_out"))
     assert stored_draft(page, service_id) is None
+
+
+def test_an_unsaved_env_edit_is_kept_across_tabs_and_guarded_when_leaving(page: Page, live_server: LiveServer,
+                                                                          unique_name) -> None:
+    url = live_server.url
+    token = log_in(page, url)
+    service_id = make_service(live_server, token, unique_name("envg"))
+    page.goto(f"{url}/service/?id={service_id}&tab=env")
+    panel = page.get_by_test_id("env-panel")
+    panel.get_by_test_id("env-add").click()
+    panel.get_by_test_id("env-key").last.fill("TOKEN")
+    panel.get_by_test_id("env-value").last.fill("s3cret")
+    expect(panel.get_by_test_id("env-dirty")).to_be_visible()
+
+    # The .env editor stays mounted behind other tabs: switching tabs keeps the edit without asking.
+    page.get_by_test_id("tab-logs").click()
+    expect(page).to_have_url(re.compile(r"tab=logs"))
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    page.get_by_test_id("tab-env").click()
+    expect(panel.get_by_test_id("env-dirty")).to_be_visible()
+    expect(panel.locator("[data-testid=env-row][data-key=TOKEN]")).to_have_count(1)
+
+    # Leaving the page asks, naming the file; "Keep editing" puts focus back into the variables.
+    page.get_by_role("link", name="Audit log").first.click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Leave without saving?")
+    expect(dialog).to_contain_text(".env")
+    shot(page, "18-20-env-unsaved-leave")
+    page.get_by_test_id("confirm-cancel").click()
+    expect(page).to_have_url(re.compile(r"/service/\?id="))
+    expect(panel.get_by_test_id("env-key").first).to_be_focused()
+    # Reloading asks too (beforeunload); no copy of the values is kept in sessionStorage.
+    seen: list[str] = []
+    page.once("dialog", lambda d: (seen.append(d.type), d.dismiss()))
+    page.evaluate("location.reload()")
+    page.wait_for_timeout(500)
+    assert seen == ["beforeunload"]
+    assert "s3cret" not in page.evaluate("JSON.stringify(Object.entries(sessionStorage))")
+
+    # Discard: the edit goes, focus stays in the editor, and the page can be left without a question.
+    panel.get_by_test_id("env-discard").click()
+    expect(panel.get_by_test_id("env-dirty")).to_have_count(0)
+    expect(panel.get_by_test_id("env-add")).to_be_focused()
+    page.get_by_role("link", name="Audit log").first.click()
+    page.wait_for_url(re.compile(r"/audit/"))
+    expect(page.get_by_role("alertdialog")).to_have_count(0)

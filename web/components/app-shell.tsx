@@ -6,6 +6,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 
 import { Button } from "@/components/ui/button";
+import { UnsavedGuard } from "@/components/unsaved-guard";
 import { session, loginUrl } from "@/lib/auth/session";
 import { logout } from "@/lib/queries/auth";
 import { applyTheme, storedTheme, type Theme } from "@/lib/theme";
@@ -17,6 +18,9 @@ const NAV = [
   { href: "/images/", label: "Images" },
   { href: "/schedules/", label: "Schedules" },
   { href: "/audit/", label: "Audit log" },
+  { href: "/health/", label: "Health" },
+  { href: "/gitops/", label: "GitOps" },
+  { href: "/settings/", label: "Settings" },
 ];
 
 const NEXT_THEME: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
@@ -84,7 +88,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
             <span>sdmd</span>
           </Link>
           {!onLogin ? (
-            <nav aria-label="Main" className="hidden flex-1 items-center gap-1 md:flex">
+            <nav aria-label="Main" className="hidden flex-1 items-center gap-1 lg:flex">
               {NAV.map((item) => (
                 <Link
                   key={item.href}
@@ -118,8 +122,8 @@ export function AppShell({ children }: { children: React.ReactNode }) {
           </div>
         </div>
         {!onLogin ? (
-          // Wraps rather than scrolls: on a phone every entry stays visible.
-          <nav aria-label="Main (compact)" className="flex flex-wrap items-center gap-1 border-t px-2 py-1 md:hidden">
+          // Wraps rather than scrolls: on a phone every entry stays visible ("New" is in the top row).
+          <nav aria-label="Main (compact)" className="flex flex-wrap items-center gap-1 border-t px-2 py-1 lg:hidden">
             {NAV.map((item) => (
               <Link
                 key={item.href}
@@ -139,6 +143,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-3 py-4 sm:px-6 sm:py-6">
         {children}
       </main>
+      {!onLogin ? <UnsavedGuard /> : null}
     </div>
   );
 }

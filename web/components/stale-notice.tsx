@@ -2,6 +2,7 @@
 
 import { RotateCw, WifiOff } from "lucide-react";
 
+import { ErrorPanel } from "@/components/error-panel";
 import { Button } from "@/components/ui/button";
 import { asApiError } from "@/lib/api/errors";
 import { clockTime } from "@/lib/connection";
@@ -35,4 +36,22 @@ export function StaleNotice({ error, updatedAt, fetching, onRetry }: {
       ) : null}
     </div>
   );
+}
+
+/**
+ * A query's failure, the same way on every page: with something loaded, the page stays and says it is
+ * stale; with nothing, the error panel (which says it keeps trying by itself when it does).
+ */
+export function LoadProblem({ error, hasData, updatedAt, fetching, onRetry, title }: {
+  error: unknown;
+  hasData: boolean;
+  updatedAt: number;
+  fetching?: boolean;
+  onRetry?: () => void;
+  title?: string;
+}) {
+  if (!error) return null;
+  return hasData
+    ? <StaleNotice error={error} updatedAt={updatedAt} fetching={fetching} onRetry={onRetry} />
+    : <ErrorPanel error={error} onRetry={onRetry} title={title} autoRetry />;
 }

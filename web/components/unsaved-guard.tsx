@@ -5,26 +5,21 @@ import { useEffect, useRef, useSyncExternalStore } from "react";
 
 import { ConfirmDialog } from "@/components/confirm";
 import { session } from "@/lib/auth/session";
-import { internalDestination, unsaved } from "@/lib/unsaved";
+import { internalDestination, unsaved, type UnsavedEdit } from "@/lib/unsaved";
 
 const noPending = () => null;
 
 /**
- * Mounted by an editor: while it holds unsaved edits, closing or reloading the tab asks first
- * (beforeunload), and in-app links ask in a dialog; tab switches and logging out ask through
- * `unsaved.guard`. A redirect to the login page after the session ended does not ask: the draft is
- * kept in sessionStorage (lib/drafts.ts) and offered again after logging in.
+ * Mounted once, by the app shell; editors report their unsaved edits to lib/unsaved.ts. While there are
+ * any, closing or reloading the tab asks first (beforeunload), and in-app links ask in this dialog; tab
+ * switches and logging out ask through `unsaved.guard`. A redirect to the login page after the session
+ * ended does not ask: drafts are kept in sessionStorage (lib/drafts.ts) and offered again after logging in.
  */
-export function UnsavedGuard({ dirty, what, onLeave, onStay }: {
-  dirty: boolean;
-  what: string;
-  onLeave: () => void;
-  /** where focus goes after "Keep editing" (back to the text; not to a tab, whose focus would switch to it) */
-  onStay?: () => void;
-}) {
+export function UnsavedGuard() {
   const router = useRouter();
-  const stayed = useRef(false);
+  const stayed = useRef<UnsavedEdit | null>(null);
   const pending = useSyncExternalStore(unsaved.subscribe, () => unsaved.pending, noPending);
+  const dirty = useSyncExternalStore(unsaved.subscribe, () => unsaved.dirty, () => false);
 
   useEffect(() => {
     if (!dirty) return;
@@ -56,29 +51,28 @@ export function UnsavedGuard({ dirty, what, onLeave, onStay }: {
     };
   }, [dirty, router]);
 
+  const whats = pending?.edits.map((e) => e.what) ?? [];
   return (
     <ConfirmDialog
       open={!!pending}
       onOpenChange={(open) => {
         if (open || !unsaved.pending) return;
-        stayed.current = true;
+        stayed.current = unsaved.pending.edits[0] ?? null;
         unsaved.stay();
       }}
       onCloseAutoFocus={(e) => {
-        if (!stayed.current || !onStay) return;
-        stayed.current = false;
+        const edit = stayed.current;
+        stayed.current = null;
+        if (!edit?.onStay) return;
         e.preventDefault();
-        onStay();
+        edit.onStay();
       }}
       title="Leave without saving?"
-      description={<p>Your changes to {what} are not saved. Leaving throws them away.</p>}
+      description={<p>Your changes to {whats.join(" and ")} are not saved. Leaving throws them away.</p>}
       confirmLabel="Discard changes"
       cancelLabel="Keep editing"
       destructive
-      onConfirm={() => {
-        onLeave();
-        unsaved.leave();
-      }}
+      onConfirm={() => unsaved.leave()}
     />
   );
 }

@@ -4,12 +4,27 @@
 
 type Listener = () => void;
 
+/** What an editor with unsaved edits tells the guard. */
+export interface UnsavedEdit {
+  /** what holds the edits, for the question: "stacks/web/compose.yaml" */
+  what: string;
+  /** the person chose to leave: drop the kept draft */
+  onLeave?: () => void;
+  /** the person chose to stay: where focus goes (the text, not a tab whose focus would switch to it) */
+  onStay?: () => void;
+  /** the editor stays mounted while another tab of its page shows (the .env), so a tab switch keeps it */
+  keptOnTabSwitch?: boolean;
+}
+
 export interface LeaveRequest {
   /** what happens when the person chooses to leave */
   go: () => void;
+  /** the editors (owners) whose edits leaving gives up, and what they said of them */
+  owners: string[];
+  edits: UnsavedEdit[];
 }
 
-const owners = new Set<string>();
+const owners = new Map<string, UnsavedEdit>();
 let pending: LeaveRequest | null = null;
 const listeners = new Set<Listener>();
 
@@ -18,35 +33,47 @@ function emit(): void {
 }
 
 export const unsaved = {
-  /** An editor reports whether it holds unsaved edits; `owner` tells several apart. */
-  set(owner: string, dirty: boolean): void {
-    const had = owners.has(owner);
-    if (dirty === had) return;
-    if (dirty) owners.add(owner);
+  /** An editor reports its unsaved edits (null: none); `owner` tells several apart. */
+  set(owner: string, edit: UnsavedEdit | null): void {
+    const had = owners.get(owner);
+    if (!edit && !had) return;
+    if (edit) owners.set(owner, edit);
     else owners.delete(owner);
-    emit();
+    // Only whether there are edits matters to listeners; a new callback of the same edit is no news.
+    if (!edit || !had) emit();
   },
   get dirty(): boolean {
     return owners.size > 0;
   },
-  /** Runs `go` now, or, with unsaved edits, once the person confirms. Returns true when it ran now. */
-  guard(go: () => void): boolean {
-    if (!owners.size) {
+  /** The edits a navigation would give up; a tab switch keeps those whose editor stays mounted. */
+  at(scope: "page" | "tab" = "page"): [string, UnsavedEdit][] {
+    return [...owners].filter(([, e]) => scope === "page" || !e.keptOnTabSwitch);
+  },
+  /**
+   * Runs `go` now, or, with unsaved edits it would give up, once the person confirms. Returns true when
+   * it ran now.
+   */
+  guard(go: () => void, scope: "page" | "tab" = "page"): boolean {
+    const asked = unsaved.at(scope);
+    if (!asked.length) {
       go();
       return true;
     }
-    pending = { go };
+    pending = { go, owners: asked.map(([owner]) => owner), edits: asked.map(([, edit]) => edit) };
     emit();
     return false;
   },
   get pending(): LeaveRequest | null {
     return pending;
   },
-  /** The person chose to leave: the edits are given up, then the navigation happens. */
+  /** The person chose to leave: the edits asked about are given up, then the navigation happens. */
   leave(): void {
     const request = pending;
     pending = null;
-    owners.clear();
+    for (const owner of request?.owners ?? []) {
+      owners.get(owner)?.onLeave?.(); // the editor's latest callback
+      owners.delete(owner);
+    }
     emit();
     request?.go();
   },

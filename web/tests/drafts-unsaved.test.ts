@@ -53,7 +53,7 @@ describe("unsaved edits guard", () => {
     const go = vi.fn();
     expect(unsaved.guard(go)).toBe(true);
     expect(go).toHaveBeenCalledTimes(1);
-    unsaved.set("compose:svc_a", true);
+    unsaved.set("compose:svc_a", { what: "stacks/a/compose.yaml" });
     expect(unsaved.guard(go)).toBe(false);
     expect(unsaved.pending).not.toBeNull();
     unsaved.stay();
@@ -68,11 +68,33 @@ describe("unsaved edits guard", () => {
   it("tells listeners when edits come and go", () => {
     const seen: boolean[] = [];
     const stop = unsaved.subscribe(() => seen.push(unsaved.dirty));
-    unsaved.set("a", true);
-    unsaved.set("a", true);
-    unsaved.set("a", false);
+    unsaved.set("a", { what: "a" });
+    unsaved.set("a", { what: "a" });
+    unsaved.set("a", null);
     stop();
     expect(seen).toEqual([true, false]);
+  });
+
+  it("asks a tab switch only about editors that a tab switch unmounts, and drops only what it asked about", () => {
+    const go = vi.fn();
+    const dropped: string[] = [];
+    unsaved.set("env:svc_a", { what: "stacks/a/.env", keptOnTabSwitch: true, onLeave: () => dropped.push("env") });
+    expect(unsaved.guard(go, "tab")).toBe(true); // the .env editor stays mounted: its edit survives
+    expect(go).toHaveBeenCalledTimes(1);
+    unsaved.set("compose:svc_a", { what: "stacks/a/compose.yaml", onLeave: () => dropped.push("old") });
+    unsaved.set("compose:svc_a", { what: "stacks/a/compose.yaml", onLeave: () => dropped.push("compose") });
+    expect(unsaved.guard(go, "tab")).toBe(false);
+    expect(unsaved.pending?.edits.map((e) => e.what)).toEqual(["stacks/a/compose.yaml"]);
+    unsaved.leave();
+    expect(go).toHaveBeenCalledTimes(2);
+    expect(dropped).toEqual(["compose"]); // the editor's latest callback
+    expect(unsaved.dirty).toBe(true); // the .env edit is still there
+    // Leaving the page asks about every edit.
+    expect(unsaved.guard(go)).toBe(false);
+    expect(unsaved.pending?.edits.map((e) => e.what)).toEqual(["stacks/a/.env"]);
+    unsaved.leave();
+    expect(unsaved.dirty).toBe(false);
+    expect(dropped).toEqual(["compose", "env"]);
   });
 
   const here = { origin: "http://sdmd.test", pathname: "/service/", search: "?id=svc_a&tab=compose" };

@@ -4,7 +4,7 @@ import { ChevronLeft, ChevronRight, X } from "lucide-react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 
-import { ErrorPanel } from "@/components/error-panel";
+import { LoadProblem } from "@/components/stale-notice";
 import { NotAvailable } from "@/components/not-available";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -30,7 +30,7 @@ export function AuditPage() {
   const position = useMemo(() => positionFromParams(new URLSearchParams(search)), [search]);
   const appliedKey = JSON.stringify(applied);
   const [form, setForm] = useState<AuditFilters>(applied);
-  const { data, error, refetch, isPending, isFetching } = useAudit(applied, currentCursor(position));
+  const { data, error, refetch, isPending, isFetching, dataUpdatedAt } = useAudit(applied, currentCursor(position));
   const services = useServices().data ?? [];
 
   useEffect(() => {
@@ -93,9 +93,8 @@ export function AuditPage() {
         </form>
       </Card>
 
-      {isPending ? <Skeleton className="h-40" /> : missing ? <NotAvailable what="The audit log" /> : error ? (
-        <ErrorPanel error={error} onRetry={() => refetch()} />
-      ) : (
+      {!missing ? <LoadProblem error={error} hasData={!!data} updatedAt={dataUpdatedAt} fetching={isFetching} onRetry={() => refetch()} /> : null}
+      {isPending ? <Skeleton className="h-40" /> : missing ? <NotAvailable what="The audit log" /> : !data ? null : (
         <Card aria-busy={isFetching}><AuditTable entries={data?.items ?? []} /></Card>
       )}
 

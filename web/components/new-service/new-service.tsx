@@ -6,13 +6,15 @@ import { useEffect, useRef, useState } from "react";
 
 import { ErrorPanel } from "@/components/error-panel";
 import { LazyCodeEditor } from "@/components/lazy-editor";
+import { SavePreviewDialog } from "@/components/save-preview";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input, NativeSelect, Textarea } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { asApiError, type ApiError } from "@/lib/api/errors";
-import { useCreateService } from "@/lib/queries/services";
+import type { DryRun } from "@/lib/api/types";
+import { useCreateService, usePreviewCreate } from "@/lib/queries/services";
 import {
   EMPTY_FORM, firstErrorField, formToBody, formToYaml, RESTART_POLICIES, validateForm, type FieldErrors,
   type ServiceFormValues,
@@ -41,6 +43,10 @@ function fieldOf(error: ApiError): keyof ServiceFormValues | null {
 export function NewService() {
   const router = useRouter();
   const create = useCreateService();
+  const check = usePreviewCreate();
+  // The file a dry run says sdmd would write; creating sends exactly this text.
+  const [preview, setPreview] = useState<DryRun | null>(null);
+  const busy = create.isPending || check.isPending;
   const [mode, setMode] = useState<"form" | "yaml">("form");
   const [values, setValues] = useState<ServiceFormValues>(EMPTY_FORM);
   const [touched, setTouched] = useState(false);
@@ -71,6 +77,27 @@ export function NewService() {
     router.push(`/service/?id=${encodeURIComponent(id)}`);
   };
 
+  const formFailed = (exc: unknown) => {
+    const err = asApiError(exc);
+    setError(err);
+    const field = err.status === 409 ? "name" : fieldOf(err);
+    if (field) {
+      // A runtime failure's message already says it in words; a 422 about the shorthand says it in details.
+      setServerField({ [field]: [err.field ? err.message : err.details ?? err.message] });
+      setFocusTick((t) => t + 1);
+    }
+  };
+
+  const yamlFailed = (exc: unknown, text: string) => {
+    const err = asApiError(exc);
+    setError(err);
+    const located = err.status === 422
+      ? locateField(text, err.field, err.message) ?? (err.field ? null : locateError(text, err.message, err.details))
+      : null;
+    setYamlErrors(located ? [located] : []);
+  };
+
+  // Both modes first ask sdmd what it would write (a dry run) and show it; creating sends that text.
   const submitForm = async (e: React.FormEvent) => {
     e.preventDefault();
     setTouched(true);
@@ -81,33 +108,31 @@ export function NewService() {
       return;
     }
     try {
-      const service = await create.mutateAsync({ kind: "json", body: formToBody(values) });
-      created(service.id, service.name);
+      setPreview(await check.mutateAsync({ kind: "json", body: formToBody(values) }));
     } catch (exc) {
-      const err = asApiError(exc);
-      setError(err);
-      const field = err.status === 409 ? "name" : fieldOf(err);
-      if (field) {
-        // A runtime failure's message already says it in words; a 422 about the shorthand says it in details.
-        setServerField({ [field]: [err.field ? err.message : err.details ?? err.message] });
-        setFocusTick((t) => t + 1);
-      }
+      formFailed(exc);
     }
   };
 
   const submitYaml = async () => {
+    if (busy) return;
     setError(null);
     setYamlErrors([]);
     try {
-      const service = await create.mutateAsync({ kind: "yaml", text: yaml });
+      setPreview(await check.mutateAsync({ kind: "yaml", text: yaml }));
+    } catch (exc) {
+      yamlFailed(exc, yaml);
+    }
+  };
+
+  const confirmCreate = async (shown: DryRun) => {
+    setPreview(null);
+    try {
+      const service = await create.mutateAsync({ kind: "yaml", text: shown.compose, name: shown.name });
       created(service.id, service.name);
     } catch (exc) {
-      const err = asApiError(exc);
-      setError(err);
-      const located = err.status === 422
-        ? locateField(yaml, err.field, err.message) ?? (err.field ? null : locateError(yaml, err.message, err.details))
-        : null;
-      setYamlErrors(located ? [located] : []);
+      if (mode === "form") formFailed(exc);
+      else yamlFailed(exc, shown.compose);
     }
   };
 
@@ -171,8 +196,8 @@ export function NewService() {
                 </Field>
                 {error ? <ErrorPanel error={error} className="sm:col-span-2" clearOnReconnect /> : null}
                 <div className="flex justify-end sm:col-span-2">
-                  <Button type="submit" disabled={create.isPending} data-testid="create-service">
-                    {create.isPending ? "Creating and starting…" : "Create service"}
+                  <Button type="submit" disabled={busy} data-testid="create-service">
+                    {create.isPending ? "Creating and starting…" : check.isPending ? "Checking…" : "Create service…"}
                   </Button>
                 </div>
               </form>
@@ -188,12 +213,20 @@ export function NewService() {
           ) : null}
           <div className="flex items-center justify-between gap-2">
             <p className="text-xs text-muted-foreground">The file needs a top-level <span className="font-mono">name:</span>.</p>
-            <Button onClick={submitYaml} disabled={create.isPending || !yaml.trim()} data-testid="create-yaml">
-              {create.isPending ? "Creating and starting…" : "Create service"}
+            <Button onClick={submitYaml} disabled={busy || !yaml.trim()} data-testid="create-yaml">
+              {create.isPending ? "Creating and starting…" : check.isPending ? "Checking…" : "Create service…"}
             </Button>
           </div>
         </TabsContent>
       </Tabs>
+      <SavePreviewDialog
+        preview={preview}
+        onClose={() => setPreview(null)}
+        title={preview ? `Create ${preview.name}?` : "Create the service?"}
+        description={<p>sdmd writes this file as <span className="font-mono">stacks/{preview?.name}/compose.yaml</span>, then starts it and commits it to git.</p>}
+        confirmLabel="Create and start"
+        onConfirm={confirmCreate}
+      />
     </div>
   );
 }

@@ -5,14 +5,14 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 import { ErrorPanel } from "@/components/error-panel";
 import { LazyCodeEditor } from "@/components/lazy-editor";
-import { UnsavedGuard } from "@/components/unsaved-guard";
+import { SavePreviewDialog } from "@/components/save-preview";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { asApiError, type ApiError } from "@/lib/api/errors";
-import type { Service } from "@/lib/api/types";
+import type { DryRun, Service } from "@/lib/api/types";
 import { clockTime } from "@/lib/connection";
 import { clearDraft, draftOffer, loadDraft, saveDraft } from "@/lib/drafts";
-import { useSaveCompose, type ServiceWithEtag } from "@/lib/queries/services";
+import { previewEtag, usePreviewCompose, useSaveCompose, type ServiceWithEtag } from "@/lib/queries/services";
 import { toast } from "@/lib/toast";
 import { unsaved } from "@/lib/unsaved";
 import { locateError, locateField, type LineError } from "@/lib/yaml-errors";
@@ -46,14 +46,16 @@ export function ComposePanel({ service, etag, cacheId, onReload }: {
   // still bring one back, and that is old news, not "changed on the server".
   const superseded = useRef(new Set<string>());
   const save = useSaveCompose(service.id, cacheId);
+  const check = usePreviewCompose(service.id);
+  const [preview, setPreview] = useState<DryRun | null>(null);
   const dirty = draft !== base.text;
   const changedOnServer = etag !== null && base.etag !== null && etag !== base.etag && !superseded.current.has(etag)
     && !save.isPending; // while our own save runs, a new ETag is most likely our own
 
-  const focusEditor = () => {
+  const focusEditor = useCallback(() => {
     // After Save or Discard their buttons turn disabled; focus goes back to the text, not to the page.
     requestAnimationFrame(() => editorBox.current?.querySelector<HTMLElement>(".cm-content")?.focus());
-  };
+  }, []);
 
   // Not editing: follow the server's version as it refreshes.
   useEffect(() => {
@@ -69,19 +71,49 @@ export function ComposePanel({ service, etag, cacheId, onReload }: {
     else if (!offer) clearDraft(service.id);
   }, [dirty, draft, base.etag, offer, service.id]);
 
+  // The guard (components/unsaved-guard.tsx, in the app shell) asks before anything throws the edit away.
   useEffect(() => {
     const owner = `compose:${service.id}`;
-    unsaved.set(owner, dirty);
-    return () => unsaved.set(owner, false);
-  }, [dirty, service.id]);
+    unsaved.set(owner, dirty ? {
+      what: `stacks/${service.name}/compose.yaml`,
+      onLeave: () => clearDraft(service.id),
+      onStay: focusEditor,
+    } : null);
+    return () => unsaved.set(owner, null);
+  }, [dirty, service.id, service.name, focusEditor]);
 
+  const failed = useCallback((exc: unknown, text: string) => {
+    const e = asApiError(exc);
+    if (e.status === 409 && /changed meanwhile/i.test(e.message)) {
+      setConflict(true);
+      return;
+    }
+    setError(e);
+    const located = e.status === 422
+      ? locateField(text, e.field, e.message) ?? (isValidationError(e) ? locateError(text, e.message, e.details) : null)
+      : null;
+    setLineErrors(located ? [located] : []);
+  }, []);
+
+  // Save first asks sdmd what it would write (a dry run), and shows that diff and compose's warnings.
   const onSave = useCallback(async () => {
-    if (save.isPending || !service.managed) return;
+    if (save.isPending || check.isPending || !service.managed) return;
     setError(null);
     setLineErrors([]);
+    const sent = draft;
     try {
-      const sent = draft;
-      const result = await save.mutateAsync({ text: sent, etag: base.etag });
+      setPreview(await check.mutateAsync({ text: sent, etag: base.etag }));
+    } catch (exc) {
+      failed(exc, sent);
+    }
+  }, [save.isPending, check, draft, base.etag, service.managed, failed]);
+
+  // Confirmed: PUT exactly the previewed text, guarded by the version the diff was made against.
+  const onConfirm = async (shown: DryRun) => {
+    setPreview(null);
+    const sent = shown.compose;
+    try {
+      const result = await save.mutateAsync({ text: sent, etag: previewEtag(shown) ?? base.etag });
       const newText = result.service.compose ?? sent;
       if (base.etag) superseded.current.add(base.etag);
       if (result.etag) superseded.current.delete(result.etag);
@@ -92,21 +124,8 @@ export function ComposePanel({ service, etag, cacheId, onReload }: {
       clearDraft(service.id);
       toast("Saved and applied", { variant: "success", description: `${service.name} is ${result.service.status.replace("_", " ")}` });
     } catch (exc) {
-      const e = asApiError(exc);
-      if (e.status === 409 && /changed meanwhile/i.test(e.message)) {
-        setConflict(true);
-        return;
-      }
-      setError(e);
-      const located = e.status === 422
-        ? locateField(draft, e.field, e.message) ?? (isValidationError(e) ? locateError(draft, e.message, e.details) : null)
-        : null;
-      setLineErrors(located ? [located] : []);
+      failed(exc, sent);
     }
-  }, [save, draft, base.etag, service.managed, service.name, service.id]);
-
-  const saveFromButton = async () => {
-    await onSave();
     focusEditor();
   };
 
@@ -148,7 +167,6 @@ export function ComposePanel({ service, etag, cacheId, onReload }: {
   const applyFailed = error && !isValidationError(error);
   return (
     <div className="space-y-3">
-      <UnsavedGuard dirty={dirty} what={`stacks/${service.name}/compose.yaml`} onLeave={() => clearDraft(service.id)} onStay={focusEditor} />
       <div className="flex flex-wrap items-center gap-2">
         <p className="mr-auto text-sm text-muted-foreground">
           <span className="font-mono">stacks/{service.name}/compose.yaml</span>
@@ -157,10 +175,16 @@ export function ComposePanel({ service, etag, cacheId, onReload }: {
         <Button variant="outline" size="sm" onClick={discard} disabled={!dirty || save.isPending} data-testid="discard">
           <RotateCcw aria-hidden /> Discard
         </Button>
-        <Button size="sm" onClick={saveFromButton} disabled={!dirty || save.isPending || !service.managed} data-testid="save-compose">
-          <Save aria-hidden /> {save.isPending ? "Saving and applying…" : "Save and apply"}
+        <Button size="sm" onClick={onSave} disabled={!dirty || save.isPending || check.isPending || !service.managed} data-testid="save-compose">
+          <Save aria-hidden /> {save.isPending ? "Saving and applying…" : check.isPending ? "Checking…" : "Save and apply…"}
         </Button>
       </div>
+
+      {service.warnings?.length ? (
+        <ul role="status" data-testid="compose-warnings" className="space-y-0.5 rounded-md border border-warning/60 bg-warning/10 p-2 text-sm">
+          {service.warnings.map((w) => <li key={w}>compose: {w}</li>)}
+        </ul>
+      ) : null}
 
       {offer ? (
         <div role="status" data-testid="draft-offer" className="flex flex-col gap-2 rounded-md border border-info/50 bg-info/5 p-3 text-sm sm:flex-row sm:items-center">
@@ -223,7 +247,15 @@ export function ComposePanel({ service, etag, cacheId, onReload }: {
           describedBy="compose-keys"
         />
       </div>
-      <p id="compose-keys" className="text-xs text-muted-foreground">Ctrl/⌘+S saves. Tab indents; Esc then Tab leaves the editor.</p>
+      <p id="compose-keys" className="text-xs text-muted-foreground">Ctrl/⌘+S saves (after showing the changes). Tab indents; Esc then Tab leaves the editor.</p>
+      <SavePreviewDialog
+        preview={preview}
+        onClose={() => setPreview(null)}
+        title={`Save and apply stacks/${service.name}/compose.yaml?`}
+        description={<p>sdmd writes exactly this change, validates it with docker compose and applies it; then commits it to git.</p>}
+        confirmLabel="Save and apply"
+        onConfirm={onConfirm}
+      />
     </div>
   );
 }

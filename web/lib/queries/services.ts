@@ -3,7 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, raw, rawJson, unwrap } from "@/lib/api/client";
-import type { LogEntry, Service, UpdateJob } from "@/lib/api/types";
+import type { DryRun, LogEntry, Service, UpdateJob } from "@/lib/api/types";
 import { takeEarly } from "@/lib/early-fetch";
 import { getQueryClient } from "@/lib/query-client";
 
@@ -100,6 +100,38 @@ export function useSaveCompose(id: string, cacheId: string = id) {
       void qc.invalidateQueries({ queryKey: serviceKeys.all, exact: true });
     },
   });
+}
+
+/**
+ * The save preview (issue 17): the same PUT with `?dry_run=true` answers the text that would be written,
+ * its diff from the current file and compose's warnings, writing nothing. A stale ETag is refused here
+ * already (409), before anyone reads a diff against a file that moved on.
+ */
+export function usePreviewCompose(id: string) {
+  return useMutation({
+    mutationFn: ({ text, etag }: { text: string; etag: string | null }): Promise<DryRun> =>
+      rawJson<DryRun>(`/api/services/${encodeURIComponent(id)}`, {
+        method: "PUT", body: text, contentType: "application/yaml", query: { dry_run: true },
+        headers: etag ? { "If-Match": etag } : {},
+      }),
+  });
+}
+
+/** A create's preview: the compose file sdmd would write for a form (JSON) or a YAML text. */
+export function usePreviewCreate() {
+  return useMutation({
+    mutationFn: (def: Definition): Promise<DryRun> =>
+      def.kind === "json"
+        ? rawJson<DryRun>("/api/services", { method: "POST", json: def.body, query: { dry_run: true } })
+        : rawJson<DryRun>("/api/services", {
+          method: "POST", body: def.text, contentType: "application/yaml", query: { name: def.name, dry_run: true },
+        }),
+  });
+}
+
+/** The If-Match that saves exactly what a preview showed: the ETag of the file it was a diff against. */
+export function previewEtag(preview: DryRun): string | null {
+  return preview.base_hash ? `"${preview.base_hash}"` : null;
 }
 
 export function useDeleteService() {
