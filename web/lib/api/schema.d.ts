@@ -247,7 +247,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pull Image */
+        /**
+         * Pull an image
+         * @description `image` may carry its tag (`app:v1`), `tag` may carry it instead, or both the same tag; two different tags are a 422.
+         */
         post: operations["pull_image_api_images_pull_post"];
         delete?: never;
         options?: never;
@@ -1347,6 +1350,29 @@ export interface components {
              */
             content: string;
         };
+        /**
+         * ErrorRead
+         * @description Every error body. `field` appears only when sdmd can say which part of the compose file caused it.
+         */
+        ErrorRead: {
+            /**
+             * Error
+             * @description short, in plain words; what the UI shows
+             * @example The image 127.0.0.1:5000/team/app:v9 was not found in its registry
+             */
+            error: string;
+            /**
+             * Details
+             * @description technical: compose's or Docker's own output
+             */
+            details?: string | null;
+            /**
+             * Field
+             * @description the compose path the error points at, e.g. services.web.ports[0], services.web.image, services.web.command
+             * @example services.web.ports[0]
+             */
+            field?: string | null;
+        };
         /** FileAtCommit */
         FileAtCommit: {
             /** Commit */
@@ -2155,12 +2181,13 @@ export interface components {
         PullRequest: {
             /**
              * Image
-             * @description repository, e.g. 127.0.0.1:5000/team/app; may carry :tag
+             * @description repository, e.g. 127.0.0.1:5000/team/app; may carry its tag (app:v1)
+             * @example 127.0.0.1:5000/team/app:v1
              */
             image: string;
             /**
              * Tag
-             * @description defaults to the image's own tag, else latest
+             * @description empty or absent: the image's own tag, else latest; given beside an image that has a tag, it must be the same tag
              */
             tag?: string | null;
             /**
@@ -3146,7 +3173,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3154,11 +3181,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3263,7 +3291,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3271,11 +3299,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3395,7 +3424,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3403,11 +3432,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3432,13 +3462,20 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3656,13 +3693,22 @@ export interface operations {
                     "application/json": components["schemas"]["PullRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the registry has no such image or tag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description an invalid reference, or two different tags */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
