@@ -35,7 +35,9 @@ CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"
 WORKDIR_LABEL = "com.docker.compose.project.working_dir"
 CONFIG_HASH_LABEL = "com.docker.compose.config-hash"
 # What the live model subscribes to: container events of compose projects.
-COMPOSE_EVENTS = {"type": ["container"], "label": [PROJECT_LABEL]}
+# Docker ANDs filter keys, so a label filter would drop image events (they carry no compose label): the
+# watcher keeps compose containers' events itself, and image events tell it a tag moved to another image.
+COMPOSE_EVENTS = {"type": ["container", "image"]}
 
 __all__ = ["ComposeProject", "DockerGateway", "Endpoint", "PullResult"]
 
@@ -163,7 +165,7 @@ class DockerGateway(ComposeCommands, RegistryCalls):
                           timeout=timeout)
 
     def open_events(self, timeout: float | None = None) -> EventStream:
-        """Subscribe to compose container events; returns once Docker confirmed the subscription."""
+        """Subscribe to container and image events; returns once Docker confirmed the subscription."""
         timeout = self.timeout if timeout is None else timeout
 
         def subscribe(client: docker.APIClient) -> EventStream:

@@ -53,6 +53,9 @@ SETTLE_SLOW_SECONDS = 0.05  # ... and not at all once a re-list takes longer tha
 LAG_FIRST_CHECK = 0.02
 LAG_MAX_CHECK = 2.0
 LAG_GIVE_UP = 30.0
+# A tag that moves (pull, tag, untag, rmi) changes the `Image` /containers/json shows for the containers
+# of the old image (the name becomes its id) without any container event: such an event re-lists.
+IMAGE_MOVES = {"pull", "tag", "untag", "delete", "load", "import"}
 QUIET_ACTIONS = {"attach", "detach", "resize", "top", "export", "copy", "archive-path", "extract-to-dir", "commit"}
 
 
@@ -276,11 +279,16 @@ class HostWatcher:
                     batch.append(self._events.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
-            events = [e for ep, e in batch if ep == self._epoch and (e.get("Action") or "") not in QUIET_ACTIONS
+            current = [e for ep, e in batch if ep == self._epoch]
+            images_moved = any(e.get("Type") == "image" and e.get("Action") in IMAGE_MOVES for e in current)
+            events = [e for e in current if e.get("Type", "container") == "container"
+                      and PROJECT_LABEL in _attributes(e) and (e.get("Action") or "") not in QUIET_ACTIONS
                       and not (e.get("Action") or "").startswith("exec_")]
             try:
                 if events and self.snapshot.state == CONNECTED:
                     self._apply(events)
+                if images_moved and self.snapshot.state == CONNECTED:
+                    self._resync()
             except Exception as exc:
                 if not self._stop.is_set():
                     self._fail(exc)
