@@ -15,6 +15,7 @@ import { asApiError } from "@/lib/api/errors";
 import type { Host } from "@/lib/api/types";
 import { relativeTime } from "@/lib/format";
 import { useDeleteHost, useHosts } from "@/lib/queries/hosts";
+import { useServices } from "@/lib/queries/services";
 import { toast } from "@/lib/toast";
 
 import { HostFormDialog } from "./host-form";
@@ -88,6 +89,7 @@ function HostRow({ host, onTest, onEdit, onRemove }: {
 function RemoveHostDialog({ host, onClose }: { host: Host | null; onClose: () => void }) {
   const remove = useDeleteHost();
   const [forceOffered, setForceOffered] = useState(false);
+  const services = useServices().data?.filter((s) => s.managed && s.host === host?.name).map((s) => s.name) ?? [];
   const close = () => {
     setForceOffered(false);
     remove.reset();
@@ -114,7 +116,11 @@ function RemoveHostDialog({ host, onClose }: { host: Host | null; onClose: () =>
       title={forceOffered ? `${host?.name} still has services` : `Remove ${host?.name}?`}
       description={forceOffered ? (
         <div className="space-y-2" data-testid="force-remove">
-          <p>Their compose files name {host?.name}. You can remove the host anyway and <strong>orphan its services</strong>:</p>
+          <p>
+            Their compose files name {host?.name}
+            {services.length ? <>: <span className="font-mono" data-testid="host-service-names">{services.join(", ")}</span></> : null}.
+            You can remove the host anyway and <strong>orphan its services</strong>:
+          </p>
           <ul className="list-disc space-y-1 pl-5">
             <li>nothing on {host?.name} is touched: their containers keep running there;</li>
             <li>sdmd stops managing them: they show as &quot;host removed&quot;, and restart, update and the like are refused;</li>
@@ -129,7 +135,7 @@ function RemoveHostDialog({ host, onClose }: { host: Host | null; onClose: () =>
       busy={remove.isPending}
       onConfirm={() => void confirm()}
     >
-      {error ? <ErrorPanel error={error} title={error.status === 409 ? "Services still run there" : undefined} /> : null}
+      {error && !(forceOffered && error.status === 409) ? <ErrorPanel error={error} /> : null}
     </ConfirmDialog>
   );
 }
