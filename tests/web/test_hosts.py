@@ -244,3 +244,32 @@ def test_a_host_that_dies_shows_unreachable_and_its_services_unknown(page: Page,
     expect(flaky.get_by_test_id("host-state")).to_have_attribute("data-state", "unreachable")
     expect(flaky.get_by_test_id("host-error")).to_contain_text("Last error")
     expect(flaky.get_by_test_id("host-since")).to_contain_text("unreachable since")
+
+
+def test_move_to_host_names_the_volumes_that_stay_behind(page: Page, live_server: LiveServer, tls_host: RemoteHost,
+                                                         unique_name, remote_cleanup) -> None:
+    url = live_server.url
+    token = log_in(page, url)
+    api = live_server.api(token)
+    add_tls_host(api, tls_host, "far")
+    name = unique_name("mover")
+    remote_cleanup.append((tls_host, name))
+    r = api.post("/api/services", json={"name": name, "image": IMAGE_V1, **SLEEPER, "volumes": ["data:/data"]})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+
+    page.goto(f"{url}/service/?id={sid}")
+    expect(page.get_by_test_id("service-host")).to_have_attribute("data-host", "local")
+    page.get_by_test_id("move-host").click()
+    expect(page.get_by_test_id("move-target")).to_have_value("far")
+    page.get_by_test_id("move-check").click()
+    plan = page.get_by_test_id("move-plan")
+    expect(plan.get_by_test_id("move-volumes")).to_contain_text(f"{name}_data", timeout=60_000)
+    assert api.get(f"/api/services/{sid}").json()["host"] == "local"  # the dry run moved nothing
+    shot(page, "15-move-plan")
+    page.get_by_test_id("move-confirm").click()
+    expect(page.get_by_test_id("move-plan")).to_have_count(0, timeout=120_000)
+    expect(page.get_by_test_id("service-host")).to_have_attribute("data-host", "far", timeout=30_000)
+    expect(page.get_by_test_id("status-badge").first).to_have_attribute("data-status", "running", timeout=60_000)
+    assert [c["State"] for c in remote_containers(tls_host, name)] == ["running"]
+    assert api.delete(f"/api/services/{sid}", params={"volumes": True}).status_code == 200
