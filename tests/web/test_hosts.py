@@ -136,7 +136,8 @@ def test_add_test_use_and_remove_a_tls_host(page: Page, live_server: LiveServer,
 
     # The list says each service's host and filters by it, also from the URL.
     page.goto(f"{url}/")
-    expect(service_row(page, name).get_by_test_id("service-host")).to_have_attribute("data-host", "edge")
+    expect(service_row(page, name).get_by_test_id("service-host")).to_have_attribute("data-host", "edge",
+                                                                                      timeout=30_000)
     expect(service_row(page, local_name).get_by_test_id("service-host")).to_have_attribute("data-host", "local")
     page.get_by_test_id("host-filter").select_option("edge")
     expect(service_row(page, local_name)).to_have_count(0)
@@ -144,13 +145,13 @@ def test_add_test_use_and_remove_a_tls_host(page: Page, live_server: LiveServer,
     assert page.url.endswith("/?host=edge")
     shot(page, "11-services-by-host")
     page.goto(f"{url}/?host=local")
-    expect(page.get_by_test_id("host-filter")).to_have_value("local")
-    expect(service_row(page, local_name)).to_be_visible()
+    expect(page.get_by_test_id("host-filter")).to_have_value("local", timeout=30_000)
+    expect(service_row(page, local_name)).to_be_visible(timeout=30_000)
     expect(service_row(page, name)).to_have_count(0)
 
     # Removing a host with services: 409 first, then the forced removal in plain words.
     page.goto(f"{url}/hosts/")
-    expect(host_row(page, "edge").get_by_test_id("host-services")).to_have_text("1 service")
+    expect(host_row(page, "edge").get_by_test_id("host-services")).to_have_text("1 service", timeout=30_000)
     host_row(page, "edge").get_by_test_id("host-remove").click()
     page.get_by_test_id("confirm-action").click()
     force = page.get_by_test_id("force-remove")
@@ -167,7 +168,7 @@ def test_add_test_use_and_remove_a_tls_host(page: Page, live_server: LiveServer,
 
     page.goto(f"{url}/")
     orphan = service_row(page, name)
-    expect(orphan.get_by_test_id("status-badge")).to_have_attribute("data-status", "unknown")
+    expect(orphan.get_by_test_id("status-badge")).to_have_attribute("data-status", "unknown", timeout=30_000)
     expect(orphan.get_by_test_id("host-state")).to_have_attribute("data-state", "missing")
     sid = next(s["id"] for s in api.get("/api/services").json() if s["name"] == name)
     assert api.delete(f"/api/services/{sid}").status_code == 200
@@ -235,13 +236,13 @@ def test_a_host_that_dies_shows_unreachable_and_its_services_unknown(page: Page,
 
     page.goto(f"{url}/")
     row = service_row(page, name)
-    expect(row.get_by_test_id("status-badge")).to_have_attribute("data-status", "unknown")
+    expect(row.get_by_test_id("status-badge")).to_have_attribute("data-status", "unknown", timeout=30_000)
     expect(row.get_by_test_id("host-state")).to_have_attribute("data-state", "unreachable")
     expect(row.get_by_test_id("service-host-error")).to_be_visible()
 
     page.goto(f"{url}/hosts/")
     flaky = host_row(page, "flaky")
-    expect(flaky.get_by_test_id("host-state")).to_have_attribute("data-state", "unreachable")
+    expect(flaky.get_by_test_id("host-state")).to_have_attribute("data-state", "unreachable", timeout=30_000)
     expect(flaky.get_by_test_id("host-error")).to_contain_text("Last error")
     expect(flaky.get_by_test_id("host-since")).to_contain_text("unreachable since")
 
@@ -259,7 +260,7 @@ def test_move_to_host_names_the_volumes_that_stay_behind(page: Page, live_server
     sid = r.json()["id"]
 
     page.goto(f"{url}/service/?id={sid}")
-    expect(page.get_by_test_id("service-host")).to_have_attribute("data-host", "local")
+    expect(page.get_by_test_id("service-host")).to_have_attribute("data-host", "local", timeout=30_000)
     page.get_by_test_id("move-host").click()
     expect(page.get_by_test_id("move-target")).to_have_value("far")
     page.get_by_test_id("move-check").click()

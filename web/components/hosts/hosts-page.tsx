@@ -175,7 +175,8 @@ export function HostsPage() {
       <HostFormDialog open={adding} onOpenChange={setAdding} onSaved={saved} />
       <HostFormDialog open={!!editing} onOpenChange={(o) => { if (!o) setEditing(null); }} host={editing} onSaved={saved} />
       <HostTestDialog host={testing} onClose={() => setTesting(null)} />
-      <RemoveHostDialog host={removing} onClose={() => setRemoving(null)} />
+      {/* Mounted while open only: it reads the services list to name what a forced removal orphans. */}
+      {removing ? <RemoveHostDialog host={removing} onClose={() => setRemoving(null)} /> : null}
     </div>
   );
 }
