@@ -207,6 +207,8 @@ def test_an_ssh_host_key_is_pinned_only_once_confirmed(page: Page, live_server: 
     row = host_row(page, "shell")
     expect(row.get_by_test_id("host-state")).to_have_attribute("data-state", "connected", timeout=30_000)
     expect(row.get_by_test_id("host-key")).to_contain_text(expected)
+    row.get_by_text("sdmd's public key").click()
+    expect(row.get_by_test_id("host-public-key")).to_have_text(" ".join(ssh_host.ssh_client_key.public.split()[:2]))
     assert next(h for h in api.get("/api/hosts").json() if h["name"] == "shell")["ssh"]["host_key_pinned"] is True
 
 

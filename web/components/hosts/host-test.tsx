@@ -24,6 +24,8 @@ function Row({ label, children, testId }: { label: string; children: React.React
 }
 
 function Report({ result }: { result: HostTestResult }) {
+  // The API's advice for an unpinned key is for API callers; the pin panel below says it for people.
+  const advice = result.host_key && !result.host_key.pinned ? null : result.error;
   const e = result.engine;
   const c = result.compose;
   return (
@@ -32,7 +34,7 @@ function Report({ result }: { result: HostTestResult }) {
         {result.ok ? <CircleCheck className="h-4 w-4 text-success" aria-hidden /> : <CircleX className="h-4 w-4 text-destructive" aria-hidden />}
         {result.ok ? `${result.host} works: sdmd can run services there.` : `${result.host} is not usable yet.`}
       </p>
-      {result.error ? <p className="text-sm" data-testid="host-test-error">{result.error}</p> : null}
+      {advice ? <p className="text-sm" data-testid="host-test-error">{advice}</p> : null}
       {e ? (
         <dl className="divide-y rounded-md border px-3">
           <Row label="Docker engine" testId="test-engine-version">{e.version ?? "?"}</Row>

@@ -66,6 +66,12 @@ function HostRow({ host, onTest, onEdit, onRemove }: {
               : <>Host key not confirmed yet: Test shows it for you to check and pin.</>}
           </p>
         ) : null}
+        {host.ssh?.public_key ? (
+          <details className="text-xs text-muted-foreground">
+            <summary className="cursor-pointer">sdmd&apos;s public key (for the host&apos;s authorized_keys)</summary>
+            <code className="mt-1 block break-all rounded bg-muted p-2 font-mono" data-testid="host-public-key">{host.ssh.public_key}</code>
+          </details>
+        ) : null}
         {host.tls ? (
           <p className="text-xs text-muted-foreground">Client certificate {host.tls.subject}, valid until {new Date(host.tls.not_after).toLocaleDateString()}</p>
         ) : null}
