@@ -36,7 +36,7 @@ def test_every_tab_and_new_are_on_a_phone_screen(page: Page, live_server: LiveSe
     expect(new).to_have_accessible_name("New")
     inside_the_screen(page, new)
     compact = page.get_by_role("navigation", name="Main (compact)")
-    for link in ("Services", "Images", "Schedules", "Audit log", "Health", "GitOps", "Settings"):
+    for link in ("Services", "Images", "Schedules", "Audit log", "Health", "Hosts", "GitOps", "Settings"):
         inside_the_screen(page, compact.get_by_role("link", name=link))
     expect(page.get_by_role("navigation", name="Main", exact=True)).to_be_hidden()  # the wide one
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -47,7 +47,7 @@ def test_every_tab_and_new_are_on_a_phone_screen(page: Page, live_server: LiveSe
     page.wait_for_url(f"{url}/services/new/")
 
     # The other pages fit the phone too: nothing sticks out sideways (wide tables scroll in their card).
-    for path, heading in (("/images/", "Images"), ("/health/", "Health"), ("/gitops/", "GitOps"),
+    for path, heading in (("/images/", "Images"), ("/health/", "Health"), ("/hosts/", "Hosts"), ("/gitops/", "GitOps"),
                           ("/audit/", "Audit log"), ("/settings/users/", "Users"), ("/settings/about/", "About")):
         page.goto(f"{url}{path}")
         expect(page.get_by_role("heading", name=heading, exact=True).first).to_be_visible()

@@ -19,6 +19,7 @@ const NAV = [
   { href: "/schedules/", label: "Schedules" },
   { href: "/audit/", label: "Audit log" },
   { href: "/health/", label: "Health" },
+  { href: "/hosts/", label: "Hosts" },
   { href: "/gitops/", label: "GitOps" },
   { href: "/settings/", label: "Settings" },
 ];

@@ -1,4 +1,4 @@
-import { CircleAlert, CircleCheck, CircleDashed, CircleDot, CircleStop, GitCompare, ArrowUpCircle } from "lucide-react";
+import { CircleAlert, CircleCheck, CircleDashed, CircleDot, CircleHelp, CircleStop, GitCompare, ArrowUpCircle } from "lucide-react";
 
 import { Badge } from "@/components/ui/badge";
 import type { Service } from "@/lib/api/types";
@@ -11,6 +11,8 @@ const STATUS = {
   partial: { label: "partial", variant: "warning", Icon: CircleDot },
   stopped: { label: "stopped", variant: "destructive", Icon: CircleStop },
   not_deployed: { label: "not deployed", variant: "muted", Icon: CircleDashed },
+  // its host is not connected (or was removed): sdmd cannot say
+  unknown: { label: "unknown", variant: "muted", Icon: CircleHelp },
 } as const;
 
 export function StatusBadge({ status }: { status: string }) {

@@ -12,11 +12,14 @@ import type { ContainerHealth, HealthStatus } from "@/lib/api/types";
 import { useHealth } from "@/lib/queries/health";
 import { cn } from "@/lib/utils";
 
+import { HostGroups } from "./host-groups";
+
 // Problems that need a look, as opposed to containers someone stopped on purpose.
 const QUIET = new Set(["stopped", "created, not started", "paused"]);
 const SERVICE_TILES = [
   ["running", "running", "text-success"], ["partial", "partial", "text-warning"],
   ["stopped", "stopped", "text-destructive"], ["not_deployed", "not deployed", "text-muted-foreground"],
+  ["unknown", "unknown (host down)", "text-destructive"],
 ] as const;
 
 function Tile({ label, value, tone, testId }: { label: string; value: number; tone?: string; testId?: string }) {
@@ -36,7 +39,7 @@ function Counts({ health }: { health: HealthStatus }) {
       <Card>
         <CardHeader><CardTitle>Services</CardTitle></CardHeader>
         <CardContent className="grid grid-cols-2 gap-2 sm:grid-cols-4 lg:grid-cols-2">
-          {SERVICE_TILES.map(([key, label, tone]) => (
+          {SERVICE_TILES.filter(([key]) => key !== "unknown" || c.services[key]).map(([key, label, tone]) => (
             <Tile key={key} label={label} value={c.services[key] ?? 0} tone={tone} testId={`count-services-${key}`} />
           ))}
         </CardContent>
@@ -62,13 +65,14 @@ function Counts({ health }: { health: HealthStatus }) {
   );
 }
 
-function ContainerRows({ rows, testId }: { rows: ContainerHealth[]; testId: string }) {
+function ContainerRows({ rows, testId, showHost }: { rows: ContainerHealth[]; testId: string; showHost?: boolean }) {
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-left text-sm" data-testid={testId}>
         <thead className="border-b text-xs text-muted-foreground">
           <tr>
             <th scope="col" className="px-3 py-2 font-medium">Container</th>
+            {showHost ? <th scope="col" className="px-3 py-2 font-medium">Host</th> : null}
             <th scope="col" className="px-3 py-2 font-medium">State</th>
             <th scope="col" className="hidden px-3 py-2 font-medium md:table-cell">Status</th>
             <th scope="col" className="hidden px-3 py-2 font-medium lg:table-cell">Image</th>
@@ -76,7 +80,7 @@ function ContainerRows({ rows, testId }: { rows: ContainerHealth[]; testId: stri
         </thead>
         <tbody>
           {rows.map((c) => (
-            <tr key={c.id} className="border-b align-top last:border-b-0" data-testid="health-row" data-problem={c.problem ?? ""}>
+            <tr key={c.id} className="border-b align-top last:border-b-0" data-testid="health-row" data-problem={c.problem ?? ""} data-host={c.host}>
               <td className="px-3 py-2">
                 <Link href={`/service/?id=${encodeURIComponent(c.service_id)}`} className="font-medium text-primary hover:underline">
                   {c.service_name}
@@ -84,6 +88,7 @@ function ContainerRows({ rows, testId }: { rows: ContainerHealth[]; testId: stri
                 {c.compose_service ? <span className="text-muted-foreground"> / {c.compose_service}</span> : null}
                 <div className="font-mono text-xs text-muted-foreground">{c.name}</div>
               </td>
+              {showHost ? <td className="px-3 py-2 text-xs">{c.host}</td> : null}
               <td className="px-3 py-2">
                 <div className="flex flex-wrap gap-1">
                   {/* The state badges already say unhealthy, restarting, dead; an exit code they do not. */}
@@ -105,6 +110,9 @@ export function HealthPage() {
   const { data, error, refetch, isPending, dataUpdatedAt, isFetching } = useHealth();
   const troubled = data?.containers.filter((c) => c.problem && !QUIET.has(c.problem)) ?? [];
   const rest = data?.containers.filter((c) => !c.problem || QUIET.has(c.problem)) ?? [];
+  // One machine (only `local`, connected) keeps the page as it was; several hosts are grouped.
+  const multiHost = !!data && ((data.hosts?.length ?? 0) > 1 || (data.hosts ?? []).some((h) => h.state !== "connected")
+    || data.services.some((s) => (s.host || "local") !== "local"));
   return (
     <div className="space-y-4">
       <div className="space-y-1">
@@ -125,7 +133,7 @@ export function HealthPage() {
                   {troubled.length} container{troubled.length === 1 ? " needs" : "s need"} attention
                 </CardTitle>
               </CardHeader>
-              <ContainerRows rows={troubled} testId="troubled-containers" />
+              <ContainerRows rows={troubled} testId="troubled-containers" showHost={multiHost} />
             </Card>
           ) : (
             <p role="status" className="flex items-center gap-2 rounded-md border border-success/40 bg-success/5 p-3 text-sm" data-testid="health-ok">
@@ -134,11 +142,12 @@ export function HealthPage() {
                 : "No containers yet."}
             </p>
           )}
+          {multiHost ? <HostGroups health={data} /> : null}
           <Counts health={data} />
           {rest.length ? (
             <Card>
               <CardHeader><CardTitle>Other containers</CardTitle></CardHeader>
-              <ContainerRows rows={rest} testId="other-containers" />
+              <ContainerRows rows={rest} testId="other-containers" showHost={multiHost} />
             </Card>
           ) : null}
         </>

@@ -14,6 +14,7 @@ import { Field } from "@/components/ui/label";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { asApiError, type ApiError } from "@/lib/api/errors";
 import type { DryRun } from "@/lib/api/types";
+import { useHosts } from "@/lib/queries/hosts";
 import { useCreateService, usePreviewCreate } from "@/lib/queries/services";
 import {
   EMPTY_FORM, firstErrorField, formToBody, formToYaml, RESTART_POLICIES, validateForm, type FieldErrors,
@@ -49,6 +50,9 @@ export function NewService() {
   const busy = create.isPending || check.isPending;
   const [mode, setMode] = useState<"form" | "yaml">("form");
   const [values, setValues] = useState<ServiceFormValues>(EMPTY_FORM);
+  // Where it runs: written as x-sdmd.host in its compose.yaml (no key means local).
+  const hosts = useHosts({ refetchInterval: 30_000 }).data;
+  const [host, setHost] = useState("local");
   const [touched, setTouched] = useState(false);
   const [serverField, setServerField] = useState<FieldErrors>({});
   const [yaml, setYaml] = useState("");
@@ -108,7 +112,8 @@ export function NewService() {
       return;
     }
     try {
-      setPreview(await check.mutateAsync({ kind: "json", body: formToBody(values) }));
+      const body = formToBody(values);
+      setPreview(await check.mutateAsync({ kind: "json", body: host === "local" ? body : { ...body, host } }));
     } catch (exc) {
       formFailed(exc);
     }
@@ -137,7 +142,10 @@ export function NewService() {
   };
 
   const switchMode = (m: string) => {
-    if (m === "yaml" && !yaml.trim()) setYaml(formToYaml(values));
+    if (m === "yaml" && !yaml.trim()) {
+      const text = formToYaml(values);
+      setYaml(host === "local" ? text : text.replace(/^(name: .*\n)/, `$1x-sdmd:\n  host: ${host}\n`));
+    }
     setError(null);
     setMode(m as "form" | "yaml");
   };
@@ -189,6 +197,15 @@ export function NewService() {
                 <Field id="f-command" label="Command (optional)" error={errors.command} hint="overrides the image's command">
                   <Input {...fieldProps("command")} autoComplete="off" placeholder="e.g. httpd -f -p 8080" />
                 </Field>
+                {hosts && hosts.length > 1 ? (
+                  <Field id="f-host" label="Host" hint="the Docker host it runs on (x-sdmd.host in its compose.yaml)">
+                    <NativeSelect id="f-host" value={host} onChange={(e) => setHost(e.target.value)} data-testid="host-picker">
+                      {hosts.map((h) => (
+                        <option key={h.id} value={h.name}>{h.name}{h.state !== "connected" ? ` (${h.state})` : ""}</option>
+                      ))}
+                    </NativeSelect>
+                  </Field>
+                ) : null}
                 <Field id="f-restart" label="Restart policy" error={errors.restart}>
                   <NativeSelect id="f-restart" value={values.restart} onChange={set("restart")} aria-invalid={!!errors.restart?.length}>
                     {RESTART_POLICIES.map((p) => <option key={p} value={p}>{p}</option>)}
@@ -212,7 +229,10 @@ export function NewService() {
             </ErrorPanel>
           ) : null}
           <div className="flex items-center justify-between gap-2">
-            <p className="text-xs text-muted-foreground">The file needs a top-level <span className="font-mono">name:</span>.</p>
+            <p className="text-xs text-muted-foreground">
+              The file needs a top-level <span className="font-mono">name:</span>; <span className="font-mono">x-sdmd: {"{host: <name>}"}</span> picks
+              its host (local without it).
+            </p>
             <Button onClick={submitYaml} disabled={busy || !yaml.trim()} data-testid="create-yaml">
               {create.isPending ? "Creating and starting…" : check.isPending ? "Checking…" : "Create service…"}
             </Button>
@@ -223,7 +243,7 @@ export function NewService() {
         preview={preview}
         onClose={() => setPreview(null)}
         title={preview ? `Create ${preview.name}?` : "Create the service?"}
-        description={<p>sdmd writes this file as <span className="font-mono">stacks/{preview?.name}/compose.yaml</span>, then starts it and commits it to git.</p>}
+        description={<p>sdmd writes this file as <span className="font-mono">stacks/{preview?.name}/compose.yaml</span>, then starts it{preview?.host && preview.host !== "local" ? <> on host <strong data-testid="preview-host">{preview.host}</strong></> : null} and commits it to git.</p>}
         confirmLabel="Create and start"
         onConfirm={confirmCreate}
       />

@@ -10,6 +10,7 @@ import { useState } from "react";
 import { ConfirmDialog } from "@/components/confirm";
 import { ErrorPanel } from "@/components/error-panel";
 import { StaleNotice } from "@/components/stale-notice";
+import { HostLabel } from "@/components/hosts/host-state";
 import { NotAvailable } from "@/components/not-available";
 import { PortLinks } from "@/components/ports";
 import { ScheduleDialog } from "@/components/schedules/schedule-form";
@@ -36,6 +37,7 @@ import { ComposePanel } from "./compose-panel";
 import { ContainersTable } from "./containers-table";
 import { ServiceActivity } from "./history-panels";
 import { LogsPanel } from "./logs-panel";
+import { MoveToHost } from "./move-host";
 
 // Issue 18: the .env editor and the usable history load with their tabs, not with the page.
 const EnvPanel = dynamic(() => import("./env-panel"), { ssr: false, loading: () => <Skeleton className="h-40" /> });
@@ -164,6 +166,7 @@ export function ServiceDetail() {
             <StatusBadge status={service.status} />
             <ExtraBadges service={service} />
           </div>
+          <HostLabel host={service.host || "local"} state={service.host_state} error={service.host_error} />
           <PortLinks containers={service.containers} />
           {service.updated_at ? (
             <p className="text-xs text-muted-foreground">Definition updated {new Date(service.updated_at).toLocaleString()}</p>
@@ -175,6 +178,7 @@ export function ServiceDetail() {
               <Button variant="outline" size="sm" onClick={() => setPending({ action: "restart", service })} data-testid="restart"><RotateCw aria-hidden /> Restart</Button>
               <Button variant="outline" size="sm" onClick={runCheck} disabled={check.isPending}><SearchCheck aria-hidden /> Check for update</Button>
               <Button variant={service.update_available ? "default" : "outline"} size="sm" onClick={() => setPending({ action: "update", service })}><ArrowUpCircle aria-hidden /> Update now</Button>
+              <MoveToHost service={service} />
               <Button variant="destructive" size="sm" onClick={() => setDeleteOpen(true)} data-testid="delete"><Trash2 aria-hidden /> Delete</Button>
             </>
           ) : (

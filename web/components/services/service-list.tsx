@@ -4,6 +4,7 @@ import { ArrowUpCircle, RotateCw, Download } from "lucide-react";
 import Link from "next/link";
 import { memo } from "react";
 
+import { HostLabel } from "@/components/hosts/host-state";
 import { PortLinks } from "@/components/ports";
 import { ExtraBadges, StatusBadge } from "@/components/status";
 import { Button } from "@/components/ui/button";
@@ -41,14 +42,17 @@ function ImageSummary({ service }: { service: Service }) {
 }
 
 export const ServiceRow = memo(function ServiceRow({
-  service, onAction,
+  service, onAction, showHost = false,
 }: {
   service: Service;
   onAction: (action: QuickAction, service: Service) => void;
+  /** several hosts: say which one it runs on (a host that is down or gone always shows) */
+  showHost?: boolean;
 }) {
+  const hostDown = !!service.host_state && service.host_state !== "connected";
   const href = `/service/?id=${encodeURIComponent(service.id)}`;
   return (
-    <li className="grid gap-2 border-b px-3 py-3 last:border-b-0 sm:grid-cols-[minmax(0,1.3fr)_minmax(0,1fr)_auto] sm:items-center sm:px-4" data-testid="service-row" data-name={service.name}>
+    <li className="grid gap-2 border-b px-3 py-3 last:border-b-0 sm:grid-cols-[minmax(0,1.3fr)_minmax(0,1fr)_auto] sm:items-center sm:px-4" data-testid="service-row" data-name={service.name} data-host={service.host}>
       <div className="min-w-0 space-y-1">
         <div className="flex flex-wrap items-center gap-2">
           <Link href={href} className="truncate font-medium text-foreground hover:underline" data-testid="service-link">
@@ -57,7 +61,13 @@ export const ServiceRow = memo(function ServiceRow({
           <StatusBadge status={service.status} />
           <ExtraBadges service={service} />
         </div>
-        <p className="text-xs text-muted-foreground">{containerSummary(service)}</p>
+        <p className="flex flex-wrap items-center gap-x-2 text-xs text-muted-foreground">
+          {showHost || hostDown ? <HostLabel host={service.host || "local"} state={service.host_state} error={service.host_error} /> : null}
+          <span>{hostDown ? `${containerSummary(service)} when last seen` : containerSummary(service)}</span>
+        </p>
+        {hostDown && service.host_error ? (
+          <p className="break-words text-xs text-destructive" data-testid="service-host-error">{service.host_error}</p>
+        ) : null}
         <ImageSummary service={service} />
       </div>
       <PortLinks containers={service.containers} />

@@ -2,7 +2,7 @@
 
 import { Plus, Search } from "lucide-react";
 import Link from "next/link";
-import { useCallback, useDeferredValue, useMemo, useState } from "react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useState } from "react";
 
 import { ErrorPanel } from "@/components/error-panel";
 import { StaleNotice } from "@/components/stale-notice";
@@ -11,6 +11,8 @@ import { Card } from "@/components/ui/card";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { Service } from "@/lib/api/types";
+import { hostNames } from "@/lib/hosts";
+import { useHosts } from "@/lib/queries/hosts";
 import { prefetchServices, useServices } from "@/lib/queries/services";
 import { useHydrated } from "@/lib/use-hydrated";
 
@@ -19,7 +21,7 @@ import { ServiceRow } from "./service-list";
 
 prefetchServices();
 
-const STATUS_ORDER = ["running", "partial", "stopped", "not_deployed"];
+const STATUS_ORDER = ["running", "partial", "stopped", "not_deployed", "unknown"];
 
 function Summary({ services }: { services: Service[] }) {
   const counts = STATUS_ORDER.map((s) => [s, services.filter((x) => x.status === s).length] as const).filter(([, n]) => n);
@@ -41,6 +43,17 @@ export function ServicesPage() {
   const isPending = !hydrated || list.isPending;
   const [query, setQuery] = useState("");
   const [status, setStatus] = useState("");
+  // ?host=<name> (the Hosts page links here with it); read after hydration, as the HTML is prerendered.
+  const [host, setHost] = useState("");
+  useEffect(() => setHost(new URLSearchParams(window.location.search).get("host") ?? ""), []);
+  const chooseHost = (value: string) => {
+    setHost(value);
+    const url = new URL(window.location.href);
+    if (value) url.searchParams.set("host", value);
+    else url.searchParams.delete("host");
+    window.history.replaceState(window.history.state, "", url);
+  };
+  const hosts = useHosts({ refetchInterval: 30_000 });
   const deferredQuery = useDeferredValue(query);
   const [pending, setPending] = useState<PendingAction | null>(null);
   const onAction = useCallback((action: QuickAction, service: Service) => setPending({ action, service }), []);
@@ -49,10 +62,14 @@ export function ServicesPage() {
     const q = deferredQuery.trim().toLowerCase();
     const match = (s: Service) =>
       (!q || s.name.toLowerCase().includes(q) || s.containers.some((c) => (c.image ?? "").toLowerCase().includes(q)))
-      && (!status || s.status === status || (status === "update" && !!s.update_available));
+      && (!status || s.status === status || (status === "update" && !!s.update_available))
+      && (!host || (s.host || "local") === host);
     const all = data ?? [];
     return { managed: all.filter((s) => s.managed && match(s)), unmanaged: all.filter((s) => !s.managed && match(s)) };
-  }, [data, deferredQuery, status]);
+  }, [data, deferredQuery, status, host]);
+  const names = useMemo(() => hostNames(hosts.data, data), [hosts.data, data]);
+  // One machine (only `local`) shows no host anywhere: nothing changes for it.
+  const multiHost = names.length > 1 || (!!host && host !== "local");
 
   return (
     <div className="space-y-4">
@@ -85,7 +102,14 @@ export function ServicesPage() {
           <option value="stopped">Stopped</option>
           <option value="not_deployed">Not deployed</option>
           <option value="update">Update available</option>
+          <option value="unknown">Unknown (host down)</option>
         </NativeSelect>
+        {multiHost ? (
+          <NativeSelect aria-label="Filter by host" value={host} onChange={(e) => chooseHost(e.target.value)} className="sm:w-44" data-testid="host-filter">
+            <option value="">All hosts</option>
+            {(names.includes(host) || !host ? names : [...names, host]).map((n) => <option key={n} value={n}>{n}</option>)}
+          </NativeSelect>
+        ) : null}
       </div>
 
       {error ? (
@@ -102,7 +126,7 @@ export function ServicesPage() {
           <Card>
             {managed.length ? (
               <ul aria-label="Services" data-testid="service-list">
-                {managed.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} />)}
+                {managed.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} showHost={multiHost} />)}
               </ul>
             ) : (
               <div className="p-6 text-center text-sm text-muted-foreground">
@@ -117,11 +141,11 @@ export function ServicesPage() {
             <section aria-labelledby="unmanaged-heading" className="space-y-2">
               <h2 id="unmanaged-heading" className="text-lg font-semibold">Other compose projects</h2>
               <p className="text-sm text-muted-foreground">
-                Running on this Docker engine but not created by sdmd (read-only until adopted).
+                Running on {multiHost ? "these Docker engines" : "this Docker engine"} but not created by sdmd (read-only until adopted).
               </p>
               <Card>
                 <ul aria-label="Unmanaged compose projects" data-testid="unmanaged-list">
-                  {unmanaged.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} />)}
+                  {unmanaged.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} showHost={multiHost} />)}
                 </ul>
               </Card>
             </section>

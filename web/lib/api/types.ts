@@ -52,3 +52,11 @@ export type AccountWithPassword = S["AccountWithPassword"];
 export type About = S["AboutRead"];
 /** `?dry_run=true` on POST/PUT/PATCH /api/services: the file that would be written and its diff. */
 export type DryRun = S["DryRunRead"];
+// Issue 10: Docker hosts.
+export type Host = S["HostRead"];
+export type HostCreate = S["HostCreate"];
+export type HostUpdate = S["HostUpdate"];
+export type HostTestResult = S["HostTestRead"];
+export type HostDeleted = S["HostDeleted"];
+export type HostStatus = S["HostStatus"];
+export type MovePlan = S["MovePlan"];
