@@ -21,6 +21,9 @@ from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
 from sdmd.logging import RequestContextMiddleware
+from sdmd.metrics.router import LatencyMiddleware, Metrics
+from sdmd.metrics.router import router as metrics_router
+from sdmd.notifications.router import router as notifications_router
 from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
 from sdmd.updates.router import router as updates_router
@@ -32,8 +35,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
-                                schedules_router, updates_router]
-PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router]
+                                schedules_router, updates_router, notifications_router]
+# /metrics checks its own bearer (SDMD_METRICS_TOKEN or an API token): sdmd/metrics/auth.py.
+PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router, metrics_router]
 
 
 def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
@@ -52,7 +56,9 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     app = FastAPI(title="sdmd", version="0.1.0", lifespan=lifespan,
                   description="Self-hosted Docker management dashboard")
     app.state.core = core
+    app.state.metrics = Metrics(core)
     add_exception_handlers(app)
+    app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
     for router in PUBLIC_ROUTERS:
         app.include_router(router)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sdmd.audit.log import record
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
+from sdmd.notifications import messages
 from sdmd.schedules.models import ScheduledTask, UpdateRun
 
 log = logging.getLogger("sdmd.updates")
@@ -81,6 +82,8 @@ def write_run(core: Core, ctx: RunContext, outcome: Outcome, *, started: datetim
                     "schedule_id": ctx.schedule_id, "job_id": ctx.job_id, "run_id": view.get("id"),
                     "images": [{k: i.get(k) for k in ("service", "image", "old_id", "new_id")}
                                for i in outcome.images]})
+    messages.update_run(core, service_id=ctx.service_id, service_name=ctx.service_name, result=outcome.result,
+                        reason=outcome.reason, images=outcome.images, trigger=ctx.trigger)
     return view
 
 
