@@ -36,6 +36,10 @@ class SdmdCollector(Collector):
     def __init__(self, core: Core) -> None:
         self.core = core
 
+    def describe(self) -> list[Metric]:
+        # Without this the registry would run a whole collect() when the collector is registered.
+        return []
+
     def collect(self) -> Iterator[Metric]:
         for part in (self._docker, self._updates, self._queues, self._deliveries):
             try:
@@ -83,12 +87,12 @@ class SdmdCollector(Collector):
                                  "When each service was last updated successfully (Unix time)",
                                  labels=["service", "host"])
         with self.core.db.sessions() as session:
-            counts = dict(session.execute(sa.select(UpdateRun.result, sa.func.count()).group_by(UpdateRun.result)))
+            counts = dict(session.execute(sa.select(UpdateRun.result, sa.func.count()).group_by(UpdateRun.result)).all())
             newest = session.execute(
                 sa.select(DockerServiceConfig.name, sa.func.max(UpdateRun.finished_at))
                 .join(DockerServiceConfig, DockerServiceConfig.id == UpdateRun.service_id)
                 .where(UpdateRun.result == "updated").group_by(DockerServiceConfig.name))
-            newest = list(newest)
+            newest = newest.all()
         for result in sorted(set(RESULTS) | set(counts)):
             runs.add_metric([result], counts.get(result, 0))
         yield runs

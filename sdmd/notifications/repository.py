@@ -69,7 +69,7 @@ def prune(session: Session, *, older_than: datetime) -> int:
 
 def counts_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(sa.select(NotificationDelivery.status, sa.func.count())
-                           .group_by(NotificationDelivery.status))
+                           .group_by(NotificationDelivery.status)).all()
     return {status: n for status, n in rows}
 
 
