@@ -87,7 +87,8 @@ class SdmdCollector(Collector):
                                  "When each service was last updated successfully (Unix time)",
                                  labels=["service", "host"])
         with self.core.db.sessions() as session:
-            counts = dict(session.execute(sa.select(UpdateRun.result, sa.func.count()).group_by(UpdateRun.result)).all())
+            counts = dict(session.execute(sa.select(UpdateRun.result, sa.func.count())
+                                          .group_by(UpdateRun.result)).all())
             newest = session.execute(
                 sa.select(DockerServiceConfig.name, sa.func.max(UpdateRun.finished_at))
                 .join(DockerServiceConfig, DockerServiceConfig.id == UpdateRun.service_id)
