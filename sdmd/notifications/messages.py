@@ -56,6 +56,8 @@ def _fingerprint(images: list[dict[str, Any]]) -> str:
 def update_run(core: Core, *, service_id: str, service_name: str, result: str, reason: str | None,
                images: list[dict[str, Any]], trigger: str) -> None:
     """After an update run is recorded (sdmd/updates/records.py)."""
+    if result not in ("update_available", "updated", "rolled_back", "error"):
+        return  # up_to_date, skipped: nothing to tell
     try:
         event = _update_event(core, service_id=service_id, name=service_name, result=result, reason=reason,
                               images=images, trigger=trigger)
