@@ -1,7 +1,9 @@
-"""Container and host alerts, from the live host model's event stream.
+"""Container and host alerts, from the live host model's change feed (sdmd/hosts/feed.py).
 
-The model calls `on_container_event(host, event)` with each raw Docker event of a container and
-`on_host_state(host, state, error=...)` on each change of a host's connection. The rules:
+`AlertConsumer` takes the feed's changes on a thread of its own and hands each raw Docker event of a
+container to `AlertRules.on_container_event(host, event)`, each change of a host's connection to
+`on_host_state(host, state, error=...)`. It runs in the process that runs the model (the API; see
+`watching`). The rules:
 
 - died: a `die` with a non-zero exit code, unless a `kill` came first (someone stopped it: sdmd's
   compose down/restart/recreate, `docker stop`, `docker kill`) or the service's update run holds its
@@ -22,13 +24,16 @@ with its model) and every alert still goes out exactly once, with no leader to e
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 
 from sdmd.docker.gateway import PROJECT_LABEL, SERVICE_LABEL
+from sdmd.hosts.feed import Change, ChangeFeed, HostStateChange
 from sdmd.notifications.emit import emit, notify_redis
 from sdmd.notifications.events import Event, message, page_link, service_link
 
@@ -215,3 +220,57 @@ class AlertRules:
             return self._send(Event("host.back", f"sdmd: host {host} is back", message(
                 what=what, todo=todo, service=None, host=host, link=link), None, host, link))
         return None
+
+
+class AlertConsumer:
+    """Feeds the rules from the model. The feed calls its subscribers on the watchers' threads, which
+    must never block; the rules make Redis and database calls, so they get a queue and a thread."""
+
+    def __init__(self, core: Core, feed: ChangeFeed, rules: AlertRules | None = None) -> None:
+        self.rules = rules or AlertRules(core)
+        self._subscription = feed.subscribe_queue(maxsize=10000)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sdmd-alerts", daemon=True)
+        self.handled = 0
+
+    def start(self) -> AlertConsumer:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._subscription.close()
+        self._thread.join(timeout)
+
+    @property
+    def dropped(self) -> int:
+        return self._subscription.dropped
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            change = self._subscription.get(timeout=0.5)
+            if change is not None:
+                self.handle(change)
+
+    def handle(self, change: Change) -> Event | None:
+        self.handled += 1
+        if isinstance(change, HostStateChange):
+            return self.rules.on_host_state(change.host, change.state, error=change.error)
+        if change.event is None:
+            # A "resync" after a reconnect: the container changed while the stream was down; which
+            # events it missed is unknown, so nothing is claimed about them.
+            return None
+        return self.rules.on_container_event(change.host, change.event)
+
+
+@contextmanager
+def watching(core: Core) -> Iterator[AlertConsumer | None]:
+    """For the API's lifespan: alerts from the live model, when this process runs one."""
+    if core.live is None:
+        yield None
+        return
+    consumer = AlertConsumer(core, core.live.feed).start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop()

@@ -24,14 +24,14 @@ LOCAL = "local"
 
 
 def service_host(core: Core, name: str) -> str:
-    """The host a service runs on: `x-sdmd: {host: ...}` at the top of its compose file, else local."""
+    """The host a service runs on: its database mirror of `x-sdmd.host`, else the file's, else local."""
     try:
-        from sdmd.services.definition import parse_yaml
+        from sdmd.services import repository as services_repo
+        from sdmd.services.placement import host_of_text_or_local
 
-        text = core.stacks.read(name)
-        meta = (parse_yaml(text) or {}).get("x-sdmd") if text else None
-        host = meta.get("host") if isinstance(meta, dict) else None
-        return str(host) if host else LOCAL
+        with core.db.sessions() as session:
+            config = services_repo.get_by_name(session, name)
+        return config.host if config is not None else host_of_text_or_local(core.stacks.read(name))
     except Exception:  # an unreadable file still gets its alert
         return LOCAL
 
@@ -53,23 +53,22 @@ def _fingerprint(images: list[dict[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(changed).encode()).hexdigest()
 
 
-def update_run(core: Core, *, service_id: str, service_name: str, result: str, reason: str | None,
+def update_run(core: Core, *, service_id: str, service_name: str, host: str, result: str, reason: str | None,
                images: list[dict[str, Any]], trigger: str) -> None:
     """After an update run is recorded (sdmd/updates/records.py)."""
     if result not in ("update_available", "updated", "rolled_back", "error"):
         return  # up_to_date, skipped: nothing to tell
     try:
-        event = _update_event(core, service_id=service_id, name=service_name, result=result, reason=reason,
-                              images=images, trigger=trigger)
+        event = _update_event(core, service_id=service_id, name=service_name, host=host, result=result,
+                              reason=reason, images=images, trigger=trigger)
         if event is not None:
             emit(core, event)
     except Exception:
         log.exception("update notification for %s not sent", service_name)
 
 
-def _update_event(core: Core, *, service_id: str, name: str, result: str, reason: str | None,
+def _update_event(core: Core, *, service_id: str, name: str, host: str, result: str, reason: str | None,
                   images: list[dict[str, Any]], trigger: str) -> Event | None:
-    host = service_host(core, name)
     link = service_link(core.settings, service_id)
     changes = _changes(images) if images else "its images"
     if result == "update_available":

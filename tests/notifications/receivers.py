@@ -77,20 +77,24 @@ class JsonReceiver:
         with self._lock:
             return [m["title"] for m in self.received]
 
-    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+    def messages(self, about: str | None = None) -> list[dict[str, Any]]:
+        """What arrived; with `about`, only messages whose title names it. (The local host's model sees
+        every container on the engine, so a test's channel also hears of other tests' containers.)"""
+        with self._lock:
+            return [m for m in self.received if about is None or about in m["title"]]
+
+    def wait_for(self, count: int, timeout: float = 30.0, about: str | None = None) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with self._lock:
-                if len(self.received) >= count:
-                    return list(self.received)
+            if len(found := self.messages(about)) >= count:
+                return found
             time.sleep(0.1)
-        raise AssertionError(f"expected {count} message(s) at {self.url}, got {self.received}")
+        raise AssertionError(f"expected {count} message(s) about {about!r} at {self.url}, got {self.received}")
 
-    def settle(self, seconds: float = 2.0) -> list[dict[str, Any]]:
+    def settle(self, seconds: float = 2.0, about: str | None = None) -> list[dict[str, Any]]:
         """Wait a little longer, so that a duplicate would have arrived too."""
         time.sleep(seconds)
-        with self._lock:
-            return list(self.received)
+        return self.messages(about)
 
 
 class SmtpReceiver:

@@ -1,8 +1,8 @@
 """Container and host alerts from real Docker events of the local engine, delivered by a real worker.
 
-Until the host model lands, `Feed` plays its part: it reads the engine's /events for one project and
-hands every event to two AlertRules, as two API processes with a model each would. The rules are
-what is tested: each alert must still go out exactly once.
+The app under test runs the live host model and its AlertConsumer, as the API does. `Feed` plays a
+second API process with a model of its own: it reads the engine's /events for one project and hands
+every event to another AlertRules. Each alert must still go out exactly once.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 class Feed:
     def __init__(self, core, redis, project: str) -> None:
-        self.rules = [AlertRules(core, redis), AlertRules(core, redis)]
+        self.rules = [AlertRules(core, redis)]
         self.api = docker_api()
         self.stream = self.api.events(decode=True, filters={"label": f"{PROJECT_LABEL}={project}"})
         self.alerts: list = []
@@ -74,24 +74,27 @@ def _service(client, name: str, spec: dict) -> dict:
     return r.json()
 
 
-def test_a_container_that_exits_with_code_1_gives_exactly_one_alert(client, unique_name, feed, alerts_channel):
+def test_a_container_that_exits_with_code_1_gives_exactly_one_alert(app, client, unique_name, feed, alerts_channel):
     name = unique_name("crash")
     events = feed(name)
+    handled_before = app.state.alerts.handled
     svc = _service(client, name, {"command": ["sh", "-c", "sleep 1; exit 1"], "restart": "no"})
-    [message] = alerts_channel.wait_for(1)
+    [message] = alerts_channel.wait_for(1, about=name)
     assert message["title"].startswith(f"{name} on local: ") and message["title"].endswith("exited with code 1")
     assert "without being stopped by sdmd or a user" in message["message"]
     assert "What to do: read its logs" in message["message"]
     assert f"https://sdmd.example.com/service/?id={svc['id']}" in message["message"]
     assert message["type"] == "failure"
-    assert len(alerts_channel.settle(2)) == 1
-    assert len(events.alerts) == 1  # two consumers saw the event; one sent it
+    assert len(alerts_channel.settle(2, about=name)) == 1
+    # Both the app's consumer (fed by the host model) and the second process saw the event; one sent it.
+    assert app.state.alerts.handled > handled_before
+    assert len(events.alerts) <= 1
 
     # It crashes again after a restart: the same container within the flap window stays quiet.
     assert client.post(f"/api/services/{svc['id']}/restart").status_code == 200
     wait_until(lambda: any(c["State"] == "exited" for c in docker_api().containers(
         all=True, filters={"label": f"{PROJECT_LABEL}={name}"})), what="the second crash")
-    assert len(alerts_channel.settle(3)) == 1
+    assert len(alerts_channel.settle(3, about=name)) == 1
 
 
 def test_stopped_on_purpose_is_no_alert(client, core, redis, unique_name, feed, alerts_channel):
@@ -118,9 +121,9 @@ def test_stopped_on_purpose_is_no_alert(client, core, redis, unique_name, feed, 
     other = unique_name("crash")
     feed(other)
     _service(client, other, {"command": ["sh", "-c", "sleep 1; exit 2"], "restart": "no"})
-    [message] = alerts_channel.wait_for(1)
+    [message] = alerts_channel.wait_for(1, about=other)
     assert message["title"].startswith(f"{other} on local:") and message["title"].endswith("code 2")
-    assert len(alerts_channel.settle(2)) == 1
+    assert alerts_channel.settle(2, about=name) == []  # nothing about the service stopped on purpose
     api.close()
 
 
@@ -129,12 +132,12 @@ def test_a_restart_loop_gives_one_loop_alert_besides_the_first_crash(client, uni
     name = unique_name("loop")
     feed(name)
     _service(client, name, {"command": ["sh", "-c", "sleep 0.2; exit 3"], "restart": "always"})
-    messages = alerts_channel.wait_for(2, timeout=40)
+    messages = alerts_channel.wait_for(2, timeout=40, about=name)
     assert messages[0]["title"].endswith("exited with code 3")
     assert messages[1]["title"].endswith("is in a restart loop")
     assert f"stopped {settings.notify_restart_loop_count} times within 5 minutes" in messages[1]["message"]
     time.sleep(4)  # it goes on dying (Docker's backoff doubles from 100 ms): still two messages
-    assert len(alerts_channel.received) == 2
+    assert len(alerts_channel.messages(name)) == 2
 
 
 def test_an_unhealthy_container_gives_one_alert(client, unique_name, feed, alerts_channel):
@@ -142,10 +145,10 @@ def test_an_unhealthy_container_gives_one_alert(client, unique_name, feed, alert
     feed(name)
     _service(client, name, {**SLEEPER, "healthcheck": {"test": ["CMD", "false"], "interval": "1s",
                                                        "timeout": "2s", "retries": 1}})
-    [message] = alerts_channel.wait_for(1, timeout=30)
+    [message] = alerts_channel.wait_for(1, timeout=30, about=name)
     assert message["title"].startswith(f"{name} on local:") and message["title"].endswith("is unhealthy")
     assert "healthcheck" in message["message"] and message["type"] == "warning"
-    assert len(alerts_channel.settle(3)) == 1
+    assert len(alerts_channel.settle(3, about=name)) == 1
 
 
 def test_host_unreachable_then_back_once_each_and_quiet_while_flapping(core, redis, alerts_channel):
@@ -160,8 +163,8 @@ def test_host_unreachable_then_back_once_each_and_quiet_while_flapping(core, red
     assert first.on_host_state("h2", "unreachable", error="again") is None
     assert second.on_host_state("h2", "connected") is None
 
-    messages = alerts_channel.wait_for(2)
+    messages = alerts_channel.wait_for(2, about="host h2")
     assert [m["title"] for m in messages] == ["sdmd: host h2 is unreachable", "sdmd: host h2 is back"]
     assert "connection refused" in messages[0]["message"] and "What to do:" in messages[0]["message"]
     assert "https://sdmd.example.com/hosts/" in messages[0]["message"]
-    assert len(alerts_channel.settle(2)) == 2
+    assert len(alerts_channel.settle(2, about="host h2")) == 2
