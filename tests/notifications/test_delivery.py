@@ -56,7 +56,8 @@ def test_a_failing_receiver_is_retried_with_backoff_then_delivered(client, core,
     started = time.monotonic()
     assert emit_module.emit(core, Event("host.back", "sdmd: host h1 is back", "body", host="h1")).result(10)
     [message] = receiver.wait_for(1, timeout=40)
-    assert time.monotonic() - started >= 2  # the backoff waited
+    # The backoff waited: 1 s twice, less what RQ's whole-second scheduling may round off the first.
+    assert time.monotonic() - started >= 1
     assert (message["title"], receiver.refused) == ("sdmd: host h1 is back", 2)
     [row] = wait_until(lambda: [d for d in _deliveries(core) if d.status == "sent"], what="sent")
     assert (row.attempts, row.error) == (3, None)
