@@ -8,10 +8,13 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from sdmd.about.router import router as about_router
+from sdmd.about.router import sdmd_version
 from sdmd.audit.retention import RetentionWorker
 from sdmd.audit.router import router as audit_router
 from sdmd.auth.dependencies import current_actor
 from sdmd.auth.router import router as auth_router
+from sdmd.auth.users_router import router as users_router
 from sdmd.config import Settings
 from sdmd.core import Core
 from sdmd.errors import add_exception_handlers
@@ -26,6 +29,7 @@ from sdmd.metrics.router import LatencyMiddleware, Metrics
 from sdmd.metrics.router import router as metrics_router
 from sdmd.notifications import alerts
 from sdmd.notifications.router import router as notifications_router
+from sdmd.registries.router import router as registries_router
 from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
 from sdmd.updates.router import router as updates_router
@@ -37,7 +41,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
-                                schedules_router, updates_router, hosts_router, notifications_router]
+                                schedules_router, updates_router, registries_router, hosts_router,
+                                notifications_router]
+API_ROUTERS += [users_router, about_router]  # issue 18: Settings → Users and About
 # /metrics checks its own bearer (SDMD_METRICS_TOKEN or an API token): sdmd/metrics/auth.py.
 PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router, metrics_router]
 
@@ -59,7 +65,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         retention.stop()
         core.close()
 
-    app = FastAPI(title="sdmd", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="sdmd", version=sdmd_version(), lifespan=lifespan,
                   description="Self-hosted Docker management dashboard")
     app.state.core = core
     app.state.metrics = Metrics(core)

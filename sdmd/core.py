@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,8 @@ from sdmd.config import Settings
 from sdmd.db import Database
 from sdmd.docker import DockerGateway
 from sdmd.hosts.registry import LOCAL, HostRegistry
+from sdmd.registries.client import RegistryClient
+from sdmd.secretbox import SecretBox
 from sdmd.services.store import StackStore
 
 if TYPE_CHECKING:
@@ -21,6 +24,8 @@ class Core:
         self.settings = settings or Settings()
         # The live model of every host, when this process runs one (the API's lifespan starts it).
         self.live: LiveModel | None = None
+        self._host_registries: dict[str, RegistryClient] = {}
+        self._registries_lock = threading.Lock()
 
     @cached_property
     def db(self) -> Database:
@@ -39,6 +44,11 @@ class Core:
     def gateway(self, host: str) -> DockerGateway:
         return self.hosts.gateway(host)
 
+    def on_host(self, host: str) -> Core:
+        """This Core with `docker` being `host`'s gateway: code written against `core.docker` (the update
+        cycle, registry checks) then works on the service's host unchanged."""
+        return _OnHost(self, host)  # type: ignore[return-value]
+
     def start_live_model(self) -> LiveModel:
         from sdmd.hosts.live import LiveModel
 
@@ -51,6 +61,32 @@ class Core:
     @cached_property
     def stacks(self) -> StackStore:
         return StackStore(self.settings.stacks_dir, self.settings.data_dir / "locks")
+
+    @cached_property
+    def secrets(self) -> SecretBox:
+        return SecretBox(self.settings.data_dir)
+
+    @cached_property
+    def registries(self) -> RegistryClient:
+        """The registry HTTP API (tag lists, image configs); plain HTTP where the local daemon allows it."""
+        return self._registry_client(LOCAL)
+
+    def registries_on(self, host: str) -> RegistryClient:
+        """The registry client for a service on `host`: plain HTTP where THAT host's daemon allows it
+        (its --insecure-registry), since that daemon pulls what the check finds. One per host, kept."""
+        if host == LOCAL:
+            return self.registries
+        with self._registries_lock:
+            client = self._host_registries.get(host)
+            if client is None:
+                client = self._host_registries[host] = self._registry_client(host)
+        return client
+
+    def _registry_client(self, host: str) -> RegistryClient:
+        s = self.settings
+        return RegistryClient(timeout=s.registry_timeout_seconds, concurrency=s.registry_concurrency,
+                              retry_max_seconds=s.registry_retry_max_seconds, certs_dir=s.registry_certs_dir,
+                              insecure=lambda registry: self.gateway(host).insecure_registry(registry))
 
     @cached_property
     def auth(self) -> AuthService:
@@ -69,3 +105,28 @@ class Core:
             self.hosts.close()
         if "db" in self.__dict__:
             self.db.dispose()
+        if "registries" in self.__dict__:
+            self.registries.close()
+        with self._registries_lock:
+            others, self._host_registries = list(self._host_registries.values()), {}
+        for client in others:
+            client.close()
+
+
+class _OnHost:
+    """A view of a Core whose `docker` is one host's gateway; everything else is the Core's own."""
+
+    def __init__(self, core: Core, host: str) -> None:
+        self._core = core
+        self.host_name = host
+
+    @property
+    def docker(self) -> DockerGateway:
+        return self._core.gateway(self.host_name)
+
+    @property
+    def registries(self) -> RegistryClient:
+        return self._core.registries_on(self.host_name)
+
+    def __getattr__(self, name: str):
+        return getattr(self._core, name)

@@ -20,6 +20,7 @@ from python_on_whales import DockerClient
 from python_on_whales.exceptions import DockerException as WhalesError
 from python_on_whales.utils import run as whales_run
 
+from sdmd.docker import compose_errors
 from sdmd.docker.endpoint import Endpoint
 from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout
 
@@ -91,8 +92,9 @@ class ComposeCommands:
                               f"host {self.endpoint.host}: no result after {self.compose_timeout:g}s") from exc
             if daemon_down_text(detail):
                 raise DockerUnavailable(details=f"host {self.endpoint.host}: {detail}") from exc
-            raise error(f"compose {what} failed" if error is not InvalidInput else "invalid compose file",
-                        detail) from exc
+            if error is InvalidInput:
+                raise error("invalid compose file", detail) from exc
+            raise compose_errors.failure(error, what, detail, project) from exc  # the cause, in words
 
     def compose_config(self, project: ComposeProject) -> dict:
         """Validate with compose's own parser; returns the normalised model."""
@@ -154,3 +156,14 @@ class ComposeCommands:
             return whales_run([*c.compose.docker_compose_cmd, "config", "--no-interpolate"], capture_stdout=True)
 
         return self._run_compose("config", project, run, error=InvalidInput)
+
+    def compose_config_with_env(self, project: ComposeProject, env_file: Path) -> tuple[dict, list[str]]:
+        """`compose config` reading `env_file` instead of the folder's .env; the model and compose's warnings."""
+        def run(c: DockerClient) -> tuple[str, str]:
+            return whales_run([*c.compose.docker_compose_cmd, "--env-file", str(env_file), "config", "--format",
+                               "json"], capture_stdout=True, capture_stderr=True, return_stderr=True)
+
+        out, err = self._run_compose("config", project, run, error=InvalidInput)
+        warnings = [line.split('msg="', 1)[-1].rstrip('"').replace('\\"', '"')
+                    for line in (err or "").splitlines() if "level=warning" in line]
+        return json.loads(out or "{}"), warnings

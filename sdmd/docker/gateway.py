@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import http.client
 import logging
 import threading
 from collections.abc import Callable
@@ -22,7 +23,8 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from sdmd.docker.compose import ComposeCommands, ComposeProject
 from sdmd.docker.endpoint import Endpoint, from_environment
 from sdmd.docker.events import EventStream
-from sdmd.errors import DockerUnavailable, SdmdError, Timeout, UpstreamError
+from sdmd.docker.registry import RegistryAuth, RegistryCalls, _registry_denied
+from sdmd.errors import Conflict, DockerUnavailable, SdmdError, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
 
 log = logging.getLogger("sdmd.docker")
@@ -47,15 +49,19 @@ class PullResult:
 
 
 def _daemon_down(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    if "cannot connect to the docker daemon" in text or "is the docker daemon running" in text:
+        return True
+    if isinstance(exc, APIError):  # the daemon answered, with an error status (APIError is also an OSError)
+        return False
     if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
         return True
-    if isinstance(exc, DockerException) and not isinstance(exc, APIError):
+    if isinstance(exc, OSError | http.client.HTTPException):  # the event stream's own socket (events.py)
         return True
-    text = str(exc).lower()
-    return "cannot connect to the docker daemon" in text or "is the docker daemon running" in text
+    return isinstance(exc, DockerException)
 
 
-class DockerGateway(ComposeCommands):
+class DockerGateway(ComposeCommands, RegistryCalls):
     def __init__(self, endpoint: Endpoint | str | None = None, timeout: float = 5.0, pull_timeout: float = 300.0,
                  compose_timeout: float = 300.0) -> None:
         if not isinstance(endpoint, Endpoint):
@@ -66,6 +72,7 @@ class DockerGateway(ComposeCommands):
         self.compose_timeout = compose_timeout
         self._clients: dict[float, docker.APIClient] = {}
         self._lock = threading.Lock()
+        self._registry_guard = threading.Lock()  # per host: a hung host's `docker info` holds up no other
 
     @property
     def base_url(self) -> str | None:
@@ -192,17 +199,20 @@ class DockerGateway(ComposeCommands):
             lambda c: c.logs(container_id, stdout=True, stderr=True, timestamps=True, tail=tail),
         )
 
-    def pull(self, repository: str, tag: str) -> PullResult:
-        """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream."""
+    def pull(self, repository: str, tag: str, auth: RegistryAuth | None = None) -> PullResult:
+        """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream.
+
+        `auth` is sent as X-Registry-Auth, so no `docker login` is needed on the host."""
         ref = f"{repository}:{tag}"
         result = PullResult(image=ref)
         client = self._call("connect", lambda c: self._new_client(self.pull_timeout))
 
         def run() -> None:
-            for event in client.pull(repository, tag=tag, stream=True, decode=True):
+            for event in client.pull(repository, tag=tag, stream=True, decode=True,
+                                     auth_config=auth.docker_config() if auth else None):
                 if "error" in event:
                     detail = event.get("errorDetail", {}).get("message") or event["error"]
-                    raise _pull_error(ref, detail)
+                    raise _pull_error(ref, detail, auth)
                 status = event.get("status")
                 if status and "id" not in event:  # per-layer progress is noise for a status log
                     result.status.append(status)
@@ -218,12 +228,12 @@ class DockerGateway(ComposeCommands):
         except (Timeout, SdmdNotFound, UpstreamError):
             raise
         except NotFound as exc:
-            raise _pull_error(ref, str(exc.explanation or exc)) from exc
+            raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
         except Exception as exc:
             if _daemon_down(exc):
                 raise DockerUnavailable(details=f"host {self.host}: pull {ref}: {exc}") from exc
             if isinstance(exc, APIError):
-                raise _pull_error(ref, str(exc.explanation or exc)) from exc
+                raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
             raise UpstreamError("image pull failed", f"{ref}: {exc}") from exc
         finally:
             client.close()  # its own pool: closing it also ends a pull that ran past the deadline
@@ -234,6 +244,31 @@ class DockerGateway(ComposeCommands):
             digests = info.get("RepoDigests") or []
             result.digest = digests[0].split("@", 1)[1] if digests else None
         return result
+
+    # -- issue 18 (web pages): local images, removal --------------------------------------------------
+    def images(self) -> list[dict]:
+        """Top-level images (what `docker images` lists), one /images/json call."""
+        return self._call("list images", lambda c: c.images())
+
+    def all_containers(self) -> list[dict]:
+        """Every container, compose or not: what decides whether an image is in use."""
+        return self._call("list containers", _all_containers)
+
+    def delete_image(self, ref: str) -> list[dict]:
+        """`docker rmi ref` without force: Docker itself refuses an image a container uses (409)."""
+        try:
+            return self._call("remove image", lambda c: c.remove_image(ref)) or []
+        except (NotFound, ImageNotFound) as exc:
+            raise SdmdNotFound("image not found", ref) from exc
+        except UpstreamError as exc:
+            text = (exc.details or "").lower()
+            if "conflict" in text:  # Docker's 409: a container uses it, or child images depend on it
+                in_use = "being used" in text or "is using" in text
+                raise Conflict("image in use" if in_use else "image cannot be removed", exc.details) from exc
+            raise
+
+    def engine_version(self) -> dict:
+        return self._call("version", lambda c: c.version())
 
 
 def _listing(client: docker.APIClient, params: dict[str, Any]) -> list[dict]:
@@ -246,8 +281,10 @@ def _all_containers(client: docker.APIClient) -> list[dict]:
     return _listing(client, {"all": 1})
 
 
-def _pull_error(ref: str, detail: str) -> Exception:
+def _pull_error(ref: str, detail: str, auth: RegistryAuth | None = None) -> Exception:
     text = detail.lower()
+    if denied := _registry_denied(ref, text, auth):
+        return denied
     if "not found" in text or "manifest unknown" in text or "does not exist" in text:
         return SdmdNotFound("image not found", f"{ref}: {detail}")
     if "connection refused" in text or "no such host" in text or "dial tcp" in text or "timeout" in text:

@@ -48,7 +48,7 @@ def _changes(images: list[dict[str, Any]]) -> str:
 def _fingerprint(images: list[dict[str, Any]]) -> str:
     """What makes an "update available" news: the candidate image of each changed reference,
     by whatever the cycle knows of it (image id, digest, tag)."""
-    keys = ("image", "new_id", "new_digest", "digest", "new_tag", "candidate_tag", "candidate")
+    keys = ("image", "new_id", "new_digest", "digest", "candidate_digest", "new_tag", "candidate_tag", "candidate")
     changed = sorted(([i.get(k) for k in keys] for i in images if i.get("changed")), key=json.dumps)
     return hashlib.sha256(json.dumps(changed).encode()).hexdigest()
 

@@ -136,7 +136,10 @@ export interface paths {
          */
         get: operations["list_services_api_services_get"];
         put?: never;
-        /** Create Service */
+        /**
+         * Create a service
+         * @description A compose file (`application/yaml`, stored byte for byte) or a JSON definition. `docker compose config` validates it, then `compose up` applies it.
+         */
         post: operations["create_service_api_services_post"];
         delete?: never;
         options?: never;
@@ -153,14 +156,21 @@ export interface paths {
         };
         /** Get Service */
         get: operations["get_service_api_services__service_id__get"];
-        /** Update Service */
+        /**
+         * Replace a service's definition
+         * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay); its `host` is written as `x-sdmd.host`, and without `host` the file's host stays. `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile. A file naming another host is a move: 409 naming the volumes that stay behind, unless `confirm_move=true`.
+         */
         put: operations["update_service_api_services__service_id__put"];
         post?: never;
         /** Delete Service */
         delete: operations["delete_service_api_services__service_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change part of a service's definition (JSON Merge Patch)
+         * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT). A patch of `x-sdmd.host` is a move (`confirm_move=true`, as for PUT).
+         */
+        patch: operations["patch_service_api_services__service_id__patch"];
         trace?: never;
     };
     "/api/services/{service_id}/restart": {
@@ -219,6 +229,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services/{service_id}/env": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Env File
+         * @description The service's .env (`exists: false` and empty content when it has none). Holds secrets: any
+         *     logged-in user may read it, as they may read the compose file; the web UI masks the values.
+         */
+        get: operations["get_env_file_api_services__service_id__env_get"];
+        /**
+         * Put Env File
+         * @description Replace the .env like a compose edit: every line checked (a bare `NAME` without `=` is refused:
+         *     compose would copy sdmd's own variable), the stack validated with `docker compose config` reading
+         *     the new file, then written (mode 0600), applied with `compose up` (the old file comes back if that
+         *     fails) and committed to git. Audited as `service.env_update` with the names added, removed and
+         *     changed, never a value. Empty content removes the file.
+         */
+        put: operations["put_env_file_api_services__service_id__env_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/images/pull": {
         parameters: {
             query?: never;
@@ -228,8 +267,76 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pull Image */
+        /**
+         * Pull an image
+         * @description `image` may carry its tag (`app:v1`), `tag` may carry it instead, or both the same tag; two different tags are a 422.
+         */
         post: operations["pull_image_api_images_pull_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Images
+         * @description The host's images (as `docker images` lists them), newest first: tags, size, age, the containers
+         *     created from each (and their services), and the managed services whose compose file names it.
+         */
+        get: operations["list_images_api_images_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Image
+         * @description Remove an image by id (`sha256:...` or at least 12 hex digits): each of its tags, then the image.
+         *     Never forced: an image a container uses (running or stopped) is a 409 naming those containers.
+         *     With `tag`, only that tag goes (the image too when it was the last one). Audited as `image.remove`.
+         */
+        delete: operations["remove_image_api_images__image_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prune Images
+         * @description Images no container uses and no managed compose file names: `dangling` ones (no tag) or all
+         *     `unused` ones. Send `dry_run: true` first to see what would go, then `dry_run: false` with the
+         *     preview's ids in `images`, so that only what was shown goes. Audited as `image.prune`.
+         */
+        post: operations["prune_images_api_images_prune_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -245,7 +352,8 @@ export interface paths {
         };
         /**
          * Health Status
-         * @description Each service's state and host, from the live model (no Docker round trip).
+         * @description Every service's status and host, its containers counted by state and health, the troubled ones
+         *     first, and every host's state: all from the live model (no Docker round trip).
          */
         get: operations["health_status_api_health_status_get"];
         put?: never;
@@ -370,6 +478,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services/{service_id}/history/{commit}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service Commit
+         * @description One commit of the service's folder: its message, each changed file with its diff (against the
+         *     commit's first parent, limited to this folder), and the files the folder held at that version.
+         *     `commit` is a full or abbreviated id on the current branch's history.
+         */
+        get: operations["service_commit_api_services__service_id__history__commit__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/history/{commit}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service File At Commit
+         * @description A text file of the service's folder as it was at `commit` (at most 1 MiB).
+         */
+        get: operations["service_file_at_commit_api_services__service_id__history__commit__file_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/history/{commit}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore Service Version
+         * @description Restore compose.yaml as it was at `commit`: a new commit ("Restore service <name> to <short id>"),
+         *     validated and applied like any edit (the old file comes back if `compose up` fails). Audited as
+         *     `service.restore` with `details.restored_from`. 409 when If-Match is stale or the file already
+         *     is that version, or when it names another host without `confirm_move=true` (a move: named volumes
+         *     stay behind). The folder's other files (such as .env) are left as they are.
+         */
+        post: operations["restore_service_version_api_services__service_id__history__commit__restore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -458,6 +632,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services/{service_id}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What an update would change, per image (asked live, nothing pulled)
+         * @description For each image of the service: the running tag and registry digest, the candidate tag and digest the image's x-sdmd policy allows, the policy, both sides' created dates and OCI release labels, and release-notes / compare links derived from a GitHub source label. Asks the registries (through the Docker daemon, and their HTTP API for tags and image configs) with the stored credentials; pulls nothing. A registry that fails gives that image `status: error` with the reason; the others are still answered.
+         */
+        get: operations["updates_preview_api_services__service_id__updates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/services/{service_id}/update": {
         parameters: {
             query?: never;
@@ -467,7 +661,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Update Now */
+        /**
+         * Run the update cycle now (in the worker)
+         * @description `mode=check` asks the registries and pulls nothing; `mode=update` pulls only images whose digest or policy tag changed, commits a tag change to compose.yaml (author: the caller, or sdmd-scheduler for schedules), applies it behind the health gate, and on failure restores the previous images and file (a revert commit).
+         */
         post: operations["update_now_api_services__service_id__update_post"];
         delete?: never;
         options?: never;
@@ -487,6 +684,46 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List registries with stored credentials */
+        get: operations["list_registries_api_registries_get"];
+        put?: never;
+        /**
+         * Store credentials for a registry
+         * @description Verifies them against the registry first (unless `verify: false`), encrypts the password or token with the data dir's key and uses it for pulls, digest checks and tag lists on every host. 409 when the server already has credentials (use PUT).
+         */
+        post: operations["create_registry_api_registries_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registries/{registry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One registry (by id or server) */
+        get: operations["get_registry_api_registries__registry_id__get"];
+        /** Replace the credentials of a registry */
+        put: operations["update_registry_api_registries__registry_id__put"];
+        post?: never;
+        /** Forget the credentials of a registry */
+        delete: operations["delete_registry_api_registries__registry_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -684,6 +921,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description Built-in users, by name, with their last login and live sessions. 409 in Supabase mode.
+         */
+        get: operations["list_users_api_users_get"];
+        put?: never;
+        /**
+         * Add User
+         * @description Add a user (audited as `user.create`). Without `password`, a random one is generated and
+         *     returned in this answer only.
+         */
+        post: operations["add_user_api_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset User Password
+         * @description Set a new password (given, or generated and returned once) and end every session of that user
+         *     (audited as `user.passwd`; resetting your own logs you out).
+         */
+        post: operations["reset_user_password_api_users__user_id__password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove User
+         * @description Remove a user and end their sessions (audited as `user.remove`). Refused (409) for your own
+         *     account and for the last user.
+         */
+        delete: operations["remove_user_api_users__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/about": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * About
+         * @description sdmd's version, the Docker engine it talks to, and links: `/docs` and the RQ dashboard.
+         */
+        get: operations["about_api_about_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -705,6 +1029,102 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AboutRead */
+        AboutRead: {
+            /**
+             * Name
+             * @default sdmd
+             */
+            name: string;
+            /**
+             * Version
+             * @example 0.1.0
+             */
+            version: string;
+            /** Python */
+            python: string;
+            /** Auth Mode */
+            auth_mode: string;
+            /**
+             * Docs Url
+             * @description the OpenAPI documentation of this sdmd
+             * @example /docs
+             */
+            docs_url: string;
+            /**
+             * Openapi Url
+             * @example /openapi.json
+             */
+            openapi_url: string;
+            /**
+             * Rq Dashboard Url
+             * @description SDMD_RQ_DASHBOARD_URL; null when set empty
+             */
+            rq_dashboard_url: string | null;
+            /** Gitops Apply */
+            gitops_apply: string;
+            docker: components["schemas"]["DockerEngine"];
+        };
+        /** AccountCreate */
+        AccountCreate: {
+            /**
+             * Email
+             * @example ops@example.com
+             */
+            email: string;
+            /**
+             * Password
+             * @description leave out to have one generated (returned once)
+             */
+            password?: string | null;
+        };
+        /** AccountRead */
+        AccountRead: {
+            /** Id */
+            id: string;
+            /**
+             * Email
+             * @description the login name: an email address or a plain name such as admin
+             */
+            email: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Last Login At */
+            last_login_at: string | null;
+            /** Active Sessions */
+            active_sessions: number;
+            /**
+             * Is You
+             * @description the account of the caller's token
+             */
+            is_you: boolean;
+        };
+        /** AccountRemoved */
+        AccountRemoved: {
+            /** Id */
+            id: string;
+            /** Email */
+            email: string;
+            /** Status */
+            status: string;
+        };
+        /** AccountWithPassword */
+        AccountWithPassword: {
+            user: components["schemas"]["AccountRead"];
+            /**
+             * Password
+             * @description the generated password, shown this once; null when one was given
+             */
+            password: string | null;
+        };
         /** AdoptRequest */
         AdoptRequest: {
             /** Project */
@@ -863,6 +1283,69 @@ export interface components {
             /** Last Delivery */
             last_delivery?: unknown;
         };
+        /** CommitDetail */
+        CommitDetail: {
+            /** Commit */
+            commit: string;
+            /** Author */
+            author: string;
+            /** Email */
+            email: string;
+            /** Date */
+            date: string;
+            /** Message */
+            message: string;
+            /** Short */
+            short: string;
+            /** Parents */
+            parents: string[];
+            /**
+             * Files
+             * @description what the commit changed in the service's folder
+             */
+            files: components["schemas"]["CommitFile"][];
+            /**
+             * Tree
+             * @description the files the service's folder held at this commit
+             */
+            tree: string[];
+            /**
+             * Is Head
+             * @description the newest commit of the service's folder (its current version)
+             */
+            is_head: boolean;
+        };
+        /** CommitFile */
+        CommitFile: {
+            /**
+             * Path
+             * @description relative to the service's folder, e.g. compose.yaml
+             */
+            path: string;
+            /**
+             * Old Path
+             * @description the path before a rename
+             */
+            old_path: string | null;
+            /** Status */
+            status: string;
+            /** Additions */
+            additions: number;
+            /** Deletions */
+            deletions: number;
+            /** Binary */
+            binary: boolean;
+            /**
+             * Truncated
+             * @description the patch was cut at 512 KiB
+             */
+            truncated: boolean;
+            /**
+             * Patch
+             * @description this file's part of the unified diff against the commit's first parent
+             */
+            patch: string;
+        };
         /** CommitRead */
         CommitRead: {
             /** Commit */
@@ -889,6 +1372,49 @@ export interface components {
             projects?: number | null;
             /** Error */
             error?: string | null;
+        };
+        /** ContainerHealth */
+        ContainerHealth: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Service Id */
+            service_id: string;
+            /** Service Name */
+            service_name: string;
+            /**
+             * Host
+             * @description the host the container runs on
+             * @default local
+             */
+            host: string;
+            /** Managed */
+            managed: boolean;
+            /** Compose Service */
+            compose_service: string | null;
+            /** Image */
+            image: string | null;
+            /** State */
+            state: string | null;
+            /**
+             * Status
+             * @example Up 2 hours (unhealthy)
+             * @example Restarting (1) 3 seconds ago
+             */
+            status: string | null;
+            /** Health */
+            health: string | null;
+            /** Exit Code */
+            exit_code: number | null;
+            /**
+             * Problem
+             * @description what is wrong, in words; null when nothing is
+             * @example unhealthy
+             * @example restarting
+             * @example exited with code 1
+             */
+            problem: string | null;
         };
         /** ContainerRead */
         ContainerRead: {
@@ -977,6 +1503,18 @@ export interface components {
             /** Sent At */
             sent_at: string | null;
         };
+        /** DockerEngine */
+        DockerEngine: {
+            /** Version */
+            version: string | null;
+            /** Api Version */
+            api_version: string | null;
+            /**
+             * Error
+             * @description why the engine did not answer, if it did not
+             */
+            error?: string | null;
+        };
         /** DriftItem */
         DriftItem: {
             /** Kind */
@@ -1025,6 +1563,43 @@ export interface components {
             /** Applied Hash */
             applied_hash: string | null;
         };
+        /**
+         * DryRunRead
+         * @description What `?dry_run=true` answers: nothing was written, validated, applied or committed.
+         */
+        DryRunRead: {
+            /**
+             * Dry Run
+             * @default true
+             * @constant
+             */
+            dry_run: true;
+            /** Name */
+            name: string;
+            /** Compose */
+            compose: string;
+            /** Diff */
+            diff: string;
+            /** Changed */
+            changed: boolean;
+            /** File Hash */
+            file_hash: string;
+            /** Base Hash */
+            base_hash: string | null;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: string[];
+            /**
+             * Host
+             * @description the host the file names (x-sdmd.host)
+             * @default local
+             */
+            host: string;
+            /** @description the file names another host than the service runs on: what the move does and leaves behind (saving it needs confirm_move=true) */
+            move?: components["schemas"]["MovePlan"] | null;
+        };
         /** EngineRead */
         EngineRead: {
             /** Version */
@@ -1037,6 +1612,76 @@ export interface components {
             arch?: string | null;
             /** Kernel */
             kernel?: string | null;
+        };
+        /**
+         * EnvFileRead
+         * @description stacks/<name>/.env: compose interpolates ${VARIABLES} in compose.yaml from it.
+         */
+        EnvFileRead: {
+            /** Service Id */
+            service_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Path
+             * @example web/.env
+             */
+            path: string;
+            /** Exists */
+            exists: boolean;
+            /**
+             * Content
+             * @description the file's text (values included: show them masked)
+             */
+            content: string;
+            /**
+             * Keys
+             * @description the variable names it defines, in file order
+             */
+            keys: string[];
+            /**
+             * Etag
+             * @description send as If-Match to PUT; also the ETag header
+             */
+            etag: string;
+            /**
+             * Warnings
+             * @description what compose warned about when it was saved
+             */
+            warnings?: string[];
+        };
+        /** EnvFileUpdate */
+        EnvFileUpdate: {
+            /**
+             * Content
+             * @description the new .env text; empty removes the file
+             * @example POSTGRES_PASSWORD=change-me
+             *     TAG=1.27
+             */
+            content: string;
+        };
+        /**
+         * ErrorRead
+         * @description Every error body. `field` appears only when sdmd can say which part of the compose file caused it.
+         */
+        ErrorRead: {
+            /**
+             * Error
+             * @description short, in plain words; what the UI shows
+             * @example The image 127.0.0.1:5000/team/app:v9 was not found in its registry
+             */
+            error: string;
+            /**
+             * Details
+             * @description technical: compose's or Docker's own output
+             */
+            details?: string | null;
+            /**
+             * Field
+             * @description the compose path the error points at, e.g. services.web.ports[0], services.web.image, services.web.command
+             * @example services.web.ports[0]
+             */
+            field?: string | null;
         };
         /** EventType */
         EventType: {
@@ -1054,6 +1699,17 @@ export interface components {
             severity: string;
             /** Description */
             description: string;
+        };
+        /** FileAtCommit */
+        FileAtCommit: {
+            /** Commit */
+            commit: string;
+            /** Path */
+            path: string;
+            /** Size */
+            size: number;
+            /** Content */
+            content: string;
         };
         /** GitopsStateRead */
         GitopsStateRead: {
@@ -1084,18 +1740,56 @@ export interface components {
             uncommitted: string[];
             remote: components["schemas"]["RemoteStatus"];
             /** Stacks */
-            stacks: {
-                [key: string]: unknown;
-            }[];
+            stacks: components["schemas"]["StackState"][];
             /** Recent Commits */
             recent_commits: {
                 [key: string]: string;
             }[];
+            /** @description the latest reconcile round of any process */
+            last_round?: components["schemas"]["RoundRead"] | null;
+            /**
+             * Rounds
+             * @description the latest rounds, newest first (10)
+             */
+            rounds?: components["schemas"]["RoundRead"][];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HealthCounts */
+        HealthCounts: {
+            /**
+             * Services
+             * @description managed services by status: running, partial, stopped, not_deployed
+             * @example {
+             *       "partial": 1,
+             *       "running": 3
+             *     }
+             */
+            services: {
+                [key: string]: number;
+            };
+            /**
+             * Containers
+             * @description containers by Docker state (running, restarting, exited...)
+             */
+            containers: {
+                [key: string]: number;
+            };
+            /**
+             * Health
+             * @description containers by health check: healthy, unhealthy, starting, none
+             */
+            health: {
+                [key: string]: number;
+            };
+            /**
+             * Problems
+             * @description containers unhealthy, restarting, dead, failed or still starting
+             */
+            problems: number;
         };
         /** HealthStatus */
         HealthStatus: {
@@ -1106,6 +1800,17 @@ export interface components {
              * @description every host's state, to group services by
              */
             hosts?: components["schemas"]["HostStatus"][];
+            counts: components["schemas"]["HealthCounts"];
+            /**
+             * Containers
+             * @description every compose container, the troubled first: unhealthy, restarting, dead, failed, starting, ...
+             */
+            containers: components["schemas"]["ContainerHealth"][];
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
         };
         /**
          * HostCreate
@@ -1344,18 +2049,264 @@ export interface components {
              */
             fingerprint?: string | null;
         };
-        /** ImageRead */
-        ImageRead: {
-            /** Service */
+        /**
+         * ImageCheckRead
+         * @description What the registry check found for one image of a run (runs before sdmd 0.2 have none).
+         */
+        ImageCheckRead: {
+            /**
+             * Service
+             * @description the compose services using the image, comma-separated
+             */
             service: string;
             /** Image */
             image: string;
-            /** Old Id */
+            /**
+             * Old Id
+             * @description image id the containers ran
+             */
             old_id: string | null;
-            /** New Id */
+            /**
+             * New Id
+             * @description image id of the candidate (pulled, or from its registry manifest)
+             */
             new_id: string | null;
             /** Changed */
             changed: boolean;
+            /**
+             * Status
+             * @description up_to_date | update_available | unknown | error | off
+             */
+            status?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Policy
+             * @description x-sdmd update policy: digest | patch | minor | major | regex | off
+             */
+            policy?: string | null;
+            /** Tag */
+            tag?: string | null;
+            /**
+             * Current Digest
+             * @description the registry digest of the running image
+             */
+            current_digest?: string | null;
+            /**
+             * Candidate Tag
+             * @description the tag to move to (the same tag: a new digest)
+             */
+            candidate_tag?: string | null;
+            /** Candidate Digest */
+            candidate_digest?: string | null;
+        };
+        /** ImageList */
+        ImageList: {
+            /** Host */
+            host: string;
+            /** Images */
+            images: components["schemas"]["LocalImage"][];
+            /**
+             * Total Size
+             * @description the sum of the images' sizes (shared layers counted once per image)
+             */
+            total_size: number;
+        };
+        /** ImageRead */
+        ImageRead: {
+            /**
+             * Service
+             * @description the compose services using the image, comma-separated
+             */
+            service: string;
+            /** Image */
+            image: string;
+            /**
+             * Old Id
+             * @description image id the containers ran
+             */
+            old_id: string | null;
+            /**
+             * New Id
+             * @description image id of the candidate (pulled, or from its registry manifest)
+             */
+            new_id: string | null;
+            /** Changed */
+            changed: boolean;
+        };
+        /** ImageRemoved */
+        ImageRemoved: {
+            /** Id */
+            id: string;
+            /** Host */
+            host: string;
+            /** Untagged */
+            untagged: string[];
+            /**
+             * Deleted
+             * @description image and layer ids Docker deleted; empty when only a tag went
+             */
+            deleted: string[];
+        };
+        /** ImageUpdateRead */
+        ImageUpdateRead: {
+            /**
+             * Services
+             * @description compose services that use this image with this policy
+             */
+            services: string[];
+            /**
+             * Image
+             * @example nginx:1.27.1
+             */
+            image: string;
+            /** Repository */
+            repository: string;
+            /**
+             * Registry
+             * @example docker.io
+             * @example ghcr.io
+             */
+            registry: string;
+            policy: components["schemas"]["PolicyRead"];
+            /**
+             * Status
+             * @description up_to_date | update_available | unknown (no registry digest: built or imported locally) | error | off
+             */
+            status: string;
+            /**
+             * Reason
+             * @description why, in words: `1.27.1 → 1.27.3`, `latest: new digest`, the error
+             */
+            reason: string | null;
+            /**
+             * Change
+             * @description tag (compose.yaml gets a new tag) | digest (same tag, new build) | null
+             */
+            change: string | null;
+            /**
+             * Applicable
+             * @description an update run would apply it (false: e.g. the tag comes from a variable)
+             */
+            applicable: boolean;
+            /**
+             * New Image
+             * @description the image line after a tag change
+             */
+            new_image: string | null;
+            current: components["schemas"]["ImageVersionRead"];
+            candidate: components["schemas"]["ImageVersionRead"] | null;
+            /**
+             * Compare Url
+             * @description GitHub compare view between the two revisions, when both are known
+             */
+            compare_url: string | null;
+        };
+        /**
+         * ImageUser
+         * @description A container created from the image (running or not), and the service it belongs to.
+         */
+        ImageUser: {
+            /**
+             * Service Id
+             * @description svc_... for a managed service, ext_<project> for another compose project, null for a container outside compose
+             */
+            service_id: string | null;
+            /** Service Name */
+            service_name: string | null;
+            /** Managed */
+            managed: boolean;
+            /** Container */
+            container: string;
+            /** State */
+            state: string | null;
+        };
+        /**
+         * ImageVersionRead
+         * @description One side of a change: the tag, its registry digest and image id, and release information from the
+         *     image's OCI labels (org.opencontainers.image.version, .source, .url, .revision).
+         */
+        ImageVersionRead: {
+            /** Tag */
+            tag: string | null;
+            /**
+             * Digest
+             * @description registry (manifest) digest; null for an image built or imported locally
+             */
+            digest: string | null;
+            /** Image Id */
+            image_id: string | null;
+            /**
+             * Created
+             * @description the image's created date (RFC 3339), from its config
+             */
+            created: string | null;
+            /** Version */
+            version: string | null;
+            /** Source */
+            source: string | null;
+            /** Url */
+            url: string | null;
+            /** Revision */
+            revision: string | null;
+            /**
+             * Release Notes
+             * @description derived from a GitHub source: releases/tag/<version>, else the releases page; never fetched by sdmd
+             */
+            release_notes: string | null;
+        };
+        /** LocalImage */
+        LocalImage: {
+            /**
+             * Id
+             * @example sha256:af133bdfd23225a17a8ba5dec39ed9bbe2461174d5459c05962012db940da6a1
+             */
+            id: string;
+            /** Short Id */
+            short_id: string;
+            /**
+             * Tags
+             * @example [
+             *       "127.0.0.1:5000/team/app:1"
+             *     ]
+             */
+            tags: string[];
+            /** Digests */
+            digests: string[];
+            /**
+             * Size
+             * @description bytes, layers shared with other images included
+             */
+            size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Dangling
+             * @description no tag names it
+             */
+            dangling: boolean;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * Containers
+             * @description the containers created from it
+             */
+            containers: components["schemas"]["ImageUser"][];
+            /**
+             * Named In
+             * @description managed services whose compose.yaml names one of its tags
+             */
+            named_in: components["schemas"]["ServiceRef"][];
+            /**
+             * In Use
+             * @description a container uses it: Docker will not remove it
+             */
+            in_use: boolean;
         };
         /** LogEntry */
         LogEntry: {
@@ -1422,6 +2373,42 @@ export interface components {
              */
             dry_run: boolean;
         };
+        /** PasswordReset */
+        PasswordReset: {
+            /**
+             * Password
+             * @description leave out to have one generated (returned once)
+             */
+            password?: string | null;
+        };
+        /**
+         * PolicyRead
+         * @description The image's `x-sdmd:` mapping in compose.yaml (defaults when it has none).
+         */
+        PolicyRead: {
+            /**
+             * Update
+             * @description digest | patch | minor | major | regex | off
+             * @example minor
+             */
+            update: string;
+            /**
+             * Include
+             * @description regex a candidate tag must match (re.search)
+             */
+            include?: string | null;
+            /**
+             * Exclude
+             * @description regex a candidate tag must not match
+             */
+            exclude?: string | null;
+            /**
+             * Prerelease
+             * @description whether 1.3.0-rc1 and the like count as candidates
+             * @default false
+             */
+            prerelease: boolean;
+        };
         /** PortRead */
         PortRead: {
             /** Host Ip */
@@ -1432,6 +2419,79 @@ export interface components {
             container_port: number;
             /** Protocol */
             protocol: string;
+        };
+        /** PruneImage */
+        PruneImage: {
+            /** Id */
+            id: string;
+            /** Short Id */
+            short_id: string;
+            /** Tags */
+            tags: string[];
+            /** Size */
+            size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dangling */
+            dangling: boolean;
+        };
+        /** PruneRequest */
+        PruneRequest: {
+            /**
+             * Mode
+             * @description dangling: images without a tag; unused: every image no container uses
+             * @default dangling
+             * @enum {string}
+             */
+            mode: "dangling" | "unused";
+            /**
+             * Dry Run
+             * @description true: only say what would go
+             * @default true
+             */
+            dry_run: boolean;
+            /**
+             * Images
+             * @description remove only these ids (from a dry run); those no longer prunable are skipped
+             */
+            images?: string[] | null;
+            /**
+             * Label
+             * @description only images with this label (key or key=value)
+             * @example team=web
+             */
+            label?: string | null;
+        };
+        /** PruneResult */
+        PruneResult: {
+            /** Host */
+            host: string;
+            /** Mode */
+            mode: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Images
+             * @description dry run: what would go; otherwise what went
+             */
+            images: components["schemas"]["PruneImage"][];
+            /**
+             * Size
+             * @description the sum of their sizes: the most the prune frees (shared layers stay)
+             */
+            size: number;
+            /** Skipped */
+            skipped: components["schemas"]["PruneSkipped"][];
+        };
+        /** PruneSkipped */
+        PruneSkipped: {
+            /** Id */
+            id: string;
+            /** Reason */
+            reason: string;
         };
         /** PullRead */
         PullRead: {
@@ -1448,12 +2508,13 @@ export interface components {
         PullRequest: {
             /**
              * Image
-             * @description repository, e.g. 127.0.0.1:5000/team/app; may carry :tag
+             * @description repository, e.g. 127.0.0.1:5000/team/app; may carry its tag (app:v1)
+             * @example 127.0.0.1:5000/team/app:v1
              */
             image: string;
             /**
              * Tag
-             * @description defaults to the image's own tag, else latest
+             * @description empty or absent: the image's own tag, else latest; given beside an image that has a tag, it must be the same tag
              */
             tag?: string | null;
             /**
@@ -1473,11 +2534,112 @@ export interface components {
             } | null;
             /** Stacks */
             stacks: components["schemas"]["StackOutcome"][];
+            /**
+             * Commit Error
+             * @description why hand edits could not be committed, if so
+             */
+            commit_error?: string | null;
         };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /**
+         * RegistryCreate
+         * @description Credentials for one registry. Send `password` or `token` (a personal access token, sent the same way).
+         * @example {
+         *       "server": "ghcr.io",
+         *       "token": "ghp_...",
+         *       "username": "octocat"
+         *     }
+         * @example {
+         *       "password": "s3cret",
+         *       "server": "registry.example.com:5000",
+         *       "username": "deploy"
+         *     }
+         */
+        RegistryCreate: {
+            /**
+             * Server
+             * @description registry host[:port]; a URL is reduced to its host, Docker Hub's aliases to docker.io
+             * @example ghcr.io
+             * @example registry.example.com:5000
+             * @example docker.io
+             */
+            server: string;
+            /** Username */
+            username: string;
+            /** Password */
+            password?: string | null;
+            /** Token */
+            token?: string | null;
+            /**
+             * Verify
+             * @description log in to the registry first and refuse credentials it rejects
+             * @default true
+             */
+            verify: boolean;
+        };
+        /**
+         * RegistryRead
+         * @description A registry as the API shows it: never the password or token.
+         */
+        RegistryRead: {
+            /** Id */
+            id: string;
+            /** Server */
+            server: string;
+            /** Username */
+            username: string;
+            /**
+             * Secret Kind
+             * @enum {string}
+             */
+            secret_kind: "password" | "token";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * RegistryUpdate
+         * @description Replaces the credentials of a registry (the server stays).
+         * @example {
+         *       "server": "ghcr.io",
+         *       "token": "ghp_...",
+         *       "username": "octocat"
+         *     }
+         * @example {
+         *       "password": "s3cret",
+         *       "server": "registry.example.com:5000",
+         *       "username": "deploy"
+         *     }
+         */
+        RegistryUpdate: {
+            /**
+             * Server
+             * @description ignored unless it differs (then 422)
+             */
+            server?: string | null;
+            /** Username */
+            username: string;
+            /** Password */
+            password?: string | null;
+            /** Token */
+            token?: string | null;
+            /**
+             * Verify
+             * @description log in to the registry first and refuse credentials it rejects
+             * @default true
+             */
+            verify: boolean;
         };
         /** RemoteStatus */
         RemoteStatus: {
@@ -1497,6 +2659,54 @@ export interface components {
             remote_head: string | null;
             /** Synced At */
             synced_at: string | null;
+        };
+        /** RoundError */
+        RoundError: {
+            /**
+             * Stack
+             * @description the stack folder, or null for the repository or remote
+             */
+            stack: string | null;
+            /** Error */
+            error: string;
+        };
+        /**
+         * RoundRead
+         * @description One reconcile round: when, why (periodic, watch, api, cli), what it committed and did, what failed.
+         */
+        RoundRead: {
+            /** Id */
+            id: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string;
+            /** Trigger */
+            trigger: string;
+            /**
+             * Scope
+             * @description the folders the round looked at; null: all of them
+             */
+            scope: string[] | null;
+            /** Commits */
+            commits: string[];
+            /** Remote */
+            remote: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Stacks
+             * @description what the round did, other than finding a stack in sync
+             */
+            stacks: components["schemas"]["StackOutcome"][];
+            /** Errors */
+            errors: components["schemas"]["RoundError"][];
         };
         /** RunRead */
         RunRead: {
@@ -1520,6 +2730,18 @@ export interface components {
             reason: string | null;
             /** Images */
             images: components["schemas"]["ImageRead"][];
+            /** Checks */
+            checks?: components["schemas"]["ImageCheckRead"][];
+            /**
+             * Commit
+             * @description a tag bump's commit of compose.yaml
+             */
+            commit?: string | null;
+            /**
+             * Revert Commit
+             * @description its revert commit, after a failed health gate
+             */
+            revert_commit?: string | null;
             /**
              * Started At
              * Format: date-time
@@ -1695,6 +2917,18 @@ export interface components {
              * @default false
              */
             update_available: boolean;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: string[];
+        };
+        /** ServiceRef */
+        ServiceRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
         };
         /** ServiceStatus */
         ServiceStatus: {
@@ -1713,6 +2947,27 @@ export interface components {
              * @default local
              */
             host: string;
+        };
+        /** ServiceUpdatesRead */
+        ServiceUpdatesRead: {
+            /** Service Id */
+            service_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** Update Available */
+            update_available: boolean;
+            /**
+             * Policy Errors
+             * @description x-sdmd problems in a hand-edited compose.yaml (those images are followed by digest)
+             */
+            policy_errors: string[];
+            /** Images */
+            images: components["schemas"]["ImageUpdateRead"][];
         };
         /** SshRead */
         SshRead: {
@@ -1748,6 +3003,26 @@ export interface components {
             detail?: string | null;
             /** Commit */
             commit?: string | null;
+        };
+        /**
+         * StackState
+         * @description A stack that needs attention: its change waits (pending), failed (error) or its folder is gone.
+         */
+        StackState: {
+            /** Name */
+            name: string;
+            /** Service Id */
+            service_id: string | null;
+            /** State */
+            state: string;
+            /** Error */
+            error?: string | null;
+            /** Pending Hash */
+            pending_hash?: string | null;
+            /** Last Commit */
+            last_commit?: string | null;
+            /** Orphaned At */
+            orphaned_at?: string | null;
         };
         /**
          * TlsMaterial
@@ -2198,6 +3473,8 @@ export interface operations {
         parameters: {
             query?: {
                 name?: string | null;
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
             };
             header?: never;
             path?: never;
@@ -2208,10 +3485,24 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
+                /**
+                 * @example services:
+                 *       web:
+                 *         image: nginx:1.27.1  # pinned
+                 */
                 "application/yaml": string;
             };
         };
         responses: {
+            /** @description `dry_run=true`: what would be written (nothing was) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunRead"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -2221,13 +3512,35 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -2266,7 +3579,9 @@ export interface operations {
     update_service_api_services__service_id__put: {
         parameters: {
             query?: {
-                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move */
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
+                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move (a dry run says which stay behind) */
                 confirm_move?: boolean;
             };
             header?: {
@@ -2282,11 +3597,16 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
+                /**
+                 * @example services:
+                 *       web:
+                 *         image: nginx:1.27.1  # pinned
+                 */
                 "application/yaml": string;
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description the service after the change; with `dry_run=true` a DryRunRead (nothing written) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2295,20 +3615,50 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
-            /** @description If-Match no longer matches, or a move without confirm_move=true (the details name the volumes that would stay behind) */
+            /** @description error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
-            /** @description Validation Error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -2349,6 +3699,103 @@ export interface operations {
             };
         };
     };
+    patch_service_api_services__service_id__patch: {
+        parameters: {
+            query?: {
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
+                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move (a dry run says which stay behind) */
+                confirm_move?: boolean;
+            };
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description An RFC 7396 JSON Merge Patch of the compose file's meaning: objects merge, `null` removes a key, any other value (arrays too) replaces. Only the lines of what changes are rewritten. */
+        requestBody: {
+            content: {
+                "application/merge-patch+json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description the service after the change; with `dry_run=true` a DryRunRead (nothing written) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid definition, or compose could not apply it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
     restart_service_api_services__service_id__restart_post: {
         parameters: {
             query?: never;
@@ -2369,13 +3816,20 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -2463,6 +3917,114 @@ export interface operations {
             };
         };
     };
+    get_env_file_api_services__service_id__env_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvFileRead"];
+                };
+            };
+            /** @description service not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid .env, or compose refused the stack with it, or compose up failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid .env",
+                     *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_env_file_api_services__service_id__env_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnvFileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvFileRead"];
+                };
+            };
+            /** @description service not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid .env, or compose refused the stack with it, or compose up failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid .env",
+                     *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     pull_image_api_images_pull_post: {
         parameters: {
             query?: never;
@@ -2485,6 +4047,62 @@ export interface operations {
                     "application/json": components["schemas"]["PullRead"];
                 };
             };
+            /** @description the registry has no such image or tag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description an invalid reference, or two different tags */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    list_images_api_images_get: {
+        parameters: {
+            query?: {
+                /** @description the Docker host (name or id, GET /api/hosts) */
+                host?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageList"];
+                };
+            };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "host not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2494,11 +4112,167 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description docker daemon unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "docker daemon unavailable",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    remove_image_api_images__image_id__delete: {
+        parameters: {
+            query?: {
+                /** @description the Docker host (name or id, GET /api/hosts) */
+                host?: string;
+                /** @description remove only this tag of the image */
+                tag?: string | null;
+            };
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageRemoved"];
+                };
+            };
+            /** @description image not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "image not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "image in use",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid image id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid image id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    prune_images_api_images_prune_post: {
+        parameters: {
+            query?: {
+                /** @description the Docker host (name or id, GET /api/hosts) */
+                host?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PruneRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PruneResult"];
+                };
+            };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "host not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description docker daemon unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "docker daemon unavailable",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
         };
     };
     health_status_api_health_status_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only this host (name or id) */
+                host?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2512,6 +4286,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthStatus"];
+                };
+            };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2680,6 +4470,189 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconcileReport"];
+                };
+            };
+        };
+    };
+    service_commit_api_services__service_id__history__commit__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitDetail"];
+                };
+            };
+            /** @description commit not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "commit not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid commit id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid commit id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    service_file_at_commit_api_services__service_id__history__commit__file_get: {
+        parameters: {
+            query?: {
+                /** @description relative to the service's folder */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                service_id: string;
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileAtCommit"];
+                };
+            };
+            /** @description commit not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "commit not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid commit id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid commit id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    restore_service_version_api_services__service_id__history__commit__restore_post: {
+        parameters: {
+            query?: {
+                /** @description required when that version names another host (x-sdmd.host): restoring it moves the service */
+                confirm_move?: boolean;
+            };
+            header?: {
+                /** @description the ETag of GET /api/services/{id} */
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description commit not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "commit not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description service changed meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "service changed meanwhile",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid commit id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid commit id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
         };
@@ -2954,6 +4927,51 @@ export interface operations {
             };
         };
     };
+    updates_preview_api_services__service_id__updates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceUpdatesRead"];
+                };
+            };
+            /** @description no such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description an unmanaged compose project, or its compose file is missing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     update_now_api_services__service_id__update_post: {
         parameters: {
             query?: {
@@ -2988,6 +5006,20 @@ export interface operations {
                     "application/json": components["schemas"]["UpdateJobRead"];
                 };
             };
+            /** @description no such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not managed by sdmd */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2996,6 +5028,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description no worker listens, or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3018,6 +5057,196 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UpdateJobRead"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_registries_api_registries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"][];
+                };
+            };
+        };
+    };
+    create_registry_api_registries_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistryCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"];
+                };
+            };
+            /** @description credentials for this server exist already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_registry_api_registries__registry_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"];
+                };
+            };
+            /** @description no such registry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_registry_api_registries__registry_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistryUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"];
+                };
+            };
+            /** @description no such registry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_registry_api_registries__registry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description no such registry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -3573,6 +5802,232 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users_api_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRead"][];
+                };
+            };
+            /** @description users are managed in Supabase */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "users are managed in Supabase",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    add_user_api_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountWithPassword"];
+                };
+            };
+            /** @description user exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "user exists",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid user name */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid user name",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    reset_user_password_api_users__user_id__password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountWithPassword"];
+                };
+            };
+            /** @description user not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "user not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid password */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid password",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    remove_user_api_users__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRemoved"];
+                };
+            };
+            /** @description user not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "user not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description the last user cannot be removed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the last user cannot be removed",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    about_api_about_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AboutRead"];
                 };
             };
         };
