@@ -32,11 +32,15 @@ def channel_by_name(session: Session, name: str) -> NotificationChannel | None:
     return session.scalar(sa.select(NotificationChannel).where(NotificationChannel.name == name))
 
 
-def last_deliveries(session: Session, channel_ids: list[str]) -> dict[str, NotificationDelivery]:
+def last_deliveries(session: Session, channel_ids: list[str], *,
+                    status: str | None = None) -> dict[str, NotificationDelivery]:
+    """The newest delivery of each channel (of that status, when given), in one query."""
     if not channel_ids:
         return {}
-    newest = (sa.select(sa.func.max(NotificationDelivery.id)).where(NotificationDelivery.channel_id.in_(channel_ids))
-              .group_by(NotificationDelivery.channel_id))
+    newest = sa.select(sa.func.max(NotificationDelivery.id)).where(NotificationDelivery.channel_id.in_(channel_ids))
+    if status:
+        newest = newest.where(NotificationDelivery.status == status)
+    newest = newest.group_by(NotificationDelivery.channel_id)
     rows = session.scalars(sa.select(NotificationDelivery).where(NotificationDelivery.id.in_(newest)))
     return {row.channel_id: row for row in rows if row.channel_id}
 

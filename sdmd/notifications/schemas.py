@@ -26,7 +26,7 @@ class ChannelCreate(BaseModel):
 
 
 # What a client may send back unchanged from a GET; ignored on PUT.
-READ_ONLY = {"id", "url_has_secrets", "created_at", "updated_at", "last_delivery"}
+READ_ONLY = {"id", "url_has_secrets", "created_at", "updated_at", "last_delivery", "last_failure"}
 
 
 class ChannelUpdate(BaseModel):
@@ -44,6 +44,7 @@ class ChannelUpdate(BaseModel):
     created_at: Any = None
     updated_at: Any = None
     last_delivery: Any = None
+    last_failure: Any = None
 
     def changes(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.model_fields_set if k not in READ_ONLY}
@@ -82,6 +83,8 @@ class ChannelRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     last_delivery: DeliveryRead | None = Field(description="the newest delivery to this channel")
+    last_failure: DeliveryRead | None = Field(description="the newest delivery to this channel that failed "
+                                                          "(every attempt spent), with its error")
 
 
 class ChannelTestResult(BaseModel):

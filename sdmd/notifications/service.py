@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from sdmd.audit.log import audited
 from sdmd.auth.identity import Actor
@@ -23,11 +24,18 @@ def box(core: Core) -> SecretBox:
     return SecretBox(core.settings.data_dir)
 
 
-def channel_view(row: NotificationChannel, last: NotificationDelivery | None = None) -> dict[str, Any]:
+def channel_view(row: NotificationChannel, last: NotificationDelivery | None = None,
+                 failure: NotificationDelivery | None = None) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "url": row.url_masked, "url_has_secrets": _hides_secrets(row.url_masked),
             "events": list(row.events), "enabled": row.enabled,
             "digest": row.digest, "created_at": row.created_at, "updated_at": row.updated_at,
-            "last_delivery": repo.view(last) if last else None}
+            "last_delivery": repo.view(last) if last else None,
+            "last_failure": repo.view(failure) if failure else None}
+
+
+def _view_with_last(session: Session, row: NotificationChannel) -> dict[str, Any]:
+    return channel_view(row, repo.last_deliveries(session, [row.id]).get(row.id),
+                        repo.last_deliveries(session, [row.id], status=repo.FAILED).get(row.id))
 
 
 def _hides_secrets(masked: str) -> bool:
@@ -54,8 +62,9 @@ def _events(selectors: list[str]) -> list[str]:
 def list_channels(core: Core) -> list[dict[str, Any]]:
     with core.db.sessions() as session:
         rows = repo.channels(session)
-        last = repo.last_deliveries(session, [r.id for r in rows])
-        return [channel_view(r, last.get(r.id)) for r in rows]
+        ids = [r.id for r in rows]
+        last, failed = repo.last_deliveries(session, ids), repo.last_deliveries(session, ids, status=repo.FAILED)
+        return [channel_view(r, last.get(r.id), failed.get(r.id)) for r in rows]
 
 
 def _get(session, channel_id: str) -> NotificationChannel:
@@ -68,7 +77,7 @@ def _get(session, channel_id: str) -> NotificationChannel:
 def get_channel(core: Core, channel_id: str) -> dict[str, Any]:
     with core.db.sessions() as session:
         row = _get(session, channel_id)
-        return channel_view(row, repo.last_deliveries(session, [row.id]).get(row.id))
+        return _view_with_last(session, row)
 
 
 def _audit_details(row: NotificationChannel) -> dict[str, Any]:
@@ -130,7 +139,7 @@ def update_channel(core: Core, channel_id: str, *, actor: Actor, data: ChannelUp
                 session.flush()
                 audit.details.update({**_audit_details(row), "url_changed": url is not None,
                                       "fields": sorted(changes)})
-                view = channel_view(row, repo.last_deliveries(session, [row.id]).get(row.id))
+                view = _view_with_last(session, row)
         except IntegrityError as exc:
             raise Conflict("channel name taken", f"a channel named {name!r} already exists") from exc
     return view

@@ -47,6 +47,7 @@ def test_create_list_change_delete_with_the_secret_encrypted_and_masked(client, 
 
     by_name = client.get("/api/notifications/channels/ops team").json()
     assert by_name["last_delivery"]["status"] == "sent" and by_name["last_delivery"]["event_type"] == "test"
+    assert by_name["last_failure"] is None
 
     with core.db.sessions() as session:
         audits = list(session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("notification.%"))
@@ -102,6 +103,9 @@ def test_a_test_to_a_receiver_that_is_down_reports_apprises_error(client, core):
     failures = client.get("/api/notifications/deliveries?status=failed").json()
     assert [f["id"] for f in failures] == [body["delivery"]["id"]]
     assert client.get("/api/notifications/deliveries?status=bogus").status_code == 422
+    [listed] = client.get("/api/notifications/channels").json()
+    assert listed["last_failure"]["id"] == listed["last_delivery"]["id"] == body["delivery"]["id"]
+    assert "Connection error" in listed["last_failure"]["error"]
     with core.db.sessions() as session:
         [audit] = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "notification.channel.test"))
     assert audit.outcome == "error"

@@ -1242,6 +1242,8 @@ export interface components {
             updated_at: string;
             /** @description the newest delivery to this channel */
             last_delivery: components["schemas"]["DeliveryRead"] | null;
+            /** @description the newest delivery to this channel that failed (every attempt spent), with its error */
+            last_failure: components["schemas"]["DeliveryRead"] | null;
         };
         /** ChannelTestResult */
         ChannelTestResult: {
@@ -1282,6 +1284,8 @@ export interface components {
             updated_at?: unknown;
             /** Last Delivery */
             last_delivery?: unknown;
+            /** Last Failure */
+            last_failure?: unknown;
         };
         /** CommitDetail */
         CommitDetail: {
