@@ -48,18 +48,24 @@ def test_create_list_change_delete_with_the_secret_encrypted_and_masked(client, 
     by_name = client.get("/api/notifications/channels/ops team").json()
     assert by_name["last_delivery"]["status"] == "sent" and by_name["last_delivery"]["event_type"] == "test"
     assert by_name["last_failure"] is None
+    # A disabled channel gets no events, but a person may still test it (e.g. before enabling it).
+    assert client.put(f"/api/notifications/channels/{channel['id']}", json={"enabled": False}).status_code == 200
+    r = client.post(f"/api/notifications/channels/{channel['id']}/test")
+    assert r.json()["delivered"] is True, r.text
+    assert len(receiver.wait_for(2)) == 2
 
     with core.db.sessions() as session:
         audits = list(session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("notification.%"))
                                       .order_by(AuditEntry.id)))
     assert [a.action for a in audits] == ["notification.channel.create", "notification.channel.update",
+                                          "notification.channel.test", "notification.channel.update",
                                           "notification.channel.test"]
     assert all("s3cret" not in str(a.details) for a in audits)
 
     assert client.delete(f"/api/notifications/channels/{channel['id']}").status_code == 204
     assert client.get("/api/notifications/channels").json() == []
-    [kept] = client.get("/api/notifications/deliveries").json()
-    assert (kept["channel_id"], kept["channel_name"], kept["status"]) == (None, "ops team", "sent")
+    kept = client.get("/api/notifications/deliveries").json()
+    assert [(k["channel_id"], k["channel_name"], k["status"]) for k in kept] == [(None, "ops team", "sent")] * 2
     assert client.get(f"/api/notifications/channels/{channel['id']}").status_code == 404
 
 

@@ -99,11 +99,15 @@ def test_redis_down_costs_the_action_nothing(tmp_path, database_url, receiver):
             with TestClient(create_app(core=core)) as client:
                 authenticate(client, core)
                 _channel(client, "sec", receiver.url, ["security.*", "host.*"])
-            started = time.monotonic()
-            statuses = [anonymous.post("/auth/login", json={"username": TEST_EMAIL, "password": "x"}).status_code
-                        for _ in range(settings.login_max_failures + 1)]
+            statuses, slowest = [], 0.0
+            for _ in range(settings.login_max_failures + 1):
+                started = time.monotonic()
+                r = anonymous.post("/auth/login", json={"username": TEST_EMAIL, "password": "x"})
+                statuses.append(r.status_code)
+                slowest = max(slowest, time.monotonic() - started)
             assert statuses[-1] == 429
-            assert time.monotonic() - started < 10
+            # No login waits for Redis (its client gives up after 5 s): the event is handed to a thread.
+            assert slowest < 5, slowest
             emit_module.flush()
             assert emit_module.emit(core, Event("host.back", "t", "b")).result(10) is False
     finally:

@@ -52,3 +52,11 @@ export type AccountWithPassword = S["AccountWithPassword"];
 export type About = S["AboutRead"];
 /** `?dry_run=true` on POST/PUT/PATCH /api/services: the file that would be written and its diff. */
 export type DryRun = S["DryRunRead"];
+
+// Settings → Notifications (issue 14)
+export type NotificationChannel = S["ChannelRead"];
+export type NotificationChannelCreate = S["ChannelCreate"];
+export type NotificationChannelUpdate = S["ChannelUpdate"];
+export type NotificationDelivery = S["DeliveryRead"];
+export type NotificationTestResult = S["ChannelTestResult"];
+export type NotificationEventType = S["EventType"];
