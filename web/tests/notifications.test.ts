@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { NotificationEventType } from "@/lib/api/types";
 import { channelKind, eventsSummary, selectedTypes, selectorsFor, statusTone } from "@/lib/notifications";
 
-const ev = (type: string): NotificationEventType => ({ type, group: type.split(".")[0], severity: "info", description: type });
+const ev = (type: string): NotificationEventType => ({ type, group: type.split(".")[0] ?? type, severity: "info", description: type });
 const catalogue = ["update.available", "update.updated", "update.rolled_back", "container.died", "container.unhealthy", "host.back"].map(ev);
 
 describe("event selection", () => {
