@@ -15,6 +15,7 @@ from tests.support import IMAGE_V1
 from tests.web.conftest import LiveServer, log_in, shot
 
 SECRET = "s3cret-pass"
+SERVER = 30_000  # ms: what waits for sdmd (Apprise checks, sends) on a loaded machine
 
 
 def toast(page: Page, text: str):
@@ -41,8 +42,8 @@ def _add_channel(page: Page, name: str, url: str, *, groups: list[str] = (), eve
         for event in events:
             form.get_by_test_id(f"event-{event}").check()
     page.get_by_test_id("channel-submit").click()
-    expect(form).to_have_count(0)
-    expect(toast(page, f"Added {name}")).to_be_visible()
+    expect(form).to_have_count(0, timeout=SERVER)
+    expect(toast(page, f"Added {name}")).to_be_visible(timeout=SERVER)
 
 
 def test_channels_test_deliveries_and_failures(page: Page, live_server: LiveServer, worker, receiver: JsonReceiver,
@@ -66,7 +67,7 @@ def test_channels_test_deliveries_and_failures(page: Page, live_server: LiveServ
     page.fill("#ch-name", "bad")
     page.fill("#ch-url", "http://example.com/hook")
     page.get_by_test_id("channel-submit").click()
-    expect(form.get_by_test_id("error-panel")).to_contain_text("invalid notification URL")
+    expect(form.get_by_test_id("error-panel")).to_contain_text("invalid notification URL", timeout=SERVER)
     form.get_by_role("button", name="Cancel").click()
     assert api.get("/api/notifications/channels").json() == []
 
@@ -84,7 +85,7 @@ def test_channels_test_deliveries_and_failures(page: Page, live_server: LiveServ
 
     # Test: it really arrives, with the stored secret, and the page says so.
     ops.get_by_test_id("channel-test").click()
-    expect(ops.get_by_test_id("test-outcome")).to_have_text("Test delivered.")
+    expect(ops.get_by_test_id("test-outcome")).to_have_text("Test delivered.", timeout=SERVER)
     [message] = receiver.wait_for(1, about="sdmd: test message")
     assert "ops hook" in message["message"]
     assert receiver.headers[0]["Authorization"] == "Basic " + base64.b64encode(f"ops:{SECRET}".encode()).decode()
@@ -99,7 +100,7 @@ def test_channels_test_deliveries_and_failures(page: Page, live_server: LiveServ
     _add_channel(page, "down", f"json://127.0.0.1:{down_port}/hook", groups=["security"])
     down = page.locator("[data-testid=channel-row][data-name='down']")
     down.get_by_test_id("channel-test").click()
-    expect(down.get_by_test_id("test-outcome")).to_contain_text("Test not delivered: ")
+    expect(down.get_by_test_id("test-outcome")).to_contain_text("Test not delivered: ", timeout=SERVER)
     expect(down.get_by_test_id("test-outcome")).to_contain_text("Connection error")
     expect(down.get_by_test_id("channel-failure-error")).to_contain_text("Connection error")
     expect(down.get_by_test_id("channel-last").get_by_test_id("delivery-status")).to_have_text("failed")
@@ -131,7 +132,7 @@ def test_channels_test_deliveries_and_failures(page: Page, live_server: LiveServ
     form.get_by_test_id("event-container.died").uncheck()
     form.get_by_test_id("channel-enabled").click()
     page.get_by_test_id("channel-submit").click()
-    expect(toast(page, "Saved ops hook")).to_be_visible()
+    expect(toast(page, "Saved ops hook")).to_be_visible(timeout=SERVER)
     expect(ops.get_by_test_id("channel-enabled-badge")).to_have_text("disabled")
     expect(ops.get_by_test_id("channel-events")).to_have_text("all updates")
     edited = api.get("/api/notifications/channels/ops hook").json()
@@ -144,7 +145,7 @@ def test_channels_test_deliveries_and_failures(page: Page, live_server: LiveServ
     # Remove, with a confirmation; its deliveries stay in the log.
     down.get_by_test_id("channel-remove").click()
     page.get_by_test_id("confirm-action").click()
-    expect(toast(page, "Removed down")).to_be_visible()
+    expect(toast(page, "Removed down")).to_be_visible(timeout=SERVER)
     expect(page.get_by_test_id("channel-row")).to_have_count(1)
     kept = page.locator("[data-testid=delivery-row][data-channel='down']")
     expect(kept).to_contain_text("removed")
