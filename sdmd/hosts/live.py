@@ -37,7 +37,10 @@ class LiveModel:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> LiveModel:
-        self.sync()
+        try:
+            self.sync()
+        except Exception:  # the database is down or not migrated yet: the sync loop retries, the API still serves
+            log.exception("could not read the hosts table; retrying every %gs", self.settings.host_sync_seconds)
         self._thread = threading.Thread(target=self._sync_loop, name="sdmd-hosts-sync", daemon=True)
         self._thread.start()
         return self
