@@ -25,6 +25,10 @@ from sdmd.health.router import router as health_router
 from sdmd.hosts.router import router as hosts_router
 from sdmd.images.router import router as images_router
 from sdmd.logging import RequestContextMiddleware
+from sdmd.metrics.router import LatencyMiddleware, Metrics
+from sdmd.metrics.router import router as metrics_router
+from sdmd.notifications import alerts
+from sdmd.notifications.router import router as notifications_router
 from sdmd.registries.router import router as registries_router
 from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
@@ -37,9 +41,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
-                                schedules_router, updates_router, registries_router, hosts_router]
+                                schedules_router, updates_router, registries_router, hosts_router,
+                                notifications_router]
 API_ROUTERS += [users_router, about_router]  # issue 18: Settings → Users and About
-PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router]
+# /metrics checks its own bearer (SDMD_METRICS_TOKEN or an API token): sdmd/metrics/auth.py.
+PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router, metrics_router]
 
 
 def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
@@ -47,12 +53,14 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     core.settings.ensure_dirs()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):
+    async def lifespan(app: FastAPI):
         _ = core.auth  # fail fast on bad auth settings; creates the signing key on first run
         retention = RetentionWorker(core.db).start()
         if core.settings.host_watch:  # hosts: the live model of every host (events + listings)
             core.start_live_model()
-        with gitops_loop.running(core):  # gitops: stacks folder watcher + periodic reconcile
+        # gitops: stacks folder watcher + periodic reconcile; notifications: alerts from the live model
+        with gitops_loop.running(core), alerts.watching(core) as consumer:
+            app.state.alerts = consumer
             yield
         retention.stop()
         core.close()
@@ -60,7 +68,9 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     app = FastAPI(title="sdmd", version=sdmd_version(), lifespan=lifespan,
                   description="Self-hosted Docker management dashboard")
     app.state.core = core
+    app.state.metrics = Metrics(core)
     add_exception_handlers(app)
+    app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestContextMiddleware)
     for router in PUBLIC_ROUTERS:
         app.include_router(router)

@@ -117,3 +117,24 @@ class Settings(BaseSettings):
     @property
     def resolved_redis_url(self) -> str:
         return self.redis_url or f"unix://{(self.data_dir / 'redis.sock').resolve()}"
+
+    # -- notifications, alerts and metrics (issue 14) --
+    # The address people open sdmd at (e.g. https://sdmd.example.com): alerts link to the service's page.
+    public_url: str = ""
+    # GET /metrics accepts this bearer token (or a valid API token); empty: API tokens only.
+    metrics_token: str = Field(default="", repr=False)
+    # A flapping container (or host) gives at most one alert of a kind per window.
+    notify_flap_window_seconds: int = Field(default=900, gt=0)
+    # A restart loop: this many restarts of one container within notify_restart_loop_minutes.
+    notify_restart_loop_count: int = Field(default=5, ge=2)
+    notify_restart_loop_minutes: float = Field(default=10.0, gt=0)
+    # Waits before each retry of a failed delivery (so at most len+1 attempts).
+    notify_retry_seconds: list[int] = Field(default=[10, 60, 300], max_length=10)
+    # When the daily digest goes out, local time in SDMD_TIMEZONE (HH:MM).
+    notify_digest_time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    notify_timeout_seconds: float = Field(default=30.0, gt=0)  # one delivery attempt, whole call
+    notify_retention_days: int = Field(default=30, gt=0)  # deliveries older than this are removed daily
+
+    @property
+    def notify_queue_name(self) -> str:
+        return f"{self.queue_name}-notify"

@@ -90,7 +90,12 @@ class Core:
 
     @cached_property
     def auth(self) -> AuthService:
-        return AuthService(self.settings, self.db)
+        from sdmd.notifications import messages
+
+        def throttled(**report) -> None:
+            messages.login_throttled(self, **report)
+
+        return AuthService(self.settings, self.db, on_throttled=throttled)
 
     def close(self) -> None:
         if self.live is not None:

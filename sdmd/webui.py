@@ -12,7 +12,7 @@ from starlette.types import Scope
 
 # Paths the UI never answers: they stay with the API's router, so an unknown /api path is its JSON 404,
 # a wrong method its 405, and routes added after the UI (in tests) still match.
-API_PREFIXES = ("/api", "/auth", "/docs", "/redoc", "/openapi.json", "/healthz")
+API_PREFIXES = ("/api", "/auth", "/docs", "/redoc", "/openapi.json", "/healthz", "/metrics")
 
 
 class WebUI(StaticFiles):

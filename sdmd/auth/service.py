@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sdmd.audit.log import audited, record
@@ -17,9 +18,11 @@ MAX_TARGET = 128
 
 
 class AuthService:
-    def __init__(self, settings: Settings, db: Database, backend: Backend | None = None) -> None:
+    def __init__(self, settings: Settings, db: Database, backend: Backend | None = None, *,
+                 on_throttled: Callable[..., None] | None = None) -> None:
         self.settings = settings
         self.db = db
+        self.on_throttled = on_throttled  # notifications: told (username, client_addr, details) of each 429
         if backend is None:
             backend = LocalBackend(settings, db) if settings.auth_mode == "local" else SupabaseBackend(settings, db)
         self.backend = backend
@@ -41,6 +44,7 @@ class AuthService:
             raise
         except TooManyRequests as exc:
             self._failed(name, client_addr, "throttled", exc.details)
+            self._notify_throttled(name, client_addr, exc.details)
             raise
         except SdmdError as exc:  # the auth service is down or misbehaves: not the user's failure
             self._failed(name, client_addr, exc.message, exc.details)
@@ -72,6 +76,10 @@ class AuthService:
         user = users.get(self.db, email=email)
         body, _ = self.backend.issue(user_id=user.id, email=user.email, client_addr=client_addr)
         return body
+
+    def _notify_throttled(self, name: str, client_addr: str | None, details: str | None) -> None:
+        if self.on_throttled is not None:
+            self.on_throttled(username=name, client_addr=client_addr, details=details)
 
     def _failed(self, name: str, client_addr: str | None, reason: str, details: Any) -> None:
         extra = {"reason": reason, "mode": self.settings.auth_mode}

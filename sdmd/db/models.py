@@ -5,9 +5,11 @@ from sdmd.auth.models import AuthSession, EndedSession, LoginFailure, User  # no
 from sdmd.db.base import Base
 from sdmd.gitops.models import GitopsRepo, GitopsRound, GitopsStack
 from sdmd.hosts.models import Host
+from sdmd.notifications.models import NotificationChannel, NotificationDelivery, NotificationMark
 from sdmd.registries.models import RegistryCredential
 from sdmd.schedules.models import ScheduledTask, UpdateRun
 from sdmd.services.models import DockerService, DockerServiceConfig
 
 __all__ = ["AuditEntry", "Base", "DockerService", "DockerServiceConfig", "GitopsRepo", "GitopsRound", "GitopsStack",
-           "Host", "RegistryCredential", "ScheduledTask", "UpdateRun"]
+           "Host", "NotificationChannel", "NotificationDelivery", "NotificationMark", "RegistryCredential",
+           "ScheduledTask", "UpdateRun"]

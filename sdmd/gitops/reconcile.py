@@ -21,6 +21,7 @@ from sdmd.gitops.context import git_repo, refresh_hashes
 from sdmd.gitops.git import GITOPS as GITOPS_AUTHOR
 from sdmd.gitops.git import GitError
 from sdmd.gitops.hooks import commit_hand_edits
+from sdmd.notifications import messages
 from sdmd.services import repository as services_repo
 from sdmd.services.definition import NAME_RE, content_hash
 
@@ -105,15 +106,22 @@ def _candidates(core: Core, only: set[str] | None) -> list[str]:
 
 
 def _reconcile_one(core: Core, name: str) -> Outcome:
+    # A failure raises only the first time a file version fails (later rounds see its error_hash and
+    # return "invalid" quietly), so it is notified once per version, like its audit record.
     try:
         return _reconcile_locked(core, name)
     except InvalidInput as exc:
-        return Outcome(name, "invalid", exc.details or exc.message)
+        outcome = Outcome(name, "invalid", exc.details or exc.message)
     except SdmdError as exc:
-        return Outcome(name, "failed", f"{exc.message}: {exc.details}" if exc.details else exc.message)
+        outcome = Outcome(name, "failed", f"{exc.message}: {exc.details}" if exc.details else exc.message)
     except Exception as exc:  # one broken stack must not stop the others or the loop
         log.exception("reconcile of %s failed", name)
-        return Outcome(name, "failed", type(exc).__name__)
+        outcome = Outcome(name, "failed", type(exc).__name__)
+    with core.db.sessions() as session:
+        config = services_repo.get_by_name(session, name)
+    messages.gitops_apply_error(core, name=name, error=outcome.detail or outcome.action,
+                                service_id=config.id if config else None)
+    return outcome
 
 
 def _reconcile_locked(core: Core, name: str) -> Outcome:

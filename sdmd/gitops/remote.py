@@ -17,6 +17,7 @@ from sdmd.core import Core
 from sdmd.db.base import utcnow
 from sdmd.gitops import repository as repo
 from sdmd.gitops.git import GitError, GitRepo
+from sdmd.notifications import messages
 from sdmd.services.definition import NAME_RE
 
 log = logging.getLogger("sdmd.gitops")
@@ -123,3 +124,5 @@ def _record(core: Core, state: str, detail: str | None, head: str | None, remote
     if changed and state in (DIVERGED, REJECTED, ERROR):
         record(core.db, actor=GITOPS, action="gitops.remote", outcome="error",
                details={"state": state, "error": detail, "head": head, "remote_head": remote_head})
+        if state == DIVERGED:
+            messages.gitops_diverged(core, detail=detail, head=head, remote_head=remote_head)

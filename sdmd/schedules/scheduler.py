@@ -10,6 +10,7 @@ from rq_scheduler import Scheduler
 
 from sdmd.config import Settings
 from sdmd.core import Core
+from sdmd.notifications.digest import DailyTrigger
 from sdmd.schedules.sync import reconcile
 from sdmd.updates.queue import redis_connection
 
@@ -24,8 +25,13 @@ class ReconcilingScheduler(Scheduler):
                          **kwargs)
         self.core = core
         self._next_reconcile = time.monotonic() + core.settings.reconcile_interval_seconds
+        self._daily = DailyTrigger(core)  # notifications: the daily digest and cleanup
 
     def enqueue_jobs(self):
+        try:
+            self._daily.tick(self.connection)
+        except Exception:  # a digest problem must not stop due update jobs
+            log.exception("daily notification job not queued")
         if time.monotonic() >= self._next_reconcile:
             try:
                 reconcile(self.core, self.connection)

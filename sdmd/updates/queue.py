@@ -34,6 +34,11 @@ def update_queue(settings: Settings, conn: Redis | None = None) -> Queue:
     return Queue(settings.queue_name, connection=conn or redis_connection(settings))
 
 
+def notify_queue(settings: Settings, conn: Redis | None = None) -> Queue:
+    """Notification deliveries: a queue of their own, which every worker takes before update jobs."""
+    return Queue(settings.notify_queue_name, connection=conn or redis_connection(settings))
+
+
 def redis_unavailable(exc: Exception) -> UpstreamUnavailable:
     return UpstreamUnavailable("job queue unavailable", f"Redis: {type(exc).__name__}: {exc}")
 
@@ -71,6 +76,7 @@ class SdmdWorker(SimpleWorker):
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
     """`sdmd worker`: an RQ worker on sdmd's queue."""
     # Imported up front so that the first job does not pay for it.
+    import sdmd.notifications.delivery
     import sdmd.schedules.jobs
     import sdmd.updates.jobs  # noqa: F401
 
@@ -78,8 +84,11 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     conn.ping()
     name = f"sdmd-{socket.gethostname()}-{os.getpid()}"
     # worker_ttl sets how long the worker blocks on the queue between heartbeats (ttl - 15 s).
-    worker = SdmdWorker([update_queue(settings, conn)], connection=conn, name=name,
+    # Notifications first: a message is quick, and should not wait behind a queue of update runs.
+    worker = SdmdWorker([notify_queue(settings, conn), update_queue(settings, conn)], connection=conn, name=name,
                         worker_ttl=settings.worker_heartbeat_seconds + 15)
-    log.info("worker %s listening on queue %s", name, settings.queue_name)
-    worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
+    log.info("worker %s listening on queues %s, %s", name, settings.notify_queue_name, settings.queue_name)
+    # with_scheduler: RQ's own scheduler (one per Redis, by lock) re-enqueues failed deliveries after
+    # their backoff (rq.Retry intervals); update schedules stay with rq-scheduler (`sdmd scheduler`).
+    worker.work(burst=burst, logging_level="INFO", with_scheduler=True)
     return 0

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sdmd.audit.log import record
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
+from sdmd.notifications import messages
 from sdmd.schedules.models import ScheduledTask, UpdateRun
 
 log = logging.getLogger("sdmd.updates")
@@ -96,6 +97,8 @@ def write_run(core: Core, ctx: RunContext, outcome: Outcome, *, started: datetim
                     **({"tags": [{"image": i["image"], "from": i["tag"], "to": i["candidate_tag"]} for i in bumped]}
                        if (bumped := [i for i in outcome.images if i.get("candidate_tag") not in (None, i.get("tag"))])
                        else {})})
+    messages.update_run(core, service_id=ctx.service_id, service_name=ctx.service_name, host=ctx.host,
+                        result=outcome.result, reason=outcome.reason, images=outcome.images, trigger=ctx.trigger)
     return view
 
 

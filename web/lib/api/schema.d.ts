@@ -101,6 +101,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description `Authorization: Bearer <SDMD_METRICS_TOKEN>` (or any API token). See the README for the list.
+         */
+        get: operations["metrics_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/services": {
         parameters: {
             query?: never;
@@ -789,6 +809,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Event types a channel can subscribe to
+         * @description Every event type with its group and severity. A channel's `events` lists types, `<group>.*` or `*`.
+         */
+        get: operations["event_types_api_notifications_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notification channels
+         * @description Every channel, URL masked, with its newest delivery (to show whether it works).
+         */
+        get: operations["list_channels_api_notifications_channels_get"];
+        put?: never;
+        /**
+         * Add a notification channel
+         * @description The URL is checked by Apprise, stored encrypted (SDMD_DATA_DIR/secret.key) and never returned.
+         */
+        post: operations["create_channel_api_notifications_channels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One channel (by id or name) */
+        get: operations["get_channel_api_notifications_channels__channel_id__get"];
+        /**
+         * Change a channel
+         * @description Changes the fields it names. Sending `url` back masked, as read, keeps the stored URL; read-only
+         *     fields of a GET (`id`, `created_at`...) may be sent back and are ignored.
+         */
+        put: operations["update_channel_api_notifications_channels__channel_id__put"];
+        post?: never;
+        /**
+         * Remove a channel
+         * @description Its deliveries stay in the log (with the channel's name, `channel_id` null).
+         */
+        delete: operations["delete_channel_api_notifications_channels__channel_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test message now
+         * @description One attempt, made while the request waits (at most SDMD_NOTIFY_TIMEOUT_SECONDS), recorded as a
+         *     delivery of type `test`. A disabled channel can be tested too. `delivered: false` carries Apprise's
+         *     error (connection refused, 401 from the service...).
+         */
+        post: operations["test_channel_api_notifications_channels__channel_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The last deliveries and failures
+         * @description Newest first. Kept SDMD_NOTIFY_RETENTION_DAYS days.
+         */
+        get: operations["deliveries_api_notifications_deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -1039,6 +1171,122 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * ChannelCreate
+         * @example {
+         *       "events": [
+         *         "update.*",
+         *         "container.*"
+         *       ],
+         *       "name": "ops phone",
+         *       "url": "ntfy://ntfy.sh/my-topic"
+         *     }
+         */
+        ChannelCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Url
+             * @description An Apprise URL (https://github.com/caronc/apprise/wiki), e.g. `ntfy://ntfy.sh/my-topic`, `tgram://bottoken/chatid`, `mailto://user:pass@smtp.example.com?to=ops@example.com`, `json://hooks.example.com/sdmd`. Stored encrypted; read back masked.
+             */
+            url: string;
+            /**
+             * Events
+             * @description Event types (`GET /api/notifications/events`), `<group>.*` (e.g. `update.*`) or `*` for all. Default: all.
+             */
+            events?: string[];
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Digest
+             * @description true: no message per event; one daily digest at SDMD_NOTIFY_DIGEST_TIME with everything since the last
+             * @default false
+             */
+            digest: boolean;
+        };
+        /** ChannelRead */
+        ChannelRead: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Url
+             * @description masked: secrets replaced by Apprise's privacy form
+             * @example tgram://1...t/987/
+             */
+            url: string;
+            /**
+             * Url Has Secrets
+             * @description whether the masked form hides anything
+             */
+            url_has_secrets: boolean;
+            /** Events */
+            events: string[];
+            /** Enabled */
+            enabled: boolean;
+            /** Digest */
+            digest: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** @description the newest delivery to this channel */
+            last_delivery: components["schemas"]["DeliveryRead"] | null;
+            /** @description the newest delivery to this channel that failed (every attempt spent), with its error */
+            last_failure: components["schemas"]["DeliveryRead"] | null;
+        };
+        /** ChannelTestResult */
+        ChannelTestResult: {
+            /** Delivered */
+            delivered: boolean;
+            /** Error */
+            error?: string | null;
+            delivery: components["schemas"]["DeliveryRead"];
+        };
+        /**
+         * ChannelUpdate
+         * @description A PUT changes the fields it names. `url` sent back as read (masked) keeps the stored URL.
+         */
+        ChannelUpdate: {
+            /** Name */
+            name?: string | null;
+            /**
+             * Url
+             * @description An Apprise URL (https://github.com/caronc/apprise/wiki), e.g. `ntfy://ntfy.sh/my-topic`, `tgram://bottoken/chatid`, `mailto://user:pass@smtp.example.com?to=ops@example.com`, `json://hooks.example.com/sdmd`. Stored encrypted; read back masked.
+             */
+            url?: string | null;
+            /**
+             * Events
+             * @description Event types (`GET /api/notifications/events`), `<group>.*` (e.g. `update.*`) or `*` for all. Default: all.
+             */
+            events?: string[] | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Digest */
+            digest?: boolean | null;
+            /** Id */
+            id?: unknown;
+            /** Url Has Secrets */
+            url_has_secrets?: unknown;
+            /** Created At */
+            created_at?: unknown;
+            /** Updated At */
+            updated_at?: unknown;
+            /** Last Delivery */
+            last_delivery?: unknown;
+            /** Last Failure */
+            last_failure?: unknown;
+        };
         /** CommitDetail */
         CommitDetail: {
             /** Commit */
@@ -1192,6 +1440,72 @@ export interface components {
             health: string | null;
             /** Ports */
             ports: components["schemas"]["PortRead"][];
+        };
+        /** DeliveryRead */
+        DeliveryRead: {
+            /** Id */
+            id: number;
+            /**
+             * Channel Id
+             * @description null once the channel was deleted
+             */
+            channel_id: string | null;
+            /** Channel Name */
+            channel_name: string;
+            /**
+             * Event Type
+             * @description an event type, `test` or `digest`
+             * @example update.rolled_back
+             */
+            event_type: string;
+            /**
+             * Severity
+             * @description info, warning or error
+             * @example warning
+             */
+            severity: string;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /** Service */
+            service: string | null;
+            /** Host */
+            host: string | null;
+            /** Link */
+            link: string | null;
+            /**
+             * Status
+             * @description pending, retrying, sent, failed, cancelled; digest (waiting for the daily digest), digested
+             * @example sent
+             */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Error
+             * @description the last attempt's error, as Apprise reported it
+             */
+            error: string | null;
+            /**
+             * Digest Id
+             * @description for a digested event: the digest delivery that carried it
+             */
+            digest_id: number | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Sent At */
+            sent_at: string | null;
         };
         /** DockerEngine */
         DockerEngine: {
@@ -1372,6 +1686,23 @@ export interface components {
              * @example services.web.ports[0]
              */
             field?: string | null;
+        };
+        /** EventType */
+        EventType: {
+            /**
+             * Type
+             * @example container.died
+             */
+            type: string;
+            /**
+             * Group
+             * @example container
+             */
+            group: string;
+            /** Severity */
+            severity: string;
+            /** Description */
+            description: string;
         };
         /** FileAtCommit */
         FileAtCommit: {
@@ -3080,6 +3411,33 @@ export interface operations {
                      */
                     "application/json": unknown;
                 };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the Prometheus text format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; version=1.0.0; charset=utf-8": unknown;
+                };
+            };
+            /** @description `{error, details}`: no bearer, or neither SDMD_METRICS_TOKEN nor an API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -5173,6 +5531,282 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    event_types_api_notifications_events_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventType"][];
+                };
+            };
+        };
+    };
+    list_channels_api_notifications_channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelRead"][];
+                };
+            };
+        };
+    };
+    create_channel_api_notifications_channels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelRead"];
+                };
+            };
+            /** @description another channel has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad name, URL (Apprise cannot use it) or event type; nothing stored */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_channel_api_notifications_channels__channel_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelRead"];
+                };
+            };
+            /** @description no such channel */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_channel_api_notifications_channels__channel_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelRead"];
+                };
+            };
+            /** @description no such channel */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description another channel has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad name, URL (Apprise cannot use it) or event type; nothing stored */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_channel_api_notifications_channels__channel_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such channel */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_channel_api_notifications_channels__channel_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelTestResult"];
+                };
+            };
+            /** @description no such channel */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deliveries_api_notifications_deliveries_get: {
+        parameters: {
+            query?: {
+                /** @description one channel's deliveries */
+                channel_id?: string | null;
+                /** @description e.g. failed, retrying (repeatable) */
+                status?: string[] | null;
+                /** @description e.g. container.died, test, digest */
+                event_type?: string | null;
+                /** @description the next page: ids below this */
+                before_id?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };

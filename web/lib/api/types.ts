@@ -60,3 +60,11 @@ export type HostTestResult = S["HostTestRead"];
 export type HostDeleted = S["HostDeleted"];
 export type HostStatus = S["HostStatus"];
 export type MovePlan = S["MovePlan"];
+
+// Settings → Notifications (issue 14)
+export type NotificationChannel = S["ChannelRead"];
+export type NotificationChannelCreate = S["ChannelCreate"];
+export type NotificationChannelUpdate = S["ChannelUpdate"];
+export type NotificationDelivery = S["DeliveryRead"];
+export type NotificationTestResult = S["ChannelTestResult"];
+export type NotificationEventType = S["EventType"];
