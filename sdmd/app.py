@@ -20,6 +20,7 @@ from sdmd.gitops.router import router as gitops_router
 from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
+from sdmd.live.install import install as install_live
 from sdmd.logging import RequestContextMiddleware
 from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         app.include_router(router)
     for router in API_ROUTERS:
         app.include_router(router, dependencies=[Depends(current_actor)])
+    install_live(app, core)  # live: progress streams, logs/stats/state streams, actions, terminals
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -22,8 +22,10 @@ class Core:
     @cached_property
     def docker(self) -> DockerGateway:
         s = self.settings
-        return DockerGateway(s.docker_base_url, timeout=s.docker_timeout_seconds,
-                             pull_timeout=s.pull_timeout_seconds)
+        gateway = DockerGateway(s.docker_base_url, timeout=s.docker_timeout_seconds,
+                                pull_timeout=s.pull_timeout_seconds)
+        gateway.compose_timeout = s.compose_timeout_seconds  # live: deadline of a streamed compose command
+        return gateway
 
     @cached_property
     def stacks(self) -> StackStore:

@@ -18,8 +18,10 @@ from python_on_whales import DockerClient
 from python_on_whales.exceptions import DockerException as WhalesError
 from python_on_whales.utils import run as whales_run
 
+from sdmd.docker.live import LiveDocker, pull_event
 from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
+from sdmd.live import progress
 
 log = logging.getLogger("sdmd.docker")
 
@@ -66,7 +68,7 @@ def _daemon_down(exc: BaseException) -> bool:
     return "cannot connect to the docker daemon" in text or "is the docker daemon running" in text
 
 
-class DockerGateway:
+class DockerGateway(LiveDocker):  # live: streamed compose, follow streams, exec (docker/live.py)
     def __init__(self, base_url: str | None, timeout: float = 5.0, pull_timeout: float = 300.0) -> None:
         self.base_url = base_url
         self.timeout = timeout
@@ -150,9 +152,12 @@ class DockerGateway:
         ref = f"{repository}:{tag}"
         result = PullResult(image=ref)
         client = self._call("connect", lambda c: self._new_client(self.pull_timeout))
+        throttle = progress.Throttle()  # live: per-layer progress events while an operation streams them
+        progress.step(f"Pulling {ref}")
 
         def run() -> None:
             for event in client.pull(repository, tag=tag, stream=True, decode=True):
+                pull_event(ref, event, throttle)
                 if "error" in event:
                     detail = event.get("errorDetail", {}).get("message") or event["error"]
                     raise _pull_error(ref, detail)
@@ -163,7 +168,7 @@ class DockerGateway:
                     result.status.append(f"{event['id']}: {status}")
 
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        future = pool.submit(run)
+        future = pool.submit(progress.bind(run))
         try:
             future.result(timeout=self.pull_timeout)
         except concurrent.futures.TimeoutError as exc:
@@ -210,18 +215,25 @@ class DockerGateway:
 
     def compose_config(self, project: ComposeProject) -> dict:
         """Validate with compose's own parser; returns the normalised model."""
+        progress.step("Checking the compose file (docker compose config)")
         return self._run_compose("config", project, lambda c: c.compose.config(return_json=True),
                                  error=InvalidInput)
 
     def compose_up(self, project: ComposeProject) -> None:
+        if progress.active():  # live: compose's own progress, line by line
+            return self._compose_streamed("up", project, ["up", "--detach", "--remove-orphans"])
         self._run_compose("up", project, lambda c: c.compose.up(detach=True, remove_orphans=True,
                                                                  quiet=True, color=False))
 
     def compose_down(self, project: ComposeProject, volumes: bool = False) -> None:
+        if progress.active():
+            return self._compose_streamed("down", project, ["down", "--remove-orphans", *(["--volumes"] * volumes)])
         self._run_compose("down", project, lambda c: c.compose.down(volumes=volumes, remove_orphans=True,
                                                                      quiet=True))
 
     def compose_restart(self, project: ComposeProject) -> None:
+        if progress.active():
+            return self._compose_streamed("restart", project, ["restart"])
         self._run_compose("restart", project, lambda c: c.compose.restart())
 
     # -- gitops: what compose would label each service's containers with, and merged files --

@@ -115,6 +115,11 @@ def _managed(core: Core, service_id: str) -> DockerServiceConfig:
     return config
 
 
+# Public for the other domains that act on a service (live: actions, logs, stats, terminals).
+resolve = _resolve
+managed = _managed
+
+
 def get_service(core: Core, service_id: str) -> dict[str, Any]:
     config, name = _resolve(core, service_id)
     raw = core.docker.compose_containers(name)

@@ -27,6 +27,7 @@ from sdmd.db.base import utcnow
 from sdmd.docker import ComposeProject
 from sdmd.docker.gateway import SERVICE_LABEL
 from sdmd.errors import NotFound, SdmdError
+from sdmd.live import progress
 from sdmd.services import repository as services_repo
 from sdmd.updates import records
 from sdmd.updates.gate import health_gate
@@ -164,7 +165,9 @@ def _pull_all(core: Core, tracked: list[Tracked]) -> None:
             info = core.docker.inspect_image(t.image)
             t.tag_id_before = info["Id"] if info else None
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(tracked), 8) or 1) as pool:
-        futures = {pool.submit(core.docker.pull, t.ref.repository, t.ref.tag or "latest"): t for t in tracked}
+        progress.step(f"Pulling {len(tracked)} image(s)")  # live: each pull reports its layers
+        futures = {pool.submit(progress.bind(core.docker.pull), t.ref.repository, t.ref.tag or "latest"): t
+                   for t in tracked}
         errors = []
         for future, t in futures.items():
             try:
@@ -219,6 +222,7 @@ def _apply(core: Core, ctx: RunContext, project: ComposeProject, before: list[di
                       if c.get("State") == "running"} & changed_services
     settings = core.settings
     with core.stacks.locked(ctx.service_name):
+        progress.step(f"Recreating what changed: {', '.join(sorted(changed_services))}")
         try:
             core.docker.compose_up(project)
         except SdmdError as exc:
@@ -251,6 +255,7 @@ def _compose_error(exc: SdmdError) -> str:
 
 def _roll_back(core: Core, ctx: RunContext, project: ComposeProject, changed: list[Tracked]) -> str | None:
     """Re-point each tag at the previous image and recreate; None when the old images run again."""
+    progress.step("Rolling back to the previous images")
     try:
         _restore_tags(core, changed)
         core.docker.compose_up(project)

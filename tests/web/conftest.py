@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sdmd.app import STATIC_DIR, create_app
 from sdmd.config import Settings
 from sdmd.core import Core
+from sdmd.live.server import Server as LiveUvicornServer  # ends open event streams on stop
 from tests.support import wait_until
 from tests.support_auth import TEST_EMAIL, TEST_PASSWORD, ensure_user
 
@@ -91,8 +92,8 @@ class LiveServer:
 def live_server(core: Core) -> Iterator[LiveServer]:
     ensure_user(core)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(core=core), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+    server = LiveUvicornServer(uvicorn.Config(create_app(core=core), host="127.0.0.1", port=port,
+                                              log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="sdmd-e2e", daemon=True)
     thread.start()
     try:
