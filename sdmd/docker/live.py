@@ -96,10 +96,12 @@ class ExecSession:
 
     exec_id: str
     sock: socket.socket
+    _raw: Any  # the SocketIO over `sock`: the fd is only released once it is closed too
     _client: docker.APIClient
 
     def close(self) -> None:
-        for step in (lambda: self.sock.shutdown(socket.SHUT_RDWR), self.sock.close, self._client.close):
+        for step in (lambda: self.sock.shutdown(socket.SHUT_RDWR), self.sock.close, self._raw.close,
+                     self._client.close):
             with contextlib.suppress(OSError):
                 step()
 
@@ -151,6 +153,15 @@ class LiveDocker:
             return
         self._run_compose(action, project, lambda c: getattr(c.compose, action)())  # type: ignore[attr-defined]
 
+    def _call_closing(self, what: str, fn: Any, timeout: float) -> Any:
+        """A call that may take longer than the shared client's timeout, on a client of its own, closed after
+        (the gateway's `_call(..., timeout=)` leaves its extra client to the garbage collector)."""
+        client = self._new_client(timeout)  # type: ignore[attr-defined]
+        try:
+            return self._call(what, lambda _shared: fn(client))  # type: ignore[attr-defined]
+        finally:
+            client.close()
+
     # -- one container ------------------------------------------------------------------------------------
     def container_action(self, container_id: str, action: str) -> None:
         """stop, start, pause, unpause or restart one container (stop waits for its own stop timeout)."""
@@ -161,7 +172,7 @@ class LiveDocker:
             raise InvalidInput("unknown action", action)
         progress.step(f"docker {action} {container_id[:12]}")
         try:
-            self._call(action, calls[action], timeout=self.compose_timeout)  # type: ignore[attr-defined]
+            self._call_closing(action, calls[action], timeout=self.compose_timeout)
         except NotFound as exc:
             raise SdmdNotFound("container not found", container_id) from exc
         except Exception as exc:
@@ -242,7 +253,7 @@ class LiveDocker:
             raw = client.exec_start(created["Id"], socket=True, tty=True)
             sock = raw._sock  # the SocketIO's socket: one hijacked connection carries both directions
             sock.settimeout(None)
-            session = ExecSession(created["Id"], sock, client)
+            session = ExecSession(created["Id"], sock, raw, client)
         except APIError as exc:
             client.close()
             if exc.status_code == 404:
@@ -273,6 +284,6 @@ class LiveDocker:
             c.exec_start(created["Id"], detach=False)
 
         try:
-            self._call("exec", run, timeout=10)  # type: ignore[attr-defined]
+            self._call_closing("exec", run, timeout=10)
         except Exception as exc:
             log.debug("exec %s in %s: %s", cmd, container_id[:12], exc)

@@ -44,7 +44,7 @@ class End:
 
 
 # -- the per-user cap -----------------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)  # each lease is itself: identity, not field equality
 class Lease:
     limits: StreamLimits
     user: str

@@ -121,6 +121,8 @@ class TerminalSession:
             self.last_activity = time.monotonic()
             if data := self._strip_pid(chunk):
                 await self.ws.send_bytes(data)
+        if self.pid is None and self.head:  # the shell never started: show what the runtime said instead
+            await self.ws.send_bytes(self.head)
         self.reason = "the shell exited"
 
     async def pump_input(self) -> None:

@@ -68,6 +68,12 @@ class Live:
     core: Core
     token: str
     server: Server
+    app: Any
+
+    @property
+    def runtime(self) -> Any:
+        """The app's live runtime (sdmd.live.runtime.Live): caps, the stats hub, open streams."""
+        return self.app.state.live
 
     def client(self, token: str | None = None, timeout: float = 120.0) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=timeout,
@@ -91,13 +97,13 @@ def live(core: Core) -> Iterator[Live]:
     ensure_user(core)
     token = core.auth.issue_local_session(email="tester@example.com")["access_token"]
     port = free_port()
-    server = Server(uvicorn.Config(create_app(core=core), host="127.0.0.1", port=port, log_level="warning",
-                                   lifespan="on"))
-    thread = threading.Thread(target=server.run, name="sdmd-live-test", daemon=True)
+    app = create_app(core=core)
+    server = Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="sdmd-test-server", daemon=True)
     thread.start()
     try:
         wait_until(lambda: server.started, timeout=30, what="sdmd to listen")
-        yield Live(f"http://127.0.0.1:{port}", core, token, server)
+        yield Live(f"http://127.0.0.1:{port}", core, token, server, app)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
