@@ -3,29 +3,50 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sdmd.auth.service import AuthService
 from sdmd.config import Settings
 from sdmd.db import Database
 from sdmd.docker import DockerGateway
+from sdmd.hosts.registry import LOCAL, HostRegistry
 from sdmd.services.store import StackStore
+
+if TYPE_CHECKING:
+    from sdmd.hosts.live import LiveModel
 
 
 class Core:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
+        # The live model of every host, when this process runs one (the API's lifespan starts it).
+        self.live: LiveModel | None = None
 
     @cached_property
     def db(self) -> Database:
         return Database(self.settings.resolved_database_url)
 
     @cached_property
+    def hosts(self) -> HostRegistry:
+        """Every Docker host, and this process's gateway to each (sdmd/hosts/registry.py)."""
+        return HostRegistry(self.settings, self.db)
+
+    @property
     def docker(self) -> DockerGateway:
-        s = self.settings
-        gateway = DockerGateway(s.docker_base_url, timeout=s.docker_timeout_seconds,
-                                pull_timeout=s.pull_timeout_seconds)
-        gateway.compose_timeout = s.compose_timeout_seconds  # live: deadline of a streamed compose command
-        return gateway
+        """The gateway of the `local` host."""
+        return self.hosts.gateway(LOCAL)
+
+    def gateway(self, host: str) -> DockerGateway:
+        return self.hosts.gateway(host)
+
+    def start_live_model(self) -> LiveModel:
+        from sdmd.hosts.live import LiveModel
+
+        if self.live is None:
+            self.live = LiveModel(self.hosts, self.db).start()
+            # Serve once the hosts answered (a host that is down costs this wait once, at start).
+            self.live.wait_connected(self.settings.host_timeout_seconds)
+        return self.live
 
     @cached_property
     def stacks(self) -> StackStore:
@@ -36,5 +57,10 @@ class Core:
         return AuthService(self.settings, self.db)
 
     def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+        if "hosts" in self.__dict__:
+            self.hosts.close()
         if "db" in self.__dict__:
             self.db.dispose()

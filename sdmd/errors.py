@@ -75,6 +75,18 @@ class Timeout(SdmdError):
     message = "timed out"
 
 
+class HostUnreachable(UpstreamError):
+    """A Docker host (local, tcp+TLS or ssh) did not answer; nothing was changed there."""
+
+    message = "host unreachable"
+
+
+class HostKeyChanged(Conflict):
+    """An SSH host presented another host key than the one pinned: refused, never accepted silently."""
+
+    message = "host key changed"
+
+
 def error_body(error: str, details: str | None = None) -> dict:
     return {"error": error, "details": details}
 

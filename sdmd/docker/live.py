@@ -20,6 +20,7 @@ import docker
 from docker.errors import APIError, NotFound
 from docker.types.daemon import CancellableStream
 
+from sdmd.docker.compose import TIMED_OUT, daemon_down_text
 from sdmd.errors import ApplyFailed, Conflict, DockerUnavailable, InvalidInput, Timeout
 from sdmd.errors import NotFound as SdmdNotFound
 from sdmd.live import progress
@@ -109,17 +110,20 @@ class ExecSession:
 class LiveDocker:
     """The gateway's live section (see DockerGateway, which provides _client, _call, _compose...)."""
 
-    base_url: str | None
     compose_timeout: float = 300.0
 
     # -- compose, streamed line by line while an operation has a progress sink --------------------------
     def _compose_streamed(self, what: str, project: Any, args: list[str]) -> None:
+        """The command python-on-whales would run (host flags, TLS, the coreutils deadline), but read line
+        by line as compose prints it, each line parsed into a progress event."""
+        self.endpoint.ready()  # type: ignore[attr-defined]
         cmd = [str(part) for part in self._compose(project).compose.docker_compose_cmd]  # type: ignore[attr-defined]
+        host = self.endpoint.host  # type: ignore[attr-defined]
         progress.step(f"docker compose {what}")
         proc = subprocess.Popen([*cmd, "--progress", "plain", *args], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1,
                                 env=os.environ.copy())
-        timer = threading.Timer(self.compose_timeout, proc.kill)
+        timer = threading.Timer(self.compose_timeout + 10, proc.kill)  # behind the deadline of `timeout`
         timer.start()
         lines: list[str] = []
         try:
@@ -137,11 +141,10 @@ class LiveDocker:
         if code == 0:
             return
         detail = "\n".join(line for line in lines if line.strip())[-4000:]
-        if code < 0:
-            raise Timeout(f"compose {what} timed out", f"after {self.compose_timeout:.0f}s\n{detail}")
-        lowered = detail.lower()
-        if "cannot connect to the docker daemon" in lowered or "is the docker daemon running" in lowered:
-            raise DockerUnavailable(details=detail)
+        if code < 0 or code in TIMED_OUT:
+            raise Timeout(f"compose {what} timed out", f"host {host}: no result after {self.compose_timeout:g}s")
+        if daemon_down_text(detail):
+            raise DockerUnavailable(details=f"host {host}: {detail}")
         raise ApplyFailed(f"compose {what} failed", detail)
 
     def compose_action(self, project: Any, action: str) -> None:
@@ -153,15 +156,6 @@ class LiveDocker:
             return
         self._run_compose(action, project, lambda c: getattr(c.compose, action)())  # type: ignore[attr-defined]
 
-    def _call_closing(self, what: str, fn: Any, timeout: float) -> Any:
-        """A call that may take longer than the shared client's timeout, on a client of its own, closed after
-        (the gateway's `_call(..., timeout=)` leaves its extra client to the garbage collector)."""
-        client = self._new_client(timeout)  # type: ignore[attr-defined]
-        try:
-            return self._call(what, lambda _shared: fn(client))  # type: ignore[attr-defined]
-        finally:
-            client.close()
-
     # -- one container ------------------------------------------------------------------------------------
     def container_action(self, container_id: str, action: str) -> None:
         """stop, start, pause, unpause or restart one container (stop waits for its own stop timeout)."""
@@ -172,7 +166,7 @@ class LiveDocker:
             raise InvalidInput("unknown action", action)
         progress.step(f"docker {action} {container_id[:12]}")
         try:
-            self._call_closing(action, calls[action], timeout=self.compose_timeout)
+            self._call(action, calls[action], timeout=self.compose_timeout)
         except NotFound as exc:
             raise SdmdNotFound("container not found", container_id) from exc
         except Exception as exc:
@@ -184,16 +178,14 @@ class LiveDocker:
 
     # -- follow streams ---------------------------------------------------------------------------------
     def _stream_client(self) -> docker.APIClient:
-        """A client of its own per stream, without a read timeout: a quiet container may say nothing for
-        hours. Closing it closes exactly this stream's connection."""
-        version = self._client().api_version  # type: ignore[attr-defined]
-        kwargs: dict[str, Any] = {"version": version, "timeout": None}
-        if self.base_url:
-            return docker.APIClient(base_url=self.base_url, **kwargs)
-        env = docker.utils.kwargs_from_env()
-        env.update(kwargs)
-        env.setdefault("base_url", "unix:///var/run/docker.sock")
-        return docker.APIClient(**env)
+        """A client of its own per stream (the host's address and TLS as for every call), without a read
+        timeout once connected: a quiet container may say nothing for hours. Closing it closes exactly
+        this stream's connection."""
+        self.endpoint.ready()  # type: ignore[attr-defined]
+        # No timeout from the start: docker-py gives the client's timeout to every socket it opens, so a
+        # client made with one and cleared later would still end a quiet follow after that many seconds.
+        # Streams are opened on their own thread, and closing the stream unblocks a hung connect too.
+        return self._new_client(None)  # type: ignore[attr-defined]
 
     def _open(self, what: str, open_fn: Any) -> Stream:
         client = self._stream_client()
@@ -284,6 +276,6 @@ class LiveDocker:
             c.exec_start(created["Id"], detach=False)
 
         try:
-            self._call_closing("exec", run, timeout=10)
+            self._call("exec", run, timeout=10)
         except Exception as exc:
             log.debug("exec %s in %s: %s", cmd, container_id[:12], exc)

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["gitops"])
 @router.post("/services/adopt", status_code=201, response_model=ServiceRead)
 def adopt_service(body: AdoptRequest, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     """Manage a compose project started by hand, keeping its containers (no recreate)."""
-    service_id = adopt_ops.adopt(core, actor=actor, project=body.project)
+    service_id = adopt_ops.adopt(core, actor=actor, project=body.project, host=body.host)
     return services.get_service(core, service_id)
 
 

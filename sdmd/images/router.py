@@ -10,6 +10,7 @@ from sdmd.audit.log import audited
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
 from sdmd.errors import InvalidInput
+from sdmd.hosts import reader
 
 router = APIRouter(prefix="/api/images", tags=["images"])
 
@@ -20,6 +21,7 @@ TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 class PullRequest(BaseModel):
     image: str = Field(description="repository, e.g. 127.0.0.1:5000/team/app; may carry :tag")
     tag: str | None = Field(default=None, description="defaults to the image's own tag, else latest")
+    host: str = Field(default="local", description="the host that pulls it (name or id)")
 
     @field_validator("image")
     @classmethod
@@ -55,6 +57,9 @@ def pull_image(body: PullRequest, core: CoreDep, actor: ActorDep) -> dict[str, A
     if not REPOSITORY_RE.match(repository) or not TAG_RE.match(tag):
         raise InvalidInput("invalid image reference", f"{repository}:{tag}")
     with audited(core.db, actor, "image.pull", target_name=f"{repository}:{tag}") as audit:
-        result = core.docker.pull(repository, tag)
+        host = core.hosts.get(body.host)
+        audit.details["host"] = host.name
+        reader.require_reachable(core, host.name)
+        result = core.gateway(host.name).pull(repository, tag)
         audit.details.update({"image_id": result.image_id, "digest": result.digest})
     return result.__dict__

@@ -23,9 +23,13 @@ from typing import Any
 from fastapi.concurrency import run_in_threadpool
 
 from sdmd.core import Core
+from sdmd.docker import DockerGateway
 from sdmd.docker.gateway import PROJECT_LABEL, SERVICE_LABEL
 from sdmd.errors import InvalidInput, NotFound, SdmdError
+from sdmd.hosts import reader
 from sdmd.live.streams import Bridge, End, sse
+from sdmd.services.runtime import group_by_project
+from sdmd.services.service import gateway_of
 
 BATCH_SECONDS = 0.03
 BATCH_MAX = 500
@@ -124,25 +128,24 @@ class Target:
     tty: bool = False
 
 
-def targets(core: Core, project: str, only: str | None) -> list[Target]:
-    from sdmd.services.runtime import group_by_project
-
-    views = group_by_project(core.docker.compose_containers(project)).get(project, [])
+def targets(core: Core, host: str, project: str, only: str | None) -> list[Target]:
+    views = group_by_project(reader.project_containers(core, host, project)).get(project, [])
     chosen = [Target(v["id"], v["name"], v["service"]) for v in views
               if only is None or only in (v["id"], v["name"], v["service"]) or (len(only) >= 4 and
                                                                                  v["id"].startswith(only))]
     if only is not None and not chosen:
         raise NotFound("container not found", f"{project} has no container {only}")
+    gateway = gateway_of(core, host)
     for t in chosen:
         with contextlib.suppress(SdmdError):
-            t.tty = bool((core.docker.inspect_container(t.id).get("Config") or {}).get("Tty"))
+            t.tty = bool((gateway.inspect_container(t.id).get("Config") or {}).get("Tty"))
     return chosen
 
 
-def _read(core: Core, target: Target, *, tail: int | None, since: int | None, until: int | None
+def _read(docker: DockerGateway, target: Target, *, tail: int | None, since: int | None, until: int | None
           ) -> Iterator[LogLine]:
     """A container's lines, oldest first, read lazily from Docker (no follow)."""
-    stream = core.docker.follow_logs(target.id, follow=False, tail=tail, tty=target.tty,
+    stream = docker.follow_logs(target.id, follow=False, tail=tail, tty=target.tty,
                                      since=docker_time(since) if since else None,
                                      until=docker_time(until) if until else None)
     buffer = ""
@@ -159,13 +162,13 @@ def _read(core: Core, target: Target, *, tail: int | None, since: int | None, un
         stream.close()
 
 
-def read_lines(core: Core, chosen: list[Target], *, tail: int | None, since: int | None, until: int | None
-               ) -> tuple[list[LogLine], Cursor]:
+def read_lines(docker: DockerGateway, chosen: list[Target], *, tail: int | None, since: int | None,
+               until: int | None) -> tuple[list[LogLine], Cursor]:
     """The last `tail` lines of all `chosen` merged by time, and the cursor after every container's last line."""
     lines: list[LogLine] = []
     cursor = Cursor()
     for t in chosen:
-        mine = list(_read(core, t, tail=tail, since=since, until=until))
+        mine = list(_read(docker, t, tail=tail, since=since, until=until))
         for line in mine:
             cursor.advance(t.id, line.ts)
         lines.extend(mine)
@@ -173,10 +176,10 @@ def read_lines(core: Core, chosen: list[Target], *, tail: int | None, since: int
     return (lines[-tail:] if tail is not None else lines), cursor
 
 
-def download(core: Core, chosen: list[Target], *, tail: int | None, since: int | None, until: int | None
-             ) -> Iterator[bytes]:
+def download(docker: DockerGateway, chosen: list[Target], *, tail: int | None, since: int | None,
+             until: int | None) -> Iterator[bytes]:
     """`container | stamp message` lines of every chosen container merged by time, streamed in chunks."""
-    merged = heapq.merge(*(_read(core, t, tail=tail, since=since, until=until) for t in chosen),
+    merged = heapq.merge(*(_read(docker, t, tail=tail, since=since, until=until) for t in chosen),
                          key=lambda line: line.ts)
     chunk: list[str] = []
     for line in merged:
@@ -192,9 +195,10 @@ def download(core: Core, chosen: list[Target], *, tail: int | None, since: int |
 class LogFollow:
     """Follows the chosen containers (and, unless one was picked, any that start later) into an SSE queue."""
 
-    def __init__(self, core: Core, queue: asyncio.Queue[bytes | End], *, project: str, only: str | None,
+    def __init__(self, core: Core, queue: asyncio.Queue[bytes | End], *, host: str, project: str, only: str | None,
                  tail: int, since: int | None, until: int | None, cursor: Cursor | None) -> None:
-        self.core, self.queue, self.project, self.only = core, queue, project, only
+        self.core, self.queue, self.host, self.project, self.only = core, queue, host, project, only
+        self.docker = gateway_of(core, host)
         self.tail, self.since, self.until = tail, since, until
         self.cursor = cursor
         self.resumed = cursor is not None
@@ -206,13 +210,14 @@ class LogFollow:
         self.pending: list[LogLine] = []
         self.flush_handle: asyncio.TimerHandle | None = None
         self.events: Bridge | None = None
+        self.subscription: Any = None
         self.closed = False
 
     async def start(self) -> None:
-        chosen = await run_in_threadpool(targets, self.core, self.project, self.only)
+        chosen = await run_in_threadpool(targets, self.core, self.host, self.project, self.only)
         self.targets = {t.id: t for t in chosen}
         if self.cursor is None:
-            lines, self.cursor = await run_in_threadpool(read_lines, self.core, chosen, tail=self.tail,
+            lines, self.cursor = await run_in_threadpool(read_lines, self.docker, chosen, tail=self.tail,
                                                          since=self.since, until=self.until)
             self.queue.put_nowait(sse({"lines": [line.view() for line in lines], "backlog": True},
                                       event="lines", ident=self.cursor.encode() or None))
@@ -238,7 +243,7 @@ class LogFollow:
         self.buffers[target.id] = ""
         self.followers[target.id] = Bridge(
             f"logs-{target.id}",
-            lambda: self.core.docker.follow_logs(target.id, since=since, tail=None, tty=target.tty),
+            lambda: self.docker.follow_logs(target.id, since=since, tail=None, tty=target.tty),
             lambda chunk: self._chunk(target, chunk),
             lambda _error: self._ended(target)).start()
 
@@ -250,12 +255,27 @@ class LogFollow:
             self._follow(target)
 
     def _watch_starts(self) -> None:
+        """Containers that start later: from the host model's change feed (the API runs it), else from a
+        Docker /events stream of our own."""
+        model = self.core.live
+        if model is not None:
+            loop = asyncio.get_running_loop()
+
+            def on_change(change: Any) -> None:
+                if (change.kind == "container" and change.host == self.host and change.project == self.project
+                        and change.action == "start" and change.event is not None):
+                    loop.call_soon_threadsafe(self._started, change.event)
+
+            self.subscription = model.feed.subscribe(on_change)
+            return
         filters: dict[str, Any] = {"type": ["container"], "event": ["start"],
                                    "label": [f"{PROJECT_LABEL}={self.project}"]}
-        self.events = Bridge(f"log-events-{self.project}", lambda: self.core.docker.follow_events(filters),
+        self.events = Bridge(f"log-events-{self.project}", lambda: self.docker.follow_events(filters),
                              self._started, lambda _error: None).start()
 
     def _started(self, event: dict[str, Any]) -> None:
+        if self.closed:
+            return
         cid = str(event.get("id") or event.get("Actor", {}).get("ID") or "")[:12]
         attrs = (event.get("Actor") or {}).get("Attributes") or {}
         name = attrs.get("name") or cid
@@ -298,6 +318,8 @@ class LogFollow:
 
     def close(self) -> None:
         self.closed = True
+        if self.subscription is not None:
+            self.subscription.close()
         if self.flush_handle is not None:
             self.flush_handle.cancel()
         for bridge in [*self.followers.values(), *([self.events] if self.events else [])]:

@@ -43,21 +43,22 @@ def respond(request: Request, core: Core, actor: Actor, service_id: str, *, tail
     since_ns, until_ns = parse_time(since, "since"), parse_time(until, "until")
     if since_ns is not None and until_ns is not None and until_ns < since_ns:
         raise InvalidInput("invalid time range", "until is before since")
-    _, name = service.resolve(core, service_id)
+    _, name, host = service.resolve(core, service_id)
     explicit_tail = "tail" in request.query_params
     if wants_stream(request) and not download_file:
         live = get_live(request)
         queue: asyncio.Queue[bytes | End] = asyncio.Queue()
         cursor = Cursor.parse(request.headers.get("last-event-id"))
-        follow = LogFollow(core, queue, project=name, only=container, tail=tail, since=since_ns, until=until_ns,
-                           cursor=cursor)
+        follow = LogFollow(core, queue, host=host, project=name, only=container, tail=tail, since=since_ns,
+                           until=until_ns, cursor=cursor)
         return live.stream(request, actor, "logs", queue=queue, producer=follow.start, cleanup=[follow.close])
-    chosen = targets(core, name, container)
+    chosen = targets(core, host, name, container)
+    docker = service.gateway_of(core, host)
     if download_file:
-        body = download(core, chosen, tail=tail if explicit_tail else None, since=since_ns, until=until_ns)
+        body = download(docker, chosen, tail=tail if explicit_tail else None, since=since_ns, until=until_ns)
         return StreamingResponse(body, media_type="text/plain; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{_filename(name, container)}"'})
-    lines, _ = read_lines(core, chosen, tail=tail, since=since_ns, until=until_ns)
+    lines, _ = read_lines(docker, chosen, tail=tail, since=since_ns, until=until_ns)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse([line.view() for line in lines])
     return PlainTextResponse("".join(f"{line.container} | {line.timestamp} {line.message}\n" for line in lines))

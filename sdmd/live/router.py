@@ -13,6 +13,7 @@ from sdmd.deps import CoreDep
 from sdmd.errors import NotFound
 from sdmd.live import actions
 from sdmd.live.runtime import LiveDep
+from sdmd.live.state import StateFollow
 from sdmd.live.stats import StatsWatch
 from sdmd.live.streams import End
 from sdmd.services import service
@@ -87,12 +88,13 @@ def inspect_container(service_id: str, container: str, core: CoreDep) -> dict[st
 def service_stats(service_id: str, request: Request, core: CoreDep, live: LiveDep, actor: ActorDep) -> Any:
     """Server-sent `stats` events, one a second while the stream is open: `containers` (each running
     container's `cpu_percent`, `memory_bytes`, `memory_limit`, `memory_percent`, `net_rx_bytes`/`net_tx_bytes`
-    and their per-second `_rate`s, `blk_read_bytes`/`blk_write_bytes` and rates, `pids`), `services` (the sums
-    per compose service) and `projects` (the sum for the whole service). Docker's stats streams open only while
-    someone watches and close when the last watcher leaves."""
-    _, name = service.resolve(core, service_id)
+    and their per-second `_rate`s, `blk_read_bytes`/`blk_write_bytes` and rates, `pids`), `compose_services`
+    (the sums per compose service) and `by_service` (the sum for the whole service, by its id). Docker's
+    stats streams open only while someone watches and close when the last watcher leaves."""
+    config, name, host = service.resolve(core, service_id)
     queue: asyncio.Queue[bytes | End] = asyncio.Queue()
-    watch = StatsWatch(core, live.stats, queue, projects={name: service_id}, detail=True)
+    sid = config.id if config else service.unmanaged_id(host, name)
+    watch = StatsWatch(core, live.stats, queue, services={(host, name): sid}, detail=True)
     return live.stream(request, actor, "stats", queue=queue, producer=watch.start, cleanup=[watch.close])
 
 
@@ -101,18 +103,33 @@ def all_stats(request: Request, core: CoreDep, live: LiveDep, actor: ActorDep,
               service_ids: Annotated[list[str] | None, Query(alias="service",
                                                            description="narrow to these services (id or name)")]
               = None) -> Any:
-    """Server-sent `stats` events, one a second: `projects` maps each compose project (a service's name)
-    to the sums over its running containers (`cpu_percent`, `memory_bytes`, ...), for the service list."""
-    projects = None
+    """Server-sent `stats` events, one a second: `by_service` maps each service id (`ext_...` for projects
+    sdmd does not manage) to the sums over its running containers (`cpu_percent`, `memory_bytes`, ...,
+    `name`, `host`), for the service list."""
+    services = None
     if service_ids:
-        projects = {}
+        services = {}
         for sid in service_ids:
             try:
-                config, name = service.resolve(core, sid)
+                config, name, host = service.resolve(core, sid)
             except NotFound:
                 continue
-            projects[name] = config.id if config else sid
+            services[(host, name)] = config.id if config else service.unmanaged_id(host, name)
     queue: asyncio.Queue[bytes | End] = asyncio.Queue()
-    watch = StatsWatch(core, live.stats, queue, projects=projects, detail=False)
+    watch = StatsWatch(core, live.stats, queue, services=services, detail=False)
     return live.stream(request, actor, "stats", queue=queue, producer=watch.start, cleanup=[watch.close])
 
+
+
+@router.get("/events", responses={**SSE_ANSWER, 503: {"description": "this process runs without the host model"}},
+            summary="Container and host changes as they happen (event stream)")
+def state_events(request: Request, core: CoreDep, live: LiveDep, actor: ActorDep) -> Any:
+    """The hosts' live model, pushed: `ready` first (`{"hosts": {name: state}}`: load what you show once,
+    and again after every reconnect), then `container` events (`host`, `project`, `service_id`, Docker's
+    `action` such as start, die, kill, `health_status: healthy`, `exit_code`, the `container` after the change
+    or null once removed, the service's `service_status` and all its `containers` now) and `host` events
+    (`host`, `state`: connected, reconnecting, unreachable; `previous`, `error`). One stream serves every
+    page of a tab."""
+    queue: asyncio.Queue[bytes | End] = asyncio.Queue()
+    follow = StateFollow(core, queue)
+    return live.stream(request, actor, "state", queue=queue, producer=follow.start, cleanup=[follow.close])

@@ -20,7 +20,9 @@ from fastapi.concurrency import run_in_threadpool
 from sdmd.core import Core
 from sdmd.docker.gateway import PROJECT_LABEL, SERVICE_LABEL
 from sdmd.errors import TooManyRequests
+from sdmd.hosts import reader
 from sdmd.live.streams import Bridge, End, sse
+from sdmd.services.service import unmanaged_id
 
 log = logging.getLogger("sdmd.live.stats")
 
@@ -89,54 +91,59 @@ class _Feed:
     last_at: float = 0.0
 
 
+Sampled = Callable[[str, dict[str, Any]], None]  # (key "host/container id", sample; {} once it ended)
+
+
 class StatsHub:
     """One Docker stats stream per watched container, shared; lives in the API process's event loop."""
 
     def __init__(self, core: Core, max_containers: int) -> None:
         self.core = core
         self.max_containers = max_containers
-        self.feeds: dict[str, _Feed] = {}
+        self.feeds: dict[str, _Feed] = {}  # by "host/container id"
 
-    def subscribe(self, container_id: str, callback: Callable[[str, dict[str, Any]], None]) -> None:
-        feed = self.feeds.get(container_id)
+    def subscribe(self, host: str, container_id: str, callback: Sampled) -> str:
+        key = f"{host}/{container_id}"
+        feed = self.feeds.get(key)
         if feed is None:
             if len(self.feeds) >= self.max_containers:
                 raise TooManyRequests("too many stats streams",
                                       f"{len(self.feeds)} containers are watched (SDMD_STATS_MAX_CONTAINERS)")
-            feed = self.feeds[container_id] = _Feed()
-            feed.bridge = Bridge(f"stats-{container_id}", lambda: self.core.docker.follow_stats(container_id),
-                                 lambda raw: self._sample(container_id, raw),
-                                 lambda _error: self._ended(container_id)).start()
+            gateway = self.core.gateway(host)
+            feed = self.feeds[key] = _Feed()
+            feed.bridge = Bridge(f"stats-{container_id}", lambda: gateway.follow_stats(container_id),
+                                 lambda raw: self._sample(key, raw), lambda _error: self._ended(key)).start()
         feed.subscribers.add(callback)
         if feed.last is not None:
-            callback(container_id, feed.last)
+            callback(key, feed.last)
+        return key
 
-    def unsubscribe(self, container_id: str, callback: Callable[[str, dict[str, Any]], None]) -> None:
-        feed = self.feeds.get(container_id)
+    def unsubscribe(self, key: str, callback: Sampled) -> None:
+        feed = self.feeds.get(key)
         if feed is None:
             return
         feed.subscribers.discard(callback)
         if not feed.subscribers:
-            self.feeds.pop(container_id, None)
+            self.feeds.pop(key, None)
             if feed.bridge is not None:
                 feed.bridge.close()
 
-    def _sample(self, container_id: str, raw: dict[str, Any]) -> None:
-        feed = self.feeds.get(container_id)
+    def _sample(self, key: str, raw: dict[str, Any]) -> None:
+        feed = self.feeds.get(key)
         if feed is None:
             return
         now = time.monotonic()
         feed.last = sample(raw, feed.last, now - feed.last_at if feed.last_at else None)
         feed.last_at = now
         for callback in list(feed.subscribers):
-            callback(container_id, feed.last)
+            callback(key, feed.last)
 
-    def _ended(self, container_id: str) -> None:
-        # The container stopped (or went away): forget the feed; a watcher's relisting resubscribes.
-        feed = self.feeds.pop(container_id, None)
+    def _ended(self, key: str) -> None:
+        # The container stopped (or went away): forget the feed; the watchers relist and resubscribe.
+        feed = self.feeds.pop(key, None)
         if feed is not None:
             for callback in list(feed.subscribers):
-                callback(container_id, {})
+                callback(key, {})
 
     def close(self) -> None:
         for feed in self.feeds.values():
@@ -146,64 +153,101 @@ class StatsHub:
 
 
 class StatsWatch:
-    """One SSE stream's view: the running containers of some projects, re-listed every few seconds."""
+    """One SSE stream's view: the running containers of some services, relisted when the host model
+    reports a container change (or every few seconds in a process without the model)."""
 
     def __init__(self, core: Core, hub: StatsHub, queue: asyncio.Queue[bytes | End], *,
-                 projects: dict[str, str] | None, detail: bool) -> None:
-        # projects: {compose project: sdmd service id}; None means every compose project.
+                 services: dict[tuple[str, str], str] | None, detail: bool) -> None:
+        # services: {(host, compose project): sdmd service id}; None means every compose project of every host.
         self.core, self.hub, self.queue = core, hub, queue
-        self.projects = projects
+        self.services = services
         self.detail = detail
-        self.watched: dict[str, dict[str, Any]] = {}  # container id -> {name, service, project}
+        self.watched: dict[str, dict[str, Any]] = {}  # "host/container id" -> {id, name, service, project, host}
         self.latest: dict[str, dict[str, Any]] = {}
         self.tasks: list[asyncio.Task[None]] = []
+        self.subscription: Any = None
+        self.relist_soon: asyncio.TimerHandle | None = None
         self.closed = False
 
     async def start(self) -> None:
         await self._relist()
         self.tasks.append(asyncio.create_task(self._tick()))
-        self.tasks.append(asyncio.create_task(self._relist_forever()))
+        model = self.core.live
+        if model is None:
+            self.tasks.append(asyncio.create_task(self._relist_forever()))
+            return
+        loop = asyncio.get_running_loop()
 
-    def _on_sample(self, cid: str, value: dict[str, Any]) -> None:
+        def on_change(change: Any) -> None:
+            if change.kind == "host" or self.services is None or (change.host, change.project) in self.services:
+                loop.call_soon_threadsafe(self._schedule_relist)
+
+        self.subscription = model.feed.subscribe(on_change)
+
+    def _schedule_relist(self) -> None:
+        if self.relist_soon is None and not self.closed:
+            self.relist_soon = asyncio.get_running_loop().call_later(0.2, self._relist_now)
+
+    def _relist_now(self) -> None:
+        self.relist_soon = None
+        if not self.closed:
+            self.tasks.append(asyncio.create_task(self._relist()))
+            self.tasks = [t for t in self.tasks if not t.done()]
+
+    def _on_sample(self, key: str, value: dict[str, Any]) -> None:
         if value:
-            self.latest[cid] = value
+            self.latest[key] = value
         else:
-            self.latest.pop(cid, None)
-            self.watched.pop(cid, None)
+            self.latest.pop(key, None)
+            self.watched.pop(key, None)
+
+    def _running(self) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        """The running containers of interest, and the hosts that answered (a host that is reconnecting
+        says nothing about its containers: what is watched there stays watched)."""
+        hosts = None if self.services is None else sorted({host for host, _ in self.services})
+        running, answered = {}, set()
+        for host, view in reader.views(self.core, hosts).items():
+            if not view.connected:
+                continue
+            answered.add(host)
+            for c in view.containers:
+                labels = c.get("Labels") or {}
+                project = labels.get(PROJECT_LABEL)
+                if c.get("State") != "running" or not project:
+                    continue
+                if self.services is not None and (host, project) not in self.services:
+                    continue
+                cid = c["Id"][:12]
+                running[f"{host}/{cid}"] = {"id": cid, "name": (c.get("Names") or [cid])[0].lstrip("/"),
+                                            "service": labels.get(SERVICE_LABEL), "project": project, "host": host}
+        return running, answered
 
     async def _relist(self) -> None:
-        raw = await run_in_threadpool(self.core.docker.compose_containers)
-        running = {}
-        for c in raw:
-            labels = c.get("Labels") or {}
-            project = labels.get(PROJECT_LABEL)
-            if c.get("State") != "running" or (self.projects is not None and project not in self.projects):
-                continue
-            running[c["Id"][:12]] = {"name": (c.get("Names") or [c["Id"][:12]])[0].lstrip("/"),
-                                     "service": labels.get(SERVICE_LABEL), "project": project}
+        try:
+            running, answered = await run_in_threadpool(self._running)
+        except Exception as exc:  # a host down for a moment: keep the stream, try again on the next change
+            log.debug("stats relist: %s", exc)
+            return
         if self.closed:
             return
-        for cid in list(self.watched):
-            if cid not in running:
-                self.hub.unsubscribe(cid, self._on_sample)
-                self.watched.pop(cid, None)
-                self.latest.pop(cid, None)
-        for cid, info in running.items():
-            if cid not in self.watched:
+        for key in list(self.watched):
+            if key not in running and self.watched[key]["host"] in answered:
+                self.hub.unsubscribe(key, self._on_sample)
+                self.watched.pop(key, None)
+                self.latest.pop(key, None)
+        for key, info in running.items():
+            if key not in self.watched:
                 try:
-                    self.hub.subscribe(cid, self._on_sample)
+                    self.hub.subscribe(info["host"], info["id"], self._on_sample)
                 except TooManyRequests as exc:
                     log.warning("stats: %s", exc)
                     continue
-                self.watched[cid] = info
+                self.watched[key] = info
 
     async def _relist_forever(self) -> None:
         while not self.closed:
             await asyncio.sleep(RELIST_SECONDS)
-            try:
-                await self._relist()
-            except Exception as exc:  # Docker down for a moment: keep the stream, try again
-                log.debug("stats relist: %s", exc)
+            await self._relist()
 
     async def _tick(self) -> None:
         while not self.closed:
@@ -211,28 +255,35 @@ class StatsWatch:
             if self.latest:
                 self.queue.put_nowait(sse(self.snapshot(), event="stats"))
 
+    def _service_id(self, host: str, project: str) -> str:
+        if self.services is not None and (host, project) in self.services:
+            return self.services[(host, project)]
+        return unmanaged_id(host, project)
+
     def snapshot(self) -> dict[str, Any]:
-        rows = [{"id": cid, **self.watched[cid], **value} for cid, value in self.latest.items() if cid in self.watched]
-        by_project: dict[str, list[dict[str, Any]]] = {}
+        rows = [{**self.watched[key], **value} for key, value in self.latest.items() if key in self.watched]
+        by_project: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for row in rows:
-            by_project.setdefault(row["project"], []).append(row)
-        data: dict[str, Any] = {"at": time.time(), "projects": {}}
-        for project, members in by_project.items():
-            entry = totals(members)
-            entry["service_id"] = (self.projects or {}).get(project)
-            data["projects"][project] = entry
+            by_project.setdefault((row["host"], row["project"]), []).append(row)
+        data: dict[str, Any] = {"at": time.time(), "by_service": {}}
+        for (host, project), members in by_project.items():
+            data["by_service"][self._service_id(host, project)] = {**totals(members), "name": project, "host": host}
         if self.detail:
             data["containers"] = sorted(rows, key=lambda r: (r["service"] or "", r["name"]))
-            services: dict[str, list[dict[str, Any]]] = {}
+            compose_services: dict[str, list[dict[str, Any]]] = {}
             for row in rows:
-                services.setdefault(row["service"] or row["name"], []).append(row)
-            data["services"] = {name: totals(members) for name, members in services.items()}
+                compose_services.setdefault(row["service"] or row["name"], []).append(row)
+            data["compose_services"] = {name: totals(members) for name, members in compose_services.items()}
         return data
 
     def close(self) -> None:
         self.closed = True
+        if self.subscription is not None:
+            self.subscription.close()
+        if self.relist_soon is not None:
+            self.relist_soon.cancel()
         for task in self.tasks:
             task.cancel()
-        for cid in list(self.watched):
-            self.hub.unsubscribe(cid, self._on_sample)
+        for key in list(self.watched):
+            self.hub.unsubscribe(key, self._on_sample)
         self.watched.clear()

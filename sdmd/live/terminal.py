@@ -31,6 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from sdmd.audit.log import record
 from sdmd.auth.identity import Actor
+from sdmd.docker import DockerGateway
 from sdmd.docker.live import ExecSession
 from sdmd.errors import Conflict, SdmdError
 from sdmd.live.actions import find_container
@@ -68,10 +69,10 @@ def offered_token(websocket: WebSocket) -> str | None:
 
 
 class TerminalSession:
-    def __init__(self, live: Live, websocket: WebSocket, actor: Actor, *, service_id: str, service_name: str,
-                 container: dict[str, Any], shell: str) -> None:
+    def __init__(self, live: Live, websocket: WebSocket, actor: Actor, gateway: DockerGateway, *, service_id: str,
+                 service_name: str, container: dict[str, Any], shell: str) -> None:
         self.live, self.ws, self.actor = live, websocket, actor
-        self.docker = live.core.docker
+        self.docker = gateway  # the service's host
         self.service_id, self.service_name = service_id, service_name
         self.container, self.shell = container, shell
         self.session: ExecSession | None = None
@@ -85,7 +86,8 @@ class TerminalSession:
     def _audit(self, action: str, outcome: str = "ok", **details: Any) -> None:
         record(self.live.core.db, actor=self.actor, action=action, outcome=outcome, target_id=self.service_id,
                target_name=self.service_name, client_addr=self.actor.client_addr,
-               details={"container": self.container["name"], "container_id": self.container["id"],
+               details={"host": self.docker.host, "container": self.container["name"],
+                        "container_id": self.container["id"],
                         "shell": self.shell, **details})
 
     async def open(self, cols: int, rows: int) -> None:
@@ -232,14 +234,15 @@ async def terminal(websocket: WebSocket, service_id: str, container: str,
         return
     try:
         config = await run_in_threadpool(service.managed, core, service_id)
-        target = await run_in_threadpool(find_container, core, config.name, container)
+        target = await run_in_threadpool(find_container, core, config.host, config.name, container)
+        gateway = await run_in_threadpool(service.gateway_of, core, config.host)
         if target["state"] != "running":
             raise Conflict("container is not running", f"{target['name']} is {target['state']}")
         lease = live.limits.acquire(actor, "terminal")
     except SdmdError as exc:
         await websocket.close(code=4000 + min(exc.status, 999), reason=exc.message[:120])
         return
-    session = TerminalSession(live, websocket, actor, service_id=config.id, service_name=config.name,
+    session = TerminalSession(live, websocket, actor, gateway, service_id=config.id, service_name=config.name,
                               container=target, shell=shell)
     stop = asyncio.Event()
     live.stoppers.add(stop.set)

@@ -16,8 +16,13 @@ from sdmd.audit.log import AuditScope, audited
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
 from sdmd.db.base import new_id
-from sdmd.errors import Conflict, InvalidInput, NotFound, SdmdError
+from sdmd.docker import DockerGateway
+from sdmd.docker.gateway import PROJECT_LABEL
+from sdmd.errors import Conflict, DockerUnavailable, InvalidInput, NotFound, SdmdError
 from sdmd.gitops import hooks as gitops
+from sdmd.hosts import reader
+from sdmd.hosts.reader import MISSING, HostView
+from sdmd.services import move, placement
 from sdmd.services import repository as repo
 from sdmd.services.definition import (
     content_hash,
@@ -28,7 +33,7 @@ from sdmd.services.definition import (
     validate_name,
 )
 from sdmd.services.models import DockerServiceConfig
-from sdmd.services.runtime import group_by_project, overall_status
+from sdmd.services.runtime import UNKNOWN, group_by_project, overall_status
 from sdmd.updates.status import updates_available
 
 log = logging.getLogger("sdmd.services")
@@ -46,7 +51,12 @@ class Definition:
 
     @classmethod
     def from_json(cls, body: Any, name: str | None = None) -> Definition:
+        host = None
+        if isinstance(body, dict) and "host" in body:  # the JSON forms' `host` is x-sdmd.host in the file
+            body = dict(body)
+            host = body.pop("host")
         doc = document_from_json(body, name)
+        placement.apply_json_host(doc, host)
         return cls(name=doc["name"], document=doc)
 
     @classmethod
@@ -61,16 +71,28 @@ class Definition:
         if self.raw_text is not None:
             return self.raw_text
         assert self.document is not None
-        return render(self.document, previous_text)
+        document = dict(self.document)
+        placement.carry_over(document, previous_text)  # JSON without `host` keeps the file's host
+        return render(document, previous_text)
 
 
-def _view(config: DockerServiceConfig | None, name: str, containers: list[dict], *,
+def unmanaged_id(host: str, project: str) -> str:
+    """`ext_<project>` on local, `ext_<host>.<project>` elsewhere ("." is in no host or project name)."""
+    return f"{UNMANAGED_PREFIX}{project}" if host == placement.LOCAL else f"{UNMANAGED_PREFIX}{host}.{project}"
+
+
+def _view(config: DockerServiceConfig | None, name: str, host: HostView, containers: list[dict], *,
           with_compose: bool = False, update_available: bool = False) -> dict[str, Any]:
+    known = host.connected
     view: dict[str, Any] = {
-        "id": config.id if config else f"{UNMANAGED_PREFIX}{name}",
+        "id": config.id if config else unmanaged_id(host.host, name),
         "name": name,
+        "host": host.host,
+        "host_state": host.state,
+        "host_error": None if known else host.error,
         "managed": config is not None,
-        "status": overall_status(containers),
+        # A host that is not connected: its services' state is not known, whatever it was last.
+        "status": overall_status(containers) if known else UNKNOWN,
         "containers": containers,
         "content_hash": config.content_hash if config else None,
         "created_at": config.created_at if config else None,
@@ -82,53 +104,102 @@ def _view(config: DockerServiceConfig | None, name: str, containers: list[dict],
     return view
 
 
-def list_services(core: Core) -> list[dict[str, Any]]:
+def _grouped(host: HostView) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    """({project: container views}, {project: raw containers}), once per live-model snapshot."""
+    def make(containers: list[dict]) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+        raw: dict[str, list[dict]] = {}
+        for c in containers:
+            project = (c.get("Labels") or {}).get(PROJECT_LABEL)
+            if project:
+                raw.setdefault(project, []).append(c)
+        return group_by_project(containers), raw
+
+    if host.snapshot is not None:
+        return host.snapshot.derived("services.grouped", lambda snap: make(list(snap.containers.values())))
+    return make(host.containers)
+
+
+def _missing_host(name: str) -> HostView:
+    return HostView(host=name, state=MISSING, since=None,
+                    error=f"host {name} is not configured: the service is orphaned until a host of that name "
+                          "exists again (POST /api/hosts), or it is moved or deleted")
+
+
+def list_services(core: Core, *, host: str | None = None) -> list[dict[str, Any]]:
+    """Every service on every host (or on `host`): from the live model, no Docker call when it runs."""
     with core.db.sessions() as session:
         configs = repo.all_configs(session)
         available = updates_available(session)
-    raw = core.docker.compose_containers()
-    projects = group_by_project(raw)
-    views = [_view(c, c.name, projects.pop(c.name, []), update_available=c.id in available) for c in configs]
-    views.extend(_view(None, name, containers) for name, containers in sorted(projects.items()))
-    gitops.annotate(core, views, raw)  # gitops: drift + reconcile state, from this one listing
+    if host is not None:
+        host = core.hosts.get(host).name
+    everywhere = reader.views(core)
+    if not any(v.connected for v in everywhere.values()):
+        # Nothing at all can be said (the one-machine case: its daemon is down): an error, not a list of unknowns.
+        raise DockerUnavailable(details="; ".join(f"host {v.host}: {v.error}" for v in everywhere.values()))
+    hosts = {name: v for name, v in everywhere.items() if host is None or name == host}
+    grouped = {name: _grouped(view) for name, view in hosts.items()}
+    views: list[dict[str, Any]] = []
+    raw_by_id: dict[str, list[dict] | None] = {}
+    managed: dict[str, set[str]] = {}
+    for c in configs:
+        if host is not None and c.host != host:
+            continue
+        hv = hosts.get(c.host) or _missing_host(c.host)
+        container_views, raw = grouped.get(c.host, ({}, {}))
+        views.append(_view(c, c.name, hv, container_views.get(c.name, []), update_available=c.id in available))
+        raw_by_id[c.id] = raw.get(c.name, []) if hv.connected else None
+        managed.setdefault(c.host, set()).add(c.name)
+    for name, hv in hosts.items():
+        container_views, _ = grouped[name]
+        taken = managed.get(name, set())
+        views.extend(_view(None, project, hv, containers) for project, containers in sorted(container_views.items())
+                     if project not in taken)
+    gitops.annotate(core, views, raw_by_id)  # gitops: drift + reconcile state, from the same containers
     return views
 
 
-def _resolve(core: Core, service_id: str) -> tuple[DockerServiceConfig | None, str]:
-    """A managed service by id (or name), else an unmanaged compose project by `ext_<project>`."""
+def _resolve(core: Core, service_id: str) -> tuple[DockerServiceConfig | None, str, str]:
+    """(config, name, host): a managed service by id (or name), else an unmanaged project by its `ext_` id."""
     with core.db.sessions() as session:
         config = repo.get(session, service_id) or repo.get_by_name(session, service_id)
     if config:
-        return config, config.name
+        return config, config.name, config.host
     if service_id.startswith(UNMANAGED_PREFIX):
-        project = service_id.removeprefix(UNMANAGED_PREFIX)
-        if core.docker.compose_containers(project):
-            return None, project
+        rest = service_id.removeprefix(UNMANAGED_PREFIX)
+        host, _, project = rest.rpartition(".")
+        host = host or placement.LOCAL
+        if core.hosts.find(host) is not None and reader.view(core, host).project(project):
+            return None, project, host
     raise NotFound("service not found", f"No service with ID {service_id} exists")
 
 
 def _managed(core: Core, service_id: str) -> DockerServiceConfig:
-    config, name = _resolve(core, service_id)
+    config, name, _ = _resolve(core, service_id)
     if config is None:
         raise Conflict("service is not managed by sdmd",
                        f"{name} is a compose project sdmd did not create; it is read-only")
     return config
 
 
-# Public for the other domains that act on a service (live: actions, logs, stats, terminals).
-resolve = _resolve
+# Public for the other domains that act on a managed service (live: actions, terminals).
 managed = _managed
 
 
 def get_service(core: Core, service_id: str) -> dict[str, Any]:
-    config, name = _resolve(core, service_id)
-    raw = core.docker.compose_containers(name)
-    view = _view(config, name, group_by_project(raw).get(name, []), with_compose=True)
-    gitops.annotate(core, [view], raw)  # gitops
+    config, name, host = _resolve(core, service_id)
+    hv = reader.view(core, host) if core.hosts.find(host) is not None else _missing_host(host)
+    raw = hv.project(name) if hv.connected else []
+    view = _view(config, name, hv, group_by_project(raw).get(name, []) if hv.connected else [], with_compose=True)
+    gitops.annotate(core, [view], {view["id"]: raw if hv.connected else None})  # gitops
     return view
 
 
 def _validate(core: Core, name: str, text: str) -> dict[str, Any]:
+    """compose's own parser, run here (`compose config` never contacts a daemon, so any host's file is
+    validated the same way, also while its host is down); the file's x-sdmd.host must name a host."""
+    target = placement.host_of_text(text)
+    if core.hosts.find(target) is None:
+        raise InvalidInput("unknown host", f"x-sdmd.host names {target}, which is not configured (GET /api/hosts)")
     with core.stacks.candidate(name, text) as draft:
         try:
             return core.docker.compose_config(draft)
@@ -144,148 +215,208 @@ def _summary(text: str) -> dict[str, Any]:
     return {"services": {k: {"image": (v or {}).get("image")} for k, v in doc["services"].items()}}
 
 
+def _gateway(core: Core, host: str) -> DockerGateway:
+    """The gateway of a service's host; fails fast (409 missing, 503 down) before anything is changed."""
+    spec = core.hosts.find(host)
+    if spec is None:
+        raise Conflict("host not configured", _missing_host(host).error)
+    reader.require_reachable(core, spec.name)
+    return core.hosts.gateway(spec)
+
+
 def create_service(core: Core, *, actor: Actor | None, definition: Definition) -> dict[str, Any]:
     name = definition.name
     with audited(core.db, actor, "service.create", target_name=name) as audit, core.stacks.locked(name):
         with core.db.sessions() as session:
             if repo.get_by_name(session, name) or core.stacks.exists(name):
                 raise Conflict("service name taken", f"a service named {name} already exists")
-        if core.docker.compose_containers(name):
-            raise Conflict("service name taken", f"an unmanaged compose project named {name} is running")
         text = definition.text(None)
-        hashes = _write_and_apply(core, name, text, audit, on_failure=lambda _: _undo_create(core, name))
+        host = placement.host_of_text(text)
+        audit.details["host"] = host
+        gateway = _gateway(core, host) if core.hosts.find(host) is not None else None
+        if gateway is not None and reader.project_containers(core, host, name):
+            raise Conflict("service name taken", f"an unmanaged compose project named {name} runs on host {host}")
+        hashes = _write_and_apply(core, host, name, text, audit,
+                                  on_failure=lambda _: _undo_create(core, host, name))
         with core.db.session() as session:
             config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
-                                         content_hash=content_hash(text))
+                                         content_hash=content_hash(text), host=host)
             session.add(config)
             session.flush()
             repo.add_history(session, config.id, status="deployed", event="create")
         audit.target_id = config.id
+        reader.after_change(core, host, name)
         gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id,
                             hashes_future=hashes)
     return get_service(core, config.id)
 
 
-def _write_and_apply(core: Core, name: str, text: str, audit: AuditScope,
+def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditScope,
                      on_failure: Callable[[SdmdError], None]) -> Future[dict[str, Any]]:
-    """Validate with compose's parser, write the file atomically, `compose up`; undo on failure."""
+    """Validate with compose's parser, write the file atomically, `compose up` on `host`; undo on failure."""
     _validate(core, name, text)
+    gateway = _gateway(core, host)
     hashes = gitops.hashes_in_background(core, name=name, text=text)
     audit.details.update(_summary(text))
     core.stacks.write(name, text)
     try:
-        core.docker.compose_up(core.stacks.project(name))
+        gateway.compose_up(core.stacks.project(name))
     except SdmdError as exc:
         on_failure(exc)
         raise
     return hashes
 
 
-def _restore(core: Core, name: str, previous: str, exc: SdmdError) -> None:
+def _restore(core: Core, host: str, name: str, previous: str, exc: SdmdError) -> None:
     """Put the last good file back and re-apply it, so containers compose replaced come back."""
     core.stacks.write(name, previous)
     try:
-        core.docker.compose_up(core.stacks.project(name))
+        core.gateway(host).compose_up(core.stacks.project(name))
         exc.details = f"{exc.details}\n(the previous definition was restored and re-applied)"
     except SdmdError as again:
         exc.details = f"{exc.details}\n(restoring the previous definition also failed: {again.details})"
 
 
-def _undo_create(core: Core, name: str) -> None:
+def _undo_create(core: Core, host: str, name: str) -> None:
     try:
-        core.docker.compose_down(core.stacks.project(name), volumes=True)
+        core.gateway(host).compose_down(core.stacks.project(name), volumes=True)
     except SdmdError as exc:  # keep the original error; this is cleanup
         log.warning("cleanup after failed create of %s: %s", name, exc)
     core.stacks.remove(name)
 
 
 def update_service(core: Core, service_id: str, *, actor: Actor | None, definition: Definition,
-                   if_match: str | None = None) -> dict[str, Any]:
+                   if_match: str | None = None, confirm_move: bool = False,
+                   action: str = "service.update") -> dict[str, Any]:
+    """Replace the definition. A different x-sdmd.host is a move: refused unless `confirm_move`
+    (named volumes stay behind), then `down` on the old host and `up` on the new one."""
     config = _managed(core, service_id)
     name = config.name
     if definition.name != name:
         raise InvalidInput("renaming a service is not supported",
                            f"service {service_id} is named {name}, the definition says {definition.name}")
-    with audited(core.db, actor, "service.update", target_id=config.id, target_name=name) as audit, \
+    with audited(core.db, actor, action, target_id=config.id, target_name=name) as audit, \
             core.stacks.locked(name):
         previous = core.stacks.read(name)
         if previous is None:
             raise Conflict("compose file missing", f"{core.stacks.file(name)} does not exist")
         if if_match is not None and if_match.strip('"') not in (content_hash(previous), "*"):
             raise Conflict("service changed meanwhile", "the compose file no longer matches If-Match; reload it")
-        gitops.before_change(core, name=name, action="update")
         text = definition.text(previous)
-        hashes = _write_and_apply(core, name, text, audit,
-                                  on_failure=lambda exc: _restore(core, name, previous, exc))
+        target = placement.host_of_text(text)
+        if target != config.host:
+            plan = move.plan(config.host, target, name, config.compose_text)
+            move.require_confirmation(plan, confirm_move)
+            audit.details["moved"] = plan
+        gitops.before_change(core, name=name, action="update")
+        if target != config.host:
+            hashes = _relocate(core, config, previous, text, target, audit)
+        else:
+            hashes = _write_and_apply(core, config.host, name, text, audit,
+                                      on_failure=lambda exc: _restore(core, config.host, name, previous, exc))
         with core.db.session() as session:
             row = repo.get(session, config.id)
             assert row is not None
             row.compose_text = text
             row.content_hash = content_hash(text)
-            repo.add_history(session, row.id, status="deployed", event="update")
+            row.host = target
+            repo.add_history(session, row.id, status="deployed", event="move" if target != config.host else "update",
+                             detail=f"from host {config.host} to {target}" if target != config.host else None)
+        for host in {config.host, target}:
+            reader.after_change(core, host, name)
         gitops.after_change(core, name=name, actor=actor, action="update", audit=audit, service_id=config.id,
                             hashes_future=hashes)
     return get_service(core, config.id)
 
 
+def _relocate(core: Core, config: DockerServiceConfig, previous: str, text: str, target: str,
+              audit: AuditScope) -> Future[dict[str, Any]]:
+    """`down` on the old host (volumes kept there), the new file, `up` on the new host.
+    If the new host fails, the old file goes back and comes up on the old host again."""
+    name = config.name
+    _validate(core, name, text)
+    new_gateway = _gateway(core, target)
+    old_known = core.hosts.find(config.host) is not None  # a removed host: nothing to take down there
+    old_gateway = _gateway(core, config.host) if old_known else None
+    hashes = gitops.hashes_in_background(core, name=name, text=text)
+    audit.details.update(_summary(text))
+    if old_gateway is not None:
+        with core.stacks.candidate(name, config.compose_text) as running:
+            old_gateway.compose_down(running)
+    core.stacks.write(name, text)
+    try:
+        new_gateway.compose_up(core.stacks.project(name))
+    except SdmdError as exc:
+        try:
+            new_gateway.compose_down(core.stacks.project(name))
+        except SdmdError as again:
+            log.warning("cleanup of %s on %s after a failed move: %s", name, target, again.details)
+        if old_gateway is not None:
+            _restore(core, config.host, name, previous, exc)
+        else:
+            core.stacks.write(name, previous)
+        raise
+    return hashes
+
+
+def move_service(core: Core, service_id: str, *, actor: Actor | None, host: str, confirm: bool) -> dict[str, Any]:
+    """Write x-sdmd.host and apply it: the same path as an update whose file names another host."""
+    config = _managed(core, service_id)
+    target = core.hosts.get(host).name
+    if target == config.host:
+        raise Conflict("service already on that host", f"{config.name} runs on {target}")
+    text = core.stacks.read(config.name)
+    if text is None:
+        raise Conflict("compose file missing", f"{core.stacks.file(config.name)} does not exist")
+    definition = Definition(name=config.name, raw_text=placement.with_host(text, target))
+    return update_service(core, config.id, actor=actor, definition=definition, if_match=content_hash(text),
+                          confirm_move=confirm, action="service.move")
+
+
+def move_plan(core: Core, service_id: str, *, host: str) -> dict[str, Any]:
+    config = _managed(core, service_id)
+    return move.plan(config.host, core.hosts.get(host).name, config.name, config.compose_text)
+
+
 def delete_service(core: Core, service_id: str, *, actor: Actor | None, volumes: bool = False) -> None:
+    """`compose down` on the service's host, then the folder and rows. A service whose host was removed
+    (orphaned) touches no host: only its folder and rows go."""
     config = _managed(core, service_id)
     name = config.name
     with audited(core.db, actor, "service.delete", target_id=config.id, target_name=name,
-                 details={"volumes": volumes}) as audit, core.stacks.locked(name):
+                 details={"volumes": volumes, "host": config.host}) as audit, core.stacks.locked(name):
+        host_known = core.hosts.find(config.host) is not None
+        gateway = _gateway(core, config.host) if host_known else None
+        if gateway is None:
+            audit.details["orphaned"] = True
         gitops.before_change(core, name=name, action="delete", config=config)
-        if core.stacks.exists(name):
-            core.docker.compose_down(core.stacks.project(name), volumes=volumes)
+        if gateway is not None and core.stacks.exists(name):
+            gateway.compose_down(core.stacks.project(name), volumes=volumes)
         core.stacks.remove(name)
         with core.db.session() as session:
             row = repo.get(session, config.id)
             if row is not None:
                 session.delete(row)
+        if gateway is not None:
+            reader.after_change(core, config.host, name)
         gitops.after_change(core, name=name, actor=actor, action="delete", audit=audit, service_id=None)
 
 
 def restart_service(core: Core, service_id: str, *, actor: Actor | None) -> dict[str, Any]:
     config = _managed(core, service_id)
-    with audited(core.db, actor, "service.restart", target_id=config.id, target_name=config.name), \
-            core.stacks.locked(config.name):
-        core.docker.compose_restart(core.stacks.project(config.name))
+    with audited(core.db, actor, "service.restart", target_id=config.id, target_name=config.name,
+                 details={"host": config.host}), core.stacks.locked(config.name):
+        _gateway(core, config.host).compose_restart(core.stacks.project(config.name))
         with core.db.session() as session:
             repo.add_history(session, config.id, status="running", event="restart")
+        reader.after_change(core, config.host, config.name)
     return get_service(core, config.id)
 
 
-@dataclass(frozen=True)
-class LogLine:
-    container: str
-    service: str | None
-    timestamp: str
-    message: str
+def resolve(core: Core, service_id: str) -> tuple[DockerServiceConfig | None, str, str]:
+    """(config or None for an unmanaged project, compose project name, host name)."""
+    return _resolve(core, service_id)
 
 
-def service_logs(core: Core, service_id: str, *, tail: int) -> list[LogLine]:
-    """The last `tail` lines across all the service's containers, merged by time."""
-    _, name = _resolve(core, service_id)
-    containers = group_by_project(core.docker.compose_containers(name)).get(name, [])
-    lines: list[LogLine] = []
-    for c in containers:
-        raw = core.docker.container_logs(c["id"], tail=tail).decode("utf-8", errors="replace")
-        for entry in raw.splitlines():
-            stamp, _, message = entry.partition(" ")
-            lines.append(LogLine(container=c["name"], service=c["service"], timestamp=stamp, message=message))
-    lines.sort(key=lambda line: _sort_key(line.timestamp))
-    return lines[-tail:] if tail else []
-
-
-def _sort_key(stamp: str) -> tuple[str, str]:
-    # RFC 3339 with nanoseconds: compare the seconds part, then the fraction padded to 9 digits.
-    head, _, frac = stamp.rstrip("Z").partition(".")
-    return head, frac.ljust(9, "0")
-
-
-def service_history(core: Core, service_id: str) -> list[dict[str, Any]]:
-    config = _managed(core, service_id)
-    with core.db.sessions() as session:
-        return [{"status": h.status, "event": h.event, "detail": h.detail, "recorded_at": h.recorded_at}
-                for h in repo.history(session, config.id)]
-
-
+def gateway_of(core: Core, host: str) -> DockerGateway:
+    return _gateway(core, host)

@@ -24,7 +24,7 @@ from redis.exceptions import LockError
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
 from sdmd.db.base import utcnow
-from sdmd.docker import ComposeProject
+from sdmd.docker import ComposeProject, DockerGateway
 from sdmd.docker.gateway import SERVICE_LABEL
 from sdmd.errors import NotFound, SdmdError
 from sdmd.live import progress
@@ -84,7 +84,7 @@ def run_update(core: Core, redis: Redis, *, service_id: str, mode: str, actor: A
     if config is None:
         raise NotFound("service not found", f"No service with ID {service_id} exists")
     ctx = RunContext(service_id=config.id, service_name=config.name, mode=mode, trigger=trigger, actor=actor,
-                     schedule_id=schedule_id, job_id=job_id)
+                     schedule_id=schedule_id, job_id=job_id, host=config.host)
     started = utcnow()
     lock = redis.lock(lock_key(config.id), timeout=core.settings.update_lock_seconds, blocking=False)
     if not lock.acquire():
@@ -108,6 +108,11 @@ def run_update(core: Core, redis: Redis, *, service_id: str, mode: str, actor: A
 
 def _reason(exc: SdmdError) -> str:
     return f"{exc.message}: {exc.details}" if exc.details else exc.message
+
+
+def _docker(core: Core, ctx: RunContext) -> DockerGateway:
+    """The gateway of the service's host (made once per process and reused between runs)."""
+    return core.gateway(ctx.host)
 
 
 def compose_images(core: Core, redis: Redis, project: ComposeProject) -> dict[str, str]:
@@ -158,15 +163,15 @@ class _PullFailed(SdmdError):
         super().__init__("pull failed, service untouched", details)
 
 
-def _pull_all(core: Core, tracked: list[Tracked]) -> None:
+def _pull_all(docker: DockerGateway, tracked: list[Tracked]) -> None:
     """Pull every reference at once: registry round trips dominate, so they overlap well."""
     for t in tracked:
         if not t.running_ids:
-            info = core.docker.inspect_image(t.image)
+            info = docker.inspect_image(t.image)
             t.tag_id_before = info["Id"] if info else None
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(tracked), 8) or 1) as pool:
         progress.step(f"Pulling {len(tracked)} image(s)")  # live: each pull reports its layers
-        futures = {pool.submit(progress.bind(core.docker.pull), t.ref.repository, t.ref.tag or "latest"): t
+        futures = {pool.submit(progress.bind(docker.pull), t.ref.repository, t.ref.tag or "latest"): t
                    for t in tracked}
         errors = []
         for future, t in futures.items():
@@ -175,15 +180,15 @@ def _pull_all(core: Core, tracked: list[Tracked]) -> None:
             except SdmdError as exc:
                 errors.append(f"{t.image}: {_reason(exc)}")
     if errors:
-        _restore_tags(core, tracked)  # a pull that did succeed must not leave its tag moved
+        _restore_tags(docker, tracked)  # a pull that did succeed must not leave its tag moved
         raise _PullFailed("; ".join(errors))
 
 
-def _restore_tags(core: Core, tracked: list[Tracked]) -> None:
+def _restore_tags(docker: DockerGateway, tracked: list[Tracked]) -> None:
     """Point each moved tag back at the image the service runs, so nothing else picks up the new one."""
     for t in tracked:
         if t.changed and t.old_id and t.ref.tag:
-            core.docker.tag_image(t.old_id, t.ref.repository, t.ref.tag)
+            docker.tag_image(t.old_id, t.ref.repository, t.ref.tag)
 
 
 def _cycle(core: Core, redis: Redis, ctx: RunContext) -> Outcome:
@@ -191,13 +196,14 @@ def _cycle(core: Core, redis: Redis, ctx: RunContext) -> Outcome:
     if not core.stacks.exists(name):
         return Outcome(records.ERROR, f"compose file {core.stacks.file(name)} is missing")
     project = core.stacks.project(name)
+    docker = _docker(core, ctx)
     images = compose_images(core, redis, project)
-    containers = core.docker.compose_containers(name)
+    containers = docker.compose_containers(name)
     tracked = _track(images, containers)
     if not tracked:
         return Outcome(records.UP_TO_DATE, "no pullable images (builds or digest-pinned only)")
     try:
-        _pull_all(core, tracked)
+        _pull_all(docker, tracked)
     except _PullFailed as exc:
         return Outcome(records.ERROR, _reason(exc), [t.view() for t in tracked])
     changed = [t for t in tracked if t.changed]
@@ -206,7 +212,7 @@ def _cycle(core: Core, redis: Redis, ctx: RunContext) -> Outcome:
         return Outcome(records.UP_TO_DATE, None, views)
     summary = ", ".join(t.image for t in changed)
     if ctx.mode == "check":
-        _restore_tags(core, changed)
+        _restore_tags(docker, changed)
         return Outcome(records.UPDATE_AVAILABLE, f"newer image for {summary}", views)
     if not containers:
         # Nothing runs, so nothing is recreated: the fresh images wait for the next start.
@@ -221,16 +227,17 @@ def _apply(core: Core, ctx: RunContext, project: ComposeProject, before: list[di
     gated_services = {(c.get("Labels") or {}).get(SERVICE_LABEL) for c in before
                       if c.get("State") == "running"} & changed_services
     settings = core.settings
+    docker = _docker(core, ctx)
     with core.stacks.locked(ctx.service_name):
         progress.step(f"Recreating what changed: {', '.join(sorted(changed_services))}")
         try:
-            core.docker.compose_up(project)
+            docker.compose_up(project)
         except SdmdError as exc:
             failure = f"compose up failed: {_compose_error(exc)}"
         else:
-            after = core.docker.compose_containers(ctx.service_name)
+            after = docker.compose_containers(ctx.service_name)
             gate = [c["Id"] for c in after if (c.get("Labels") or {}).get(SERVICE_LABEL) in gated_services]
-            failure = health_gate(core.docker, gate, grace=settings.health_grace_seconds,
+            failure = health_gate(docker, gate, grace=settings.health_grace_seconds,
                                   timeout=settings.health_timeout_seconds)
         if failure is None:
             _remove_superseded(core, ctx, keep={t.old_id for t in changed} | {t.new_id for t in changed})
@@ -239,7 +246,7 @@ def _apply(core: Core, ctx: RunContext, project: ComposeProject, before: list[di
     if rollback_error:
         return Outcome(records.ERROR, f"{failure}; rollback failed: {rollback_error}", views)
     for t in changed:
-        _remove_if_unused(core, t.new_id)
+        _remove_if_unused(docker, t.new_id)
     return Outcome(records.ROLLED_BACK, failure, views)
 
 
@@ -256,10 +263,11 @@ def _compose_error(exc: SdmdError) -> str:
 def _roll_back(core: Core, ctx: RunContext, project: ComposeProject, changed: list[Tracked]) -> str | None:
     """Re-point each tag at the previous image and recreate; None when the old images run again."""
     progress.step("Rolling back to the previous images")
+    docker = _docker(core, ctx)
     try:
-        _restore_tags(core, changed)
-        core.docker.compose_up(project)
-        after = core.docker.compose_containers(ctx.service_name)
+        _restore_tags(docker, changed)
+        docker.compose_up(project)
+        after = docker.compose_containers(ctx.service_name)
     except SdmdError as exc:
         return _reason(exc)
     wrong = []
@@ -270,21 +278,22 @@ def _roll_back(core: Core, ctx: RunContext, project: ComposeProject, changed: li
     return f"still on the new image: {', '.join(wrong)}" if wrong else None
 
 
-def _remove_if_unused(core: Core, image_id: str | None) -> bool:
+def _remove_if_unused(docker: DockerGateway, image_id: str | None) -> bool:
     """Remove an image only when nothing names it any more; Docker itself refuses one a container uses."""
     if not image_id:
         return False
-    info = core.docker.inspect_image(image_id)
+    info = docker.inspect_image(image_id)
     if info is None or info.get("RepoTags"):
         return False
-    return core.docker.remove_image(image_id)
+    return docker.remove_image(image_id)
 
 
 def _remove_superseded(core: Core, ctx: RunContext, *, keep: set[str | None]) -> None:
     with core.db.sessions() as session:
         candidates = records.superseded_images(session, ctx.service_id)
-    in_use = {c.get("ImageID") for c in core.docker.compose_containers()}
+    docker = _docker(core, ctx)
+    in_use = {c.get("ImageID") for c in docker.compose_containers()}
     for image_id in candidates - keep - in_use:
-        if _remove_if_unused(core, image_id):
+        if _remove_if_unused(docker, image_id):
             log.info("removed superseded image %s of %s", image_id[:19], ctx.service_name)
 

@@ -128,7 +128,8 @@ def test_a_client_that_leaves_does_not_stop_the_operation(live: Live, unique_nam
         wait_until(lambda: c.get(f"/api/services/{name}").status_code == 200
                    and c.get(f"/api/services/{name}").json()["status"] == "running", timeout=60,
                    what="the create to finish without its client")
-        audit = c.get("/api/audit", params={"target": name, "action": "service.create"}).json()["items"]
+        audit = wait_until(lambda: c.get("/api/audit", params={"target": name, "action": "service.create"})
+                           .json()["items"], timeout=30, what="the audit record, written as the create ends")
         assert [a["outcome"] for a in audit] == ["ok"]
     api = docker_api()
     try:

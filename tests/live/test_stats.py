@@ -31,11 +31,11 @@ def test_service_stats_per_container_service_and_total(live: Live, unique_name) 
     last = events[-1].data
     assert [row["service"] for row in last["containers"]] == ["app", "busy"]
     busy = next(row for row in last["containers"] if row["service"] == "busy")
-    assert busy["cpu_percent"] > 20 and busy["memory_bytes"] > 0 and busy["memory_limit"] > busy["memory_bytes"]
+    assert busy["cpu_percent"] > 5 and busy["memory_bytes"] > 0 and busy["memory_limit"] > busy["memory_bytes"]
     assert busy["pids"] >= 1 and busy["net_rx_bytes"] >= 0 and "blk_read_rate" in busy
-    assert set(last["services"]) == {"app", "busy"} and last["services"]["busy"]["containers"] == 1
-    total = last["projects"][name]
-    assert total["service_id"] == svc["id"] and total["containers"] == 2
+    assert set(last["compose_services"]) == {"app", "busy"} and last["compose_services"]["busy"]["containers"] == 1
+    total = last["by_service"][svc["id"]]
+    assert (total["name"], total["host"], total["containers"]) == (name, "local", 2)
     assert abs(total["cpu_percent"] - sum(row["cpu_percent"] for row in last["containers"])) < 0.05
     # nobody watches any more: Docker's stats streams and their threads are gone
     wait_until(lambda: not live.runtime.stats.feeds and not stats_threads(), timeout=10,
@@ -44,15 +44,15 @@ def test_service_stats_per_container_service_and_total(live: Live, unique_name) 
 
 def test_watchers_share_one_docker_stream_per_container(live: Live, unique_name) -> None:
     name = unique_name("w")
-    live.create(name)
+    created = live.create(name)
     with live.client() as a, live.client() as b, \
             a.stream("GET", f"/api/services/{name}/stats", headers=SSE) as one, \
             b.stream("GET", "/api/stats", params={"service": name}, headers=SSE) as two:
-        first = next(e for e in read_events(one, until="end") if e.event == "stats")
-        second = next(e for e in read_events(two, until="end") if e.event == "stats")
+        readers = [read_events(one, until="end"), read_events(two, until="end")]  # kept: a dropped reader
+        first, second = (next(e for e in reader if e.event == "stats") for reader in readers)  # closes its stream
         assert len(live.runtime.stats.feeds) == 1 and len(stats_threads()) == 1
         assert "containers" in first.data and "containers" not in second.data  # the list's lighter form
-        assert second.data["projects"][name]["memory_bytes"] > 0
+        assert second.data["by_service"][created["id"]]["memory_bytes"] > 0
     wait_until(lambda: not stats_threads(), timeout=10, what="the shared stream to close")
 
 

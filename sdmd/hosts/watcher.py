@@ -1,0 +1,421 @@
+"""The live model of one host: its compose containers in memory, kept current by Docker's /events.
+
+Two threads per host:
+- the stream thread subscribes to /events FIRST and then takes a full listing (so no event falls
+  between the two), marks the host `connected`, and queues every event it reads. When the stream
+  breaks it marks the host `reconnecting` (since when, last error) and retries with doubling delays
+  up to SDMD_HOST_BACKOFF_MAX_SECONDS; after SDMD_HOST_UNREACHABLE_SECONDS of failing (at once for a
+  refused host key or bad TLS material) the host is `unreachable`; it keeps retrying.
+- the refresh thread takes queued events in small batches and re-lists just those containers (one
+  /containers/json filtered by id; a destroyed container is simply dropped), so the model holds
+  exactly what `docker ps -a` shows, in its shape. When idle it pings the host every
+  SDMD_HOST_PING_SECONDS: a daemon that hangs (SIGSTOP: connections open, nothing answers) is
+  noticed within ping interval + timeout, and the stream is closed to reconnect.
+Readers get an immutable `HostSnapshot` (one attribute read, no lock, no Docker call).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sdmd.docker import DockerGateway
+from sdmd.docker.events import EventStream
+from sdmd.docker.gateway import PROJECT_LABEL
+from sdmd.errors import Conflict, InvalidInput, SdmdError
+from sdmd.hosts.feed import ChangeFeed, ContainerChange, HostStateChange
+
+log = logging.getLogger("sdmd.hosts")
+
+CONNECTED = "connected"
+RECONNECTING = "reconnecting"
+UNREACHABLE = "unreachable"
+STATES = (CONNECTED, RECONNECTING, UNREACHABLE)
+BACKOFF_START = 0.1
+COALESCE_SECONDS = 0.01  # events arriving this close together are re-listed in one call
+BATCH_MAX = 200  # a bigger burst (compose up of a large project) is one full listing instead
+# Events that change nothing /containers/json shows (healthchecks alone make exec_* events all the time).
+SETTLE_SECONDS = 0.2  # longest a read waits for events already sent to reach the model
+SETTLE_SLOW_SECONDS = 0.05  # ... and not at all once a re-list takes longer than this
+QUIET_ACTIONS = {"attach", "detach", "resize", "top", "export", "copy", "archive-path", "extract-to-dir", "commit"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class HostSnapshot:
+    host: str
+    state: str
+    since: datetime
+    error: str | None
+    containers: dict[str, dict[str, Any]]  # full container id -> its /containers/json entry
+    generation: int
+    engine: dict[str, Any] | None = None
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)  # consumers' derived data, per snapshot
+
+    def derived(self, key: str, make: Callable[[HostSnapshot], Any]) -> Any:
+        """`make(self)`, computed once per snapshot (e.g. the service views grouped by project)."""
+        if key not in self.memo:
+            self.memo[key] = make(self)
+        return self.memo[key]
+
+    def project(self, name: str) -> list[dict[str, Any]]:
+        return [c for c in self.containers.values() if (c.get("Labels") or {}).get(PROJECT_LABEL) == name]
+
+
+def _project(container: dict[str, Any] | None, event: dict[str, Any] | None) -> str | None:
+    if container is not None:
+        return (container.get("Labels") or {}).get(PROJECT_LABEL)
+    return (((event or {}).get("Actor") or {}).get("Attributes") or {}).get(PROJECT_LABEL)
+
+
+def _fatal(exc: BaseException) -> bool:
+    """Errors retrying cannot fix without someone changing the host: a refused host key, bad material."""
+    return isinstance(exc, Conflict | InvalidInput) or "certificate" in str(exc).lower()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, SdmdError):
+        return f"{exc.message}: {exc.details}" if exc.details else exc.message
+    return f"{type(exc).__name__}: {exc}"
+
+
+class HostWatcher:
+    def __init__(self, host: str, revision: int, gateway: DockerGateway, feed: ChangeFeed, *, timeout: float,
+                 ping_interval: float, unreachable_after: float, backoff_max: float, resync_interval: float,
+                 on_engine: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.host = host
+        self.revision = revision
+        self.gateway = gateway
+        self.feed = feed
+        self.timeout = timeout
+        self.ping_interval = ping_interval
+        self.unreachable_after = unreachable_after
+        self.backoff_max = backoff_max
+        self.resync_interval = resync_interval
+        self.on_engine = on_engine
+        self.snapshot = HostSnapshot(host=host, state=RECONNECTING, since=_now(), error="connecting", containers={},
+                                     generation=0)
+        self._events: queue.Queue[tuple[int, dict[str, Any]]] = queue.Queue()
+        self._epoch = 0  # one per successful subscription; events of an older one are ignored
+        self._stream: EventStream | None = None
+        self._fetch = threading.Lock()  # one listing applied at a time, so an older answer never wins
+        self._state = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._last_contact = 0.0
+        self._last_full = 0.0
+        # Read barrier (settle): events read off the stream vs events the refresh thread is done with.
+        self._received = 0
+        self._applied = 0
+        self._progress = threading.Condition()
+        self._busy_since: float | None = None  # the refresh thread is re-listing since then
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> HostWatcher:
+        for target, name in ((self._stream_loop, "stream"), (self._refresh_loop, "refresh")):
+            thread = threading.Thread(target=target, name=f"sdmd-host-{self.host}-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._close_stream()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def wait_connected(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.snapshot.state != CONNECTED and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.snapshot.state == CONNECTED
+
+    # -- state ------------------------------------------------------------------------------
+    def _publish(self, **changes: Any) -> HostSnapshot:
+        old = self.snapshot
+        new = HostSnapshot(**{"host": old.host, "state": old.state, "since": old.since, "error": old.error,
+                              "containers": old.containers, "generation": old.generation + 1,
+                              "engine": old.engine, **changes})
+        self.snapshot = new
+        if new.state != old.state:
+            log.info("host %s: %s%s", self.host, new.state, f" ({new.error})" if new.error else "")
+            self.feed.publish(HostStateChange(host=self.host, state=new.state, previous=old.state, since=new.since,
+                                              error=new.error))
+        return new
+
+    def _failed(self, exc: BaseException) -> None:
+        """Lost (or could not get) the connection: reconnecting, or unreachable once it lasted long enough."""
+        with self._state:
+            snap = self.snapshot
+            since = snap.since if snap.state != CONNECTED else _now()
+            state = UNREACHABLE if _fatal(exc) or (_now() - since).total_seconds() >= self.unreachable_after \
+                else RECONNECTING
+            if snap.state != state or snap.error != _reason(exc):
+                self._publish(state=state, since=since, error=_reason(exc))
+
+    def _fail(self, exc: BaseException) -> None:
+        """A call failed while connected: mark it and close the stream, so the stream thread reconnects."""
+        self._failed(exc)
+        self._close_stream()
+
+    def _close_stream(self) -> None:
+        stream = self._stream
+        if stream is not None:
+            stream.close()
+
+    # -- the stream thread ---------------------------------------------------------------------
+    def _stream_loop(self) -> None:
+        delay = BACKOFF_START
+        while not self._stop.is_set():
+            stream = None
+            try:
+                stream = self.gateway.open_events(timeout=self.timeout)  # subscribe first ...
+                self._stream = stream
+                if self._stop.is_set():
+                    break
+                epoch = self._resync(connecting=True)  # ... then list: no event falls in between
+                delay = BACKOFF_START
+                for event in stream:
+                    with self._progress:
+                        self._received += 1
+                    self._events.put((epoch, event))
+                if self._stop.is_set():
+                    break
+                raise ConnectionError("the event stream ended")
+            except Exception as exc:
+                if self._stop.is_set():
+                    break
+                log.debug("host %s: %s", self.host, _reason(exc))
+                self._failed(exc)
+            finally:
+                if stream is not None:
+                    stream.close()
+                self._stream = None
+            self._stop.wait(delay)
+            delay = min(delay * 2, self.backoff_max)
+
+    def _resync(self, *, connecting: bool = False) -> int:
+        """A full listing replaces the model; differences are published as "resync" changes."""
+        with self._fetch:
+            raw = self.gateway.compose_containers(timeout=self.timeout)
+            engine = None
+            if connecting:
+                engine = self.gateway.version(timeout=self.timeout)
+            now = time.monotonic()
+            self._last_contact = self._last_full = now
+            fresh = {c["Id"]: c for c in raw}
+            with self._state:
+                old = self.snapshot.containers
+                if connecting:
+                    self._epoch += 1
+                    info = {"version": engine.get("Version"), "api_version": engine.get("ApiVersion"),
+                            "os": engine.get("Os"), "arch": engine.get("Arch"),
+                            "kernel": engine.get("KernelVersion")} if engine else None
+                    self._publish(state=CONNECTED, since=_now(), error=None, containers=fresh, engine=info)
+                else:
+                    self._publish(containers=fresh)
+                epoch = self._epoch
+        if connecting and self.on_engine and engine:
+            try:
+                self.on_engine(self.snapshot.engine or {})
+            except Exception:  # bookkeeping only
+                log.exception("host %s: could not record the engine version", self.host)
+        for cid in old.keys() | fresh.keys():
+            before, after = old.get(cid), fresh.get(cid)
+            if before != after and (before is None or after is None or _differs(before, after)):
+                self.feed.publish(ContainerChange(host=self.host, container_id=cid, project=_project(after or before,
+                                                                                                     None),
+                                                  action="resync", event=None, container=after, previous=before))
+        return epoch
+
+    # -- the refresh thread --------------------------------------------------------------------
+    def _refresh_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                epoch, event = self._events.get(timeout=self.ping_interval)
+            except queue.Empty:
+                self._idle()
+                continue
+            batch = [(epoch, event)]
+            deadline = time.monotonic() + COALESCE_SECONDS
+            while len(batch) < BATCH_MAX * 4:
+                try:
+                    batch.append(self._events.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            events = [e for ep, e in batch if ep == self._epoch and (e.get("Action") or "") not in QUIET_ACTIONS
+                      and not (e.get("Action") or "").startswith("exec_")]
+            try:
+                if events and self.snapshot.state == CONNECTED:
+                    self._busy_since = time.monotonic()
+                    self._apply(events)
+            except Exception as exc:
+                if not self._stop.is_set():
+                    self._fail(exc)
+            finally:
+                self._busy_since = None
+                with self._progress:
+                    self._applied += len(batch)
+                    self._progress.notify_all()
+
+    def _idle(self) -> None:
+        if self.snapshot.state != CONNECTED or self._stop.is_set():
+            return
+        try:
+            if time.monotonic() - self._last_full >= self.resync_interval:
+                self._resync()
+            elif time.monotonic() - self._last_contact >= self.ping_interval:
+                self.gateway.ping(timeout=self.timeout)
+                self._last_contact = time.monotonic()
+        except Exception as exc:
+            if not self._stop.is_set():
+                self._fail(exc)
+
+    def _apply(self, events: list[dict[str, Any]]) -> None:
+        ids: list[str] = []
+        last: dict[str, str] = {}
+        for e in events:
+            cid = e.get("id") or (e.get("Actor") or {}).get("ID")
+            if not cid:
+                continue
+            if cid not in last:
+                ids.append(cid)
+            last[cid] = e.get("Action") or ""
+        fetch = [cid for cid in ids if last[cid] != "destroy"]
+        with self._fetch:
+            epoch = self._epoch
+            if len(fetch) > BATCH_MAX:
+                fresh = {c["Id"]: c for c in self.gateway.compose_containers(timeout=self.timeout)}
+                full = True
+            else:
+                fresh = {c["Id"]: c for c in self.gateway.containers_by_id(fetch, timeout=self.timeout)}
+                full = False
+            self._last_contact = time.monotonic()
+            with self._state:
+                if epoch != self._epoch:
+                    return  # reconnected meanwhile: the new full listing is newer than this answer
+                old = self.snapshot.containers
+                new = dict(fresh) if full else dict(old)
+                if not full:
+                    for cid in ids:
+                        if cid in fresh:
+                            new[cid] = fresh[cid]
+                        else:
+                            new.pop(cid, None)
+                self._publish(containers=new)
+        for e in events:
+            cid = e.get("id") or (e.get("Actor") or {}).get("ID")
+            if cid:
+                self.feed.publish(ContainerChange(host=self.host, container_id=cid,
+                                                  project=_project(new.get(cid) or old.get(cid), e),
+                                                  action=e.get("Action") or "", event=e, container=new.get(cid),
+                                                  previous=old.get(cid)))
+        # live (issue 13): Docker sends "die" before its listing says so (for some 10-50 ms it still shows
+        # "running"); re-list those containers shortly after, or the model would keep a dead one running.
+        stale = [cid for cid in ids if last[cid] == "die" and (new.get(cid) or {}).get("State") == "running"]
+        if stale:
+            self._recheck_later(stale, attempt=0)
+
+    RECHECK_DELAYS = (0.05, 0.15, 0.5)
+
+    def _recheck_later(self, ids: list[str], attempt: int) -> None:
+        if attempt >= len(self.RECHECK_DELAYS) or self._stop.is_set():
+            return
+        timer = threading.Timer(self.RECHECK_DELAYS[attempt], self._recheck, (ids, attempt))
+        timer.daemon = True
+        timer.start()
+
+    def _recheck(self, ids: list[str], attempt: int) -> None:
+        """Re-list `ids`; what changed is published as "resync" (no event); still "running" tries again."""
+        if self._stop.is_set() or self.snapshot.state != CONNECTED:
+            return
+        try:
+            with self._fetch:
+                epoch = self._epoch
+                fresh = {c["Id"]: c for c in self.gateway.containers_by_id(ids, timeout=self.timeout)}
+                with self._state:
+                    if epoch != self._epoch:
+                        return
+                    old = self.snapshot.containers
+                    new = dict(old)
+                    for cid in ids:
+                        if cid in fresh:
+                            new[cid] = fresh[cid]
+                        else:
+                            new.pop(cid, None)
+                    self._publish(containers=new)
+        except Exception as exc:  # the next event or resync corrects it anyway
+            log.debug("host %s: recheck after die: %s", self.host, exc)
+            return
+        for cid in ids:
+            before, after = old.get(cid), new.get(cid)
+            if before is not None and (after is None or _differs(before, after)):
+                self.feed.publish(ContainerChange(host=self.host, container_id=cid, project=_project(after or before,
+                                  None), action="resync", event=None, container=after, previous=before))
+        still = [cid for cid in ids if (new.get(cid) or {}).get("State") == "running"]
+        if still:
+            self._recheck_later(still, attempt + 1)
+
+    def settle(self, max_wait: float = SETTLE_SECONDS) -> None:
+        """Let events Docker already sent reach the model before a read (bounded by `max_wait`).
+
+        Docker publishes a change's events before it answers the call that made it, so after
+        `docker stop` (or compose) returns, its events are on our socket or in the queue: waiting for
+        just those makes a read right after a change see it. Local checks only (a counter, one
+        select); no wait at all when nothing is pending, or when re-listing is itself slow (a host
+        that hangs must not slow the reader).
+        """
+        if self.snapshot.state != CONNECTED:
+            return
+        deadline = time.monotonic() + max_wait
+        stream = self._stream
+        with self._progress:
+            target = self._received
+        if stream is not None and stream.has_unread():
+            target += 1  # at least one more event is on its way into the queue
+        with self._progress:
+            while self._applied < target:
+                busy = self._busy_since
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (busy is not None and time.monotonic() - busy > SETTLE_SLOW_SECONDS):
+                    return
+                self._progress.wait(min(remaining, 0.005))
+                if self._received < target and stream is not None and not stream.has_unread() \
+                        and self._events.empty() and self._applied >= self._received:
+                    return  # the unread bytes were not an event after all
+
+    def refresh_project(self, project: str) -> None:
+        """Read-your-writes: after sdmd itself changed `project`, re-list it now rather than wait for events."""
+        if self.snapshot.state != CONNECTED:
+            return
+        with self._fetch:
+            raw = self.gateway.compose_containers(project, timeout=self.timeout)
+            with self._state:
+                new = {cid: c for cid, c in self.snapshot.containers.items()
+                       if (c.get("Labels") or {}).get(PROJECT_LABEL) != project}
+                new.update({c["Id"]: c for c in raw})
+                self._publish(containers=new)
+
+
+def _differs(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether a resync should report a change: the state, the status text aside ("Up 5 minutes")."""
+    keys = ("State", "Image", "ImageID", "Names", "Labels")
+    return any(before.get(k) != after.get(k) for k in keys) or _health(before) != _health(after)
+
+
+def _health(c: dict[str, Any]) -> str | None:
+    status = (c.get("Status") or "").lower()
+    for word in ("(healthy)", "(unhealthy)", "(health: starting)"):
+        if word in status:
+            return word
+    return None
