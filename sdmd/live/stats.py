@@ -22,6 +22,7 @@ from sdmd.docker.gateway import PROJECT_LABEL, SERVICE_LABEL
 from sdmd.errors import TooManyRequests
 from sdmd.hosts import reader
 from sdmd.live.streams import Bridge, End, sse
+from sdmd.services import repository as services_repo
 from sdmd.services.service import unmanaged_id
 
 log = logging.getLogger("sdmd.live.stats")
@@ -165,6 +166,7 @@ class StatsWatch:
         self.watched: dict[str, dict[str, Any]] = {}  # "host/container id" -> {id, name, service, project, host}
         self.latest: dict[str, dict[str, Any]] = {}
         self.tasks: list[asyncio.Task[None]] = []
+        self.managed_ids: dict[tuple[str, str], str] = {}
         self.subscription: Any = None
         self.relist_soon: asyncio.TimerHandle | None = None
         self.closed = False
@@ -205,6 +207,9 @@ class StatsWatch:
         """The running containers of interest, and the hosts that answered (a host that is reconnecting
         says nothing about its containers: what is watched there stays watched)."""
         hosts = None if self.services is None else sorted({host for host, _ in self.services})
+        if self.services is None:  # every project: the managed ones go by their service id
+            with self.core.db.sessions() as session:
+                self.managed_ids = {(c.host, c.name): c.id for c in services_repo.all_configs(session)}
         running, answered = {}, set()
         for host, view in reader.views(self.core, hosts).items():
             if not view.connected:
@@ -256,9 +261,8 @@ class StatsWatch:
                 self.queue.put_nowait(sse(self.snapshot(), event="stats"))
 
     def _service_id(self, host: str, project: str) -> str:
-        if self.services is not None and (host, project) in self.services:
-            return self.services[(host, project)]
-        return unmanaged_id(host, project)
+        known = self.services if self.services is not None else self.managed_ids
+        return known.get((host, project)) or unmanaged_id(host, project)
 
     def snapshot(self) -> dict[str, Any]:
         rows = [{**self.watched[key], **value} for key, value in self.latest.items() if key in self.watched]
