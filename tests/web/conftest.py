@@ -80,9 +80,10 @@ def settings(tmp_path: Path, database_url: str, redis_socket: str, built_ui: Pat
 
 
 class LiveServer:
-    def __init__(self, url: str, core: Core) -> None:
+    def __init__(self, url: str, core: Core, server: uvicorn.Server | None = None) -> None:
         self.url = url
         self.core = core
+        self.server = server  # live: tests reset its connections to play a network drop
 
     def api(self, token: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
@@ -98,7 +99,7 @@ def live_server(core: Core) -> Iterator[LiveServer]:
     thread.start()
     try:
         wait_until(lambda: server.started, timeout=30, what="sdmd to listen")
-        yield LiveServer(f"http://127.0.0.1:{port}", core)
+        yield LiveServer(f"http://127.0.0.1:{port}", core, server)
     finally:
         server.should_exit = True
         thread.join(timeout=30)

@@ -1,7 +1,8 @@
 "use client";
 
-import { ArrowLeft, ArrowUpCircle, Download, GitCompare, Plus, RotateCw, SearchCheck, Trash2 } from "lucide-react";
+import { ArrowLeft, ArrowUpCircle, Download, GitCompare, Pause, Play, Plus, RotateCw, SearchCheck, Square, Trash2 } from "lucide-react";
 import { useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
@@ -23,7 +24,8 @@ import { isMissingEndpoint } from "@/lib/api/missing";
 import type { Schedule, Service } from "@/lib/api/types";
 import { useSchedules } from "@/lib/queries/schedules";
 import {
-  serviceKeys, useApplyService, useDeleteService, useService, useServices, useUpdateService,
+  serviceKeys, useApplyService, useDeleteService, useLiveAction, useService, useServices, useUpdateService,
+  type ServiceAction,
 } from "@/lib/queries/services";
 import { toast } from "@/lib/toast";
 
@@ -31,8 +33,14 @@ import { ComposePanel } from "./compose-panel";
 import { ContainersTable } from "./containers-table";
 import { GitHistory, ServiceActivity } from "./history-panels";
 import { LogsPanel } from "./logs-panel";
+import { StatsPanel } from "./stats-panel";
 
-const TABS = ["overview", "logs", "compose", "schedules", "activity", "history"] as const;
+// xterm.js loads with the Terminal tab only.
+const TerminalPanel = dynamic(() => import("./terminal-panel").then((m) => m.TerminalPanel), {
+  ssr: false, loading: () => <Skeleton className="h-64" />,
+});
+
+const TABS = ["overview", "logs", "terminal", "compose", "schedules", "activity", "history"] as const;
 type Tab = (typeof TABS)[number];
 
 function ServiceSchedules({ service }: { service: Service }) {
@@ -69,12 +77,15 @@ export function ServiceDetail() {
   const del = useDeleteService();
   const check = useUpdateService();
   const apply = useApplyService();
+  const live = useLiveAction();
   const queryClient = useQueryClient();
 
-  const setTab = (t: string) => {
+  const setTab = (t: string, container?: string) => {
     const next = new URLSearchParams(params.toString());
     if (t === "overview") next.delete("tab");
     else next.set("tab", t);
+    if (container) next.set("container", container);
+    else next.delete("container");
     router.replace(`/service/?${next.toString()}`, { scroll: false });
   };
 
@@ -101,7 +112,7 @@ export function ServiceDetail() {
 
   const runCheck = async () => {
     try {
-      const job = await check.mutateAsync({ id: service.id, mode: "check" });
+      const job = await check.mutateAsync({ id: service.id, mode: "check", name: service.name });
       const result = job.run?.result;
       toast(
         result === "update_available" ? "An update is available" : result === "up_to_date" ? "Up to date"
@@ -115,12 +126,27 @@ export function ServiceDetail() {
 
   const runApply = async () => {
     try {
-      await apply.mutateAsync(service.id);
+      await apply.mutateAsync({ id: service.id, name: service.name });
       toast("Applied the compose file from git", { variant: "success" });
     } catch (exc) {
       toast(isMissingEndpoint(exc) ? "Applying is not available on this server yet" : asApiError(exc).message, { variant: "error" });
     }
   };
+
+  const states = new Set(service.containers.map((c) => c.state));
+  const runAction = async (action: ServiceAction) => {
+    try {
+      await live.mutateAsync({ service, action });
+    } catch (exc) {
+      toast(`Could not ${action} ${service.name}`, { variant: "error", description: asApiError(exc).message });
+    }
+  };
+  const actionButtons: { action: ServiceAction; label: string; icon: typeof Play; show: boolean }[] = [
+    { action: "start", label: "Start", icon: Play, show: states.has("exited") || states.has("created") },
+    { action: "stop", label: "Stop", icon: Square, show: states.has("running") || states.has("restarting") },
+    { action: "pause", label: "Pause", icon: Pause, show: states.has("running") },
+    { action: "unpause", label: "Unpause", icon: Play, show: states.has("paused") },
+  ];
 
   return (
     <div className="space-y-4">
@@ -142,6 +168,11 @@ export function ServiceDetail() {
         <div className="flex flex-wrap gap-2">
           {service.managed ? (
             <>
+              {actionButtons.filter((b) => b.show).map(({ action, label, icon: Icon }) => (
+                <Button key={action} variant="outline" size="sm" onClick={() => runAction(action)} disabled={live.isPending} data-testid={`service-${action}`}>
+                  <Icon aria-hidden /> {label}
+                </Button>
+              ))}
               <Button variant="outline" size="sm" onClick={() => setPending({ action: "restart", service })} data-testid="restart"><RotateCw aria-hidden /> Restart</Button>
               <Button variant="outline" size="sm" onClick={runCheck} disabled={check.isPending}><SearchCheck aria-hidden /> Check for update</Button>
               <Button variant={service.update_available ? "default" : "outline"} size="sm" onClick={() => setPending({ action: "update", service })}><ArrowUpCircle aria-hidden /> Update now</Button>
@@ -185,15 +216,20 @@ export function ServiceDetail() {
         <TabsList aria-label="Service sections">
           <TabsTrigger value="overview">Containers</TabsTrigger>
           <TabsTrigger value="logs" data-testid="tab-logs">Logs</TabsTrigger>
+          <TabsTrigger value="terminal" data-testid="tab-terminal" disabled={!service.managed}>Terminal</TabsTrigger>
           <TabsTrigger value="compose" data-testid="tab-compose" disabled={!service.managed}>Compose</TabsTrigger>
           <TabsTrigger value="schedules" data-testid="tab-schedules">Schedules</TabsTrigger>
           <TabsTrigger value="activity" data-testid="tab-activity">Activity</TabsTrigger>
           <TabsTrigger value="history">History</TabsTrigger>
         </TabsList>
-        <TabsContent value="overview">
-          <Card><ContainersTable containers={service.containers} /></Card>
+        <TabsContent value="overview" className="space-y-3">
+          {tab === "overview" ? <StatsPanel service={service} /> : null}
+          <Card><ContainersTable containers={service.containers} service={service} onTerminal={(c) => setTab("terminal", c)} /></Card>
         </TabsContent>
-        <TabsContent value="logs"><LogsPanel serviceId={service.id} /></TabsContent>
+        <TabsContent value="logs">{tab === "logs" ? <LogsPanel service={service} /> : null}</TabsContent>
+        <TabsContent value="terminal">
+          {tab === "terminal" ? <TerminalPanel service={service} initialContainer={params.get("container")} /> : null}
+        </TabsContent>
         <TabsContent value="compose">
           {service.managed ? (
             <ComposePanel service={service} etag={etag} onReload={async () => (await refetch()).data} />
@@ -220,7 +256,7 @@ export function ServiceDetail() {
         busy={del.isPending}
         onConfirm={async () => {
           try {
-            await del.mutateAsync({ id: service.id, volumes: withVolumes });
+            await del.mutateAsync({ id: service.id, volumes: withVolumes, name: service.name });
             toast(`Deleted ${service.name}`, { variant: "success" });
             router.push("/");
           } catch {

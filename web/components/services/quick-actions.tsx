@@ -50,12 +50,12 @@ export function QuickActionDialog({ pending, onClose }: { pending: PendingAction
   const run = async () => {
     setError(null);
     try {
-      if (action === "restart") await restart.mutateAsync(service.id);
+      if (action === "restart") await restart.mutateAsync({ id: service.id, name: service.name });
       let description = "done";
       if (action === "update") {
-        const job = await update.mutateAsync({ id: service.id, mode: "update" });
+        const job = await update.mutateAsync({ id: service.id, mode: "update", name: service.name });
         description = job.run ? `${job.run.result.replace(/_/g, " ")}${job.run.reason ? `: ${job.run.reason}` : ""}` : "still running in the background";
-      } else if (action === "adopt") await adopt.mutateAsync(service.name);
+      } else if (action === "adopt") await adopt.mutateAsync({ project: service.name, host: service.host });
       toast(`${text.label}: ${service.name}`, { variant: "success", description });
       onClose();
     } catch (exc) {

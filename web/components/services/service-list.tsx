@@ -8,6 +8,7 @@ import { PortLinks } from "@/components/ports";
 import { ExtraBadges, StatusBadge } from "@/components/status";
 import { Button } from "@/components/ui/button";
 import type { Service } from "@/lib/api/types";
+import { formatBytes, formatPercent } from "@/lib/live/stats";
 
 import type { QuickAction } from "./quick-actions";
 
@@ -19,10 +20,13 @@ function containerSummary(service: Service): string {
 }
 
 export const ServiceRow = memo(function ServiceRow({
-  service, onAction,
+  service, onAction, cpu, memory,
 }: {
   service: Service;
   onAction: (action: QuickAction, service: Service) => void;
+  /** live: the service's CPU (%) and memory (bytes) now, from the list's stats stream */
+  cpu?: number;
+  memory?: number;
 }) {
   const href = `/service/?id=${encodeURIComponent(service.id)}`;
   return (
@@ -39,6 +43,12 @@ export const ServiceRow = memo(function ServiceRow({
           {containerSummary(service)}
           {service.containers[0]?.image ? <> · <span className="font-mono">{service.containers[0].image}</span></> : null}
         </p>
+        {cpu !== undefined ? (
+          <p className="text-xs text-muted-foreground" data-testid="service-usage">
+            CPU <span className="font-medium text-foreground">{formatPercent(cpu)}</span>
+            {" · "}Memory <span className="font-medium text-foreground">{formatBytes(memory)}</span>
+          </p>
+        ) : null}
       </div>
       <PortLinks containers={service.containers} />
       <div className="flex gap-1 sm:justify-end">

@@ -10,6 +10,7 @@ import { Card } from "@/components/ui/card";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { Service } from "@/lib/api/types";
+import { useStats } from "@/lib/live/stats";
 import { prefetchServices, useServices } from "@/lib/queries/services";
 import { useHydrated } from "@/lib/use-hydrated";
 
@@ -43,6 +44,9 @@ export function ServicesPage() {
   const deferredQuery = useDeferredValue(query);
   const [pending, setPending] = useState<PendingAction | null>(null);
   const onAction = useCallback((action: QuickAction, service: Service) => setPending({ action, service }), []);
+  // live: CPU and memory of every running service, one stream for the whole list
+  const anyRunning = !!data?.some((s) => s.containers.some((c) => c.state === "running"));
+  const usage = useStats(anyRunning ? "/api/stats" : null).latest?.by_service;
 
   const { managed, unmanaged } = useMemo(() => {
     const q = deferredQuery.trim().toLowerCase();
@@ -100,7 +104,7 @@ export function ServicesPage() {
           <Card>
             {managed.length ? (
               <ul aria-label="Services" data-testid="service-list">
-                {managed.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} />)}
+                {managed.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} cpu={usage?.[s.id]?.cpu_percent} memory={usage?.[s.id]?.memory_bytes} />)}
               </ul>
             ) : (
               <div className="p-6 text-center text-sm text-muted-foreground">
@@ -119,7 +123,7 @@ export function ServicesPage() {
               </p>
               <Card>
                 <ul aria-label="Unmanaged compose projects" data-testid="unmanaged-list">
-                  {unmanaged.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} />)}
+                  {unmanaged.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} cpu={usage?.[s.id]?.cpu_percent} memory={usage?.[s.id]?.memory_bytes} />)}
                 </ul>
               </Card>
             </section>

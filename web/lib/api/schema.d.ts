@@ -108,10 +108,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Services */
+        /**
+         * Every service on every host
+         * @description Managed services and compose projects sdmd did not create, with `host` on each. Answered from
+         *     the live model of each host (no Docker round trip); a host that is not connected answers at once:
+         *     its services have status `unknown` and `host_error` says why.
+         */
         get: operations["list_services_api_services_get"];
         put?: never;
-        /** Create Service */
+        /**
+         * Create Service
+         * @description Create Service
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
         post: operations["create_service_api_services_post"];
         delete?: never;
         options?: never;
@@ -128,10 +138,20 @@ export interface paths {
         };
         /** Get Service */
         get: operations["get_service_api_services__service_id__get"];
-        /** Update Service */
+        /**
+         * Update Service
+         * @description Update Service
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
         put: operations["update_service_api_services__service_id__put"];
         post?: never;
-        /** Delete Service */
+        /**
+         * Delete Service
+         * @description Delete Service
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
         delete: operations["delete_service_api_services__service_id__delete"];
         options?: never;
         head?: never;
@@ -147,8 +167,35 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restart Service */
+        /**
+         * Restart Service
+         * @description Restart Service
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
         post: operations["restart_service_api_services__service_id__restart_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a service to another host
+         * @description Sets x-sdmd.host in the service's compose.yaml (one commit) and applies it: `compose down` on the
+         *     old host, `compose up` on the new one. Named volumes are not copied: confirm with `confirm: true`.
+         *     If the new host fails, the old file comes back and the service runs on the old host again.
+         */
+        post: operations["move_service_api_services__service_id__move_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -162,7 +209,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Service Logs */
+        /**
+         * Service Logs
+         * @description `container` picks one container (name, id or compose service); `since`/`until` bound the time (RFC 3339 or unix seconds, both inclusive); `download=true` answers a `text/plain` attachment of every matching line (all of them unless `tail` is given). With `Accept: text/event-stream` the logs are *followed* live from Docker's follow streams: the first `lines` event is the backlog (`tail` lines merged by time), then each line as the containers write it, including containers that start later. Every event's `id` is a cursor; reconnecting with `Last-Event-ID` resumes without losing or repeating a line.
+         */
         get: operations["service_logs_api_services__service_id__logs_get"];
         put?: never;
         post?: never;
@@ -181,7 +231,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pull Image */
+        /**
+         * Pull Image
+         * @description Pull Image
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
         post: operations["pull_image_api_images_pull_post"];
         delete?: never;
         options?: never;
@@ -196,7 +251,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health Status */
+        /**
+         * Health Status
+         * @description Each service's state and host, from the live model (no Docker round trip).
+         */
         get: operations["health_status_api_health_status_get"];
         put?: never;
         post?: never;
@@ -275,6 +333,8 @@ export interface paths {
         /**
          * Apply Service
          * @description Apply the compose file as it is in the stacks folder (a pending hand edit, or a retry).
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
         post: operations["apply_service_api_services__service_id__apply_post"];
         delete?: never;
@@ -417,7 +477,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Update Now */
+        /**
+         * Update Now
+         * @description Update Now
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
         post: operations["update_now_api_services__service_id__update_post"];
         delete?: never;
         options?: never;
@@ -434,6 +499,376 @@ export interface paths {
         };
         /** Update Job */
         get: operations["update_job_api_updates_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every Docker host, with its live state
+         * @description `local` first (SDMD_DOCKER_HOST, or the local socket), then the others by name. `state` is the live
+         *     model's: connected, reconnecting (since `state_since`, `last_error`) or unreachable.
+         */
+        get: operations["list_hosts_api_hosts_get"];
+        put?: never;
+        /**
+         * Add a host
+         * @description Tests the connection before storing anything: tcp:// hosts must answer over mutual TLS; ssh://
+         *     hosts must present a host key (pinned at once when `fingerprint` is given and matches, else confirm
+         *     it with POST /api/hosts/{id}/test). TLS material and SSH keys are kept under the data dir with mode
+         *     0600 and never returned.
+         */
+        post: operations["create_host_api_hosts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosts/{host_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Host
+         * @description By id or name.
+         */
+        get: operations["get_host_api_hosts__host_id__get"];
+        /**
+         * Change a host
+         * @description The fields given change. A new URL or new material is tested first (502 and nothing changed when
+         *     it fails); a new SSH server needs its key pinned again. `local` cannot be changed here (409).
+         */
+        put: operations["update_host_api_hosts__host_id__put"];
+        post?: never;
+        /**
+         * Remove a host
+         * @description 409 while services run there (the details name them), unless `force`. `local` cannot be removed.
+         */
+        delete: operations["delete_host_api_hosts__host_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosts/{host_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test (and pin) a host
+         * @description Connects now and reports the engine version, API version, OS/arch and whether compose works there.
+         *     For SSH it shows the host key fingerprint; send it back as `fingerprint` to pin it (first use), or
+         *     with `replace: true` to trust a new key after a reinstall. A key other than the pinned one is refused
+         *     (409 host key changed).
+         */
+        post: operations["test_host_api_hosts__host_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the service
+         * @description Stop every container of the service (`docker compose stop`); they keep their state and can start again. Audited as `service.stop`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["stop_service_api_services__service_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the service
+         * @description Start the service's existing containers again (`docker compose start`). Audited as `service.start`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["start_service_api_services__service_id__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause the service
+         * @description Freeze every container of the service (`docker compose pause`). Audited as `service.pause`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["pause_service_api_services__service_id__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/unpause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpause the service
+         * @description Resume the service's paused containers (`docker compose unpause`). Audited as `service.unpause`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["unpause_service_api_services__service_id__unpause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop one container
+         * @description Stop one container of the service (it waits for the container's stop timeout). `container` is the container's name or id (or its compose service when that has one container). Audited as `container.stop`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["stop_container_api_services__service_id__containers__container__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start one container
+         * @description Start one stopped container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.start`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["start_container_api_services__service_id__containers__container__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause one container
+         * @description Freeze one container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.pause`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["pause_container_api_services__service_id__containers__container__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/unpause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpause one container
+         * @description Resume one paused container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.unpause`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["unpause_container_api_services__service_id__containers__container__unpause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restart one container
+         * @description Restart one container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.restart`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["restart_container_api_services__service_id__containers__container__restart_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect one container (read-only)
+         * @description `docker inspect` of one of the service's containers, with every environment value masked
+         *     (`KEY=[redacted]`). Works for unmanaged projects too: it changes nothing.
+         */
+        get: operations["inspect_container_api_services__service_id__containers__container__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live CPU, memory, network and block I/O of a service (event stream)
+         * @description Server-sent `stats` events, one a second while the stream is open: `containers` (each running
+         *     container's `cpu_percent`, `memory_bytes`, `memory_limit`, `memory_percent`, `net_rx_bytes`/`net_tx_bytes`
+         *     and their per-second `_rate`s, `blk_read_bytes`/`blk_write_bytes` and rates, `pids`), `compose_services`
+         *     (the sums per compose service) and `by_service` (the sum for the whole service, by its id). Docker's
+         *     stats streams open only while someone watches and close when the last watcher leaves.
+         */
+        get: operations["service_stats_api_services__service_id__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live CPU and memory of every service (event stream)
+         * @description Server-sent `stats` events, one a second: `by_service` maps each service id (`ext_...` for projects
+         *     sdmd does not manage) to the sums over its running containers (`cpu_percent`, `memory_bytes`, ...,
+         *     `name`, `host`), for the service list.
+         */
+        get: operations["all_stats_api_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Container and host changes as they happen (event stream)
+         * @description The hosts' live model, pushed: `ready` first (`{"hosts": {name: state}}`: load what you show once,
+         *     and again after every reconnect), then `container` events (`host`, `project`, `service_id`, Docker's
+         *     `action` such as start, die, kill, `health_status: healthy`, `exit_code`, the `container` after the change
+         *     or null once removed, the service's `service_status` and all its `containers` now) and `host` events
+         *     (`host`, `state`: connected, reconnecting, unreachable; `previous`, `error`). One stream serves every
+         *     page of a tab.
+         */
+        get: operations["state_events_api_events_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -467,6 +902,12 @@ export interface components {
         AdoptRequest: {
             /** Project */
             project: string;
+            /**
+             * Host
+             * @description the host the compose project runs on (name or id)
+             * @default local
+             */
+            host: string;
         };
         /** AuditPage */
         AuditPage: {
@@ -515,6 +956,20 @@ export interface components {
             date: string;
             /** Message */
             message: string;
+        };
+        /** ComposeCheck */
+        ComposeCheck: {
+            /** Ok */
+            ok: boolean;
+            /** Version */
+            version?: string | null;
+            /**
+             * Projects
+             * @description compose projects `compose ls` found there
+             */
+            projects?: number | null;
+            /** Error */
+            error?: string | null;
         };
         /** ContainerRead */
         ContainerRead: {
@@ -573,12 +1028,30 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * Host
+             * @default local
+             */
+            host: string;
             /** File Hash */
             file_hash: string | null;
             /** Mirror Hash */
             mirror_hash: string | null;
             /** Applied Hash */
             applied_hash: string | null;
+        };
+        /** EngineRead */
+        EngineRead: {
+            /** Version */
+            version?: string | null;
+            /** Api Version */
+            api_version?: string | null;
+            /** Os */
+            os?: string | null;
+            /** Arch */
+            arch?: string | null;
+            /** Kernel */
+            kernel?: string | null;
         };
         /** GitopsStateRead */
         GitopsStateRead: {
@@ -626,6 +1099,248 @@ export interface components {
         HealthStatus: {
             /** Services */
             services: components["schemas"]["ServiceStatus"][];
+            /**
+             * Hosts
+             * @description every host's state, to group services by
+             */
+            hosts?: components["schemas"]["HostStatus"][];
+        };
+        /**
+         * HostCreate
+         * @example {
+         *       "labels": {
+         *         "site": "fra"
+         *       },
+         *       "name": "web1",
+         *       "ssh_key": "-----BEGIN OPENSSH PRIVATE KEY-----\n…",
+         *       "url": "ssh://deploy@web1.example.com"
+         *     }
+         * @example {
+         *       "name": "db1",
+         *       "tls": {
+         *         "ca": "…",
+         *         "cert": "…",
+         *         "key": "…"
+         *       },
+         *       "url": "tcp://10.0.0.5:2376"
+         *     }
+         */
+        HostCreate: {
+            /**
+             * Name
+             * @description ^[a-z0-9][a-z0-9_-]*$, unique; `local` is taken
+             * @example web1
+             */
+            name: string;
+            /**
+             * Url
+             * @description ssh://[user@]host[:port], tcp://host:port (with tls) or unix:///path
+             * @example ssh://deploy@web1.example.com
+             */
+            url: string;
+            /**
+             * Labels
+             * @description free-form key/value tags
+             */
+            labels?: {
+                [key: string]: string;
+            };
+            /** @description required for tcp:// */
+            tls?: components["schemas"]["TlsMaterial"] | null;
+            /**
+             * Ssh Key
+             * @description required for ssh://: an unencrypted private key (OpenSSH or PEM format)
+             */
+            ssh_key?: string | null;
+            /**
+             * Fingerprint
+             * @description ssh:// only: pin this host key now (SHA256:…, as `ssh-keygen -lf` prints it); without it, confirm later with POST /api/hosts/{id}/test
+             */
+            fingerprint?: string | null;
+        };
+        /** HostDeleted */
+        HostDeleted: {
+            /**
+             * Status
+             * @default deleted
+             */
+            status: string;
+            /** Id */
+            id: string;
+            /**
+             * Orphaned
+             * @description services left on the host (forced): their files still name it
+             */
+            orphaned: string[];
+        };
+        /** HostKeyCheck */
+        HostKeyCheck: {
+            /**
+             * Pinned
+             * @description a key is pinned (after this call)
+             */
+            pinned: boolean;
+            /**
+             * Pinned Now
+             * @description this call pinned it
+             * @default false
+             */
+            pinned_now: boolean;
+            /**
+             * Fingerprint
+             * @description the key the host presents now (the preferred one)
+             */
+            fingerprint: string;
+            /** Type */
+            type: string;
+            /**
+             * Keys
+             * @description every key the host presents
+             */
+            keys: components["schemas"]["HostKeyRead"][];
+        };
+        /** HostKeyRead */
+        HostKeyRead: {
+            /**
+             * Type
+             * @example ssh-ed25519
+             */
+            type: string;
+            /**
+             * Fingerprint
+             * @example SHA256:cASirrE6hwuaN6lUTzkEB5poTDgmSCBVYhbJshJttP4
+             */
+            fingerprint: string;
+        };
+        /** HostRead */
+        HostRead: {
+            /**
+             * Id
+             * @example host_3f9a1c2b4d5e
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
+            /**
+             * Kind
+             * @description unix | ssh | tcp
+             */
+            kind: string;
+            /**
+             * Local
+             * @description the built-in host (SDMD_DOCKER_HOST or the local socket): cannot be changed or removed here
+             */
+            local: boolean;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * State
+             * @description connected | reconnecting | unreachable
+             */
+            state: string;
+            /**
+             * State Since
+             * @description when it entered that state
+             */
+            state_since: string | null;
+            /**
+             * Last Error
+             * @description why it is not connected
+             */
+            last_error: string | null;
+            /** @description from the last connection or test */
+            engine: components["schemas"]["EngineRead"] | null;
+            tls?: components["schemas"]["TlsRead"] | null;
+            ssh?: components["schemas"]["SshRead"] | null;
+            /**
+             * Services
+             * @description managed services whose compose.yaml names this host
+             */
+            services: number;
+            /** Created At */
+            created_at?: string | null;
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /** HostStatus */
+        HostStatus: {
+            /** Name */
+            name: string;
+            /**
+             * State
+             * @description connected | reconnecting | unreachable
+             */
+            state: string;
+            /** Since */
+            since?: string | null;
+            /** Error */
+            error?: string | null;
+        };
+        /** HostTestRead */
+        HostTestRead: {
+            /**
+             * Ok
+             * @description connected, and compose works there
+             */
+            ok: boolean;
+            /** Host */
+            host: string;
+            /**
+             * Latency Ms
+             * @description one GET /version, after connecting
+             */
+            latency_ms?: number | null;
+            engine?: components["schemas"]["EngineRead"] | null;
+            compose?: components["schemas"]["ComposeCheck"] | null;
+            host_key?: components["schemas"]["HostKeyCheck"] | null;
+            /**
+             * Error
+             * @description what to do next when ok is false
+             */
+            error?: string | null;
+        };
+        /** HostTestRequest */
+        HostTestRequest: {
+            /**
+             * Fingerprint
+             * @description SSH: the host key fingerprint you checked; pins it when nothing is pinned yet
+             */
+            fingerprint?: string | null;
+            /**
+             * Replace
+             * @description SSH: trust `fingerprint` instead of the key pinned before (after a reinstall of the host)
+             * @default false
+             */
+            replace: boolean;
+        };
+        /**
+         * HostUpdate
+         * @description Only the fields given change. A new url or new material is tested before it is stored.
+         */
+        HostUpdate: {
+            /**
+             * Name
+             * @description renaming is refused while services name the host
+             */
+            name?: string | null;
+            /** Url */
+            url?: string | null;
+            /** Labels */
+            labels?: {
+                [key: string]: string;
+            } | null;
+            tls?: components["schemas"]["TlsMaterial"] | null;
+            /** Ssh Key */
+            ssh_key?: string | null;
+            /**
+             * Fingerprint
+             * @description ssh:// only, with a new url: pin this host key
+             */
+            fingerprint?: string | null;
         };
         /** ImageRead */
         ImageRead: {
@@ -663,6 +1378,48 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** MovePlan */
+        MovePlan: {
+            /** Service */
+            service: string;
+            /** From Host */
+            from_host: string;
+            /** To Host */
+            to_host: string;
+            /**
+             * Volumes
+             * @description named volumes that stay on the old host (and start empty on the new)
+             */
+            volumes: string[];
+            /**
+             * Bind Mounts
+             * @description bind-mounted paths, which are paths on the new host after the move
+             */
+            bind_mounts: string[];
+            /** Warning */
+            warning: string;
+        };
+        /** MoveRequest */
+        MoveRequest: {
+            /**
+             * Host
+             * @description the host to move to (name or id)
+             * @example web1
+             */
+            host: string;
+            /**
+             * Confirm
+             * @description named volumes do not move: true to go ahead anyway
+             * @default false
+             */
+            confirm: boolean;
+            /**
+             * Dry Run
+             * @description only say what the move would do (and leave behind)
+             * @default false
+             */
+            dry_run: boolean;
+        };
         /** PortRead */
         PortRead: {
             /** Host Ip */
@@ -697,6 +1454,12 @@ export interface components {
              * @description defaults to the image's own tag, else latest
              */
             tag?: string | null;
+            /**
+             * Host
+             * @description the host that pulls it (name or id)
+             * @default local
+             */
+            host: string;
         };
         /** ReconcileReport */
         ReconcileReport: {
@@ -877,15 +1640,41 @@ export interface components {
         };
         /** ServiceRead */
         ServiceRead: {
-            /** Id */
+            /**
+             * Id
+             * @description svc_… for managed services; ext_<project> (local) or ext_<host>.<project> otherwise
+             */
             id: string;
             /** Name */
             name: string;
+            /**
+             * Host
+             * @description the host it runs on: x-sdmd.host of its compose.yaml
+             * @default local
+             */
+            host: string;
+            /**
+             * Host State
+             * @description connected | reconnecting | unreachable | missing (the file names a host that is not configured)
+             * @default connected
+             */
+            host_state: string;
+            /**
+             * Host Error
+             * @description why the host is not connected, when it is not
+             */
+            host_error?: string | null;
             /** Managed */
             managed: boolean;
-            /** Status */
+            /**
+             * Status
+             * @description running | partial | stopped | not_deployed | unknown (its host is not connected)
+             */
             status: string;
-            /** Containers */
+            /**
+             * Containers
+             * @description what Docker lists; while the host is not connected, the last containers seen there
+             */
             containers: components["schemas"]["ContainerRead"][];
             /** Content Hash */
             content_hash?: string | null;
@@ -911,8 +1700,41 @@ export interface components {
             id: string;
             /** Name */
             name: string;
-            /** Status */
+            /**
+             * Status
+             * @description running | partial | stopped | not_deployed | unknown (host not connected)
+             */
             status: string;
+            /**
+             * Host
+             * @description the host it runs on
+             * @default local
+             */
+            host: string;
+        };
+        /** SshRead */
+        SshRead: {
+            /**
+             * Key Type
+             * @description sdmd's client key
+             */
+            key_type: string | null;
+            /** Key Fingerprint */
+            key_fingerprint: string | null;
+            /**
+             * Public Key
+             * @description add this line to the host's authorized_keys
+             */
+            public_key: string | null;
+            /** Host Key Pinned */
+            host_key_pinned: boolean;
+            /**
+             * Host Keys
+             * @description the pinned host keys
+             */
+            host_keys: components["schemas"]["HostKeyRead"][];
+            /** Pinned At */
+            pinned_at?: string | null;
         };
         /** StackOutcome */
         StackOutcome: {
@@ -924,6 +1746,48 @@ export interface components {
             detail?: string | null;
             /** Commit */
             commit?: string | null;
+        };
+        /**
+         * TlsMaterial
+         * @description Mutual TLS for a tcp:// host, as PEM texts (what `docker --tlsverify` takes). Stored with mode 0600,
+         *     never returned.
+         */
+        TlsMaterial: {
+            /**
+             * Ca
+             * @description the CA that signed the daemon's certificate
+             * @example -----BEGIN CERTIFICATE-----
+             *     ...
+             *     -----END CERTIFICATE-----
+             */
+            ca: string;
+            /**
+             * Cert
+             * @description sdmd's client certificate
+             * @example -----BEGIN CERTIFICATE-----
+             *     ...
+             *     -----END CERTIFICATE-----
+             */
+            cert: string;
+            /**
+             * Key
+             * @description the client certificate's private key, unencrypted
+             */
+            key: string;
+        };
+        /** TlsRead */
+        TlsRead: {
+            /** Subject */
+            subject: string;
+            /** Issuer */
+            issuer: string;
+            /** Not After */
+            not_after: string;
+            /**
+             * Ca Subjects
+             * @default []
+             */
+            ca_subjects: string[];
         };
         /** TokenRead */
         TokenRead: {
@@ -1271,7 +2135,10 @@ export interface operations {
     };
     list_services_api_services_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only this host (name or id) */
+                host?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1285,6 +2152,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1314,6 +2190,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Validation Error */
@@ -1360,7 +2250,10 @@ export interface operations {
     };
     update_service_api_services__service_id__put: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move */
+                confirm_move?: boolean;
+            };
             header?: {
                 "if-match"?: string | null;
             };
@@ -1385,7 +2278,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
+            };
+            /** @description If-Match no longer matches, or a move without confirm_move=true (the details name the volumes that would stay behind) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -1421,6 +2335,20 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Validation Error */
@@ -1452,6 +2380,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Validation Error */
@@ -1465,10 +2407,67 @@ export interface operations {
             };
         };
     };
+    move_service_api_services__service_id__move_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveRequest"];
+            };
+        };
+        responses: {
+            /** @description the moved service, or with dry_run the plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"] | components["schemas"]["MovePlan"];
+                };
+            };
+            /** @description not confirmed: the details name the named volumes that stay behind */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the old or the new host is not connected */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     service_logs_api_services__service_id__logs_get: {
         parameters: {
             query?: {
                 tail?: number;
+                /** @description one container: name, id or service */
+                container?: string | null;
+                /** @description RFC 3339 or unix seconds */
+                since?: string | null;
+                /** @description RFC 3339 or unix seconds */
+                until?: string | null;
+                /** @description a text/plain attachment */
+                download?: boolean;
             };
             header?: never;
             path: {
@@ -1486,6 +2485,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LogEntry"][];
                     "text/plain": unknown;
+                    "text/event-stream": unknown;
                 };
             };
             /** @description Validation Error */
@@ -1496,6 +2496,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many live streams open for this user */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1519,6 +2526,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PullRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Validation Error */
@@ -1667,6 +2688,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Validation Error */
@@ -2013,6 +3048,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpdateJobRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description still running: poll the job */
@@ -2022,6 +3071,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpdateJobRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Validation Error */
@@ -2063,6 +3126,975 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    list_hosts_api_hosts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRead"][];
+                };
+            };
+        };
+    };
+    create_host_api_hosts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRead"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the host could not be reached (nothing was stored) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_host_api_hosts__host_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRead"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_host_api_hosts__host_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRead"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the host could not be reached (nothing was stored) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_host_api_hosts__host_id__delete: {
+        parameters: {
+            query?: {
+                /** @description remove it although services name it: they are orphaned, nothing on the host is touched */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                host_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostDeleted"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the host could not be reached (nothing was stored) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    test_host_api_hosts__host_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HostTestRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostTestRead"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the host could not be reached (nothing was stored) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    stop_service_api_services__service_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_service_api_services__service_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pause_service_api_services__service_id__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unpause_service_api_services__service_id__unpause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_container_api_services__service_id__containers__container__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_container_api_services__service_id__containers__container__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pause_container_api_services__service_id__containers__container__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unpause_container_api_services__service_id__containers__container__unpause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    restart_container_api_services__service_id__containers__container__restart_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    inspect_container_api_services__service_id__containers__container__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    service_stats_api_services__service_id__stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the caller has SDMD_STREAMS_PER_USER streams open already */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    all_stats_api_stats_get: {
+        parameters: {
+            query?: {
+                /** @description narrow to these services (id or name) */
+                service?: string[] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the caller has SDMD_STREAMS_PER_USER streams open already */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    state_events_api_events_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/event-stream": string;
+                };
+            };
+            /** @description the caller has SDMD_STREAMS_PER_USER streams open already */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description this process runs without the host model */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
