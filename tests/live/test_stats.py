@@ -71,3 +71,19 @@ def test_sample_arithmetic() -> None:
     assert later["net_rx_rate"] == 1000.0 and later["net_tx_rate"] == 0.0
     assert totals([first, later])["memory_bytes"] == 16_000 and totals([first, later])["containers"] == 2
     assert sample({})["cpu_percent"] == 0.0  # a stopped container's empty document
+
+
+def test_the_lists_stream_names_every_service_by_its_id(live: Live, unique_name, tmp_path) -> None:
+    from tests.support import compose
+
+    name, outsider = unique_name("l"), unique_name("x")
+    svc = live.create(name)
+    (tmp_path / "compose.yaml").write_text(f"services:\n  a:\n    image: {IMAGE_V1}\n    command: [sleep, '300']\n"
+                                           "    init: true\n")
+    compose(outsider, str(tmp_path), "up", "-d")
+    with live.client() as c, c.stream("GET", "/api/stats", headers=SSE) as r:
+        reader = read_events(r, until="end", limit=60)
+        by_service = {}
+        while svc["id"] not in by_service or f"ext_{outsider}" not in by_service:
+            by_service = next(e for e in reader if e.event == "stats").data["by_service"]
+    assert by_service[svc["id"]]["name"] == name and by_service[f"ext_{outsider}"]["name"] == outsider
