@@ -23,6 +23,7 @@ from sdmd.hosts.router import router as hosts_router
 from sdmd.images.router import router as images_router
 from sdmd.live.install import install as install_live
 from sdmd.logging import RequestContextMiddleware
+from sdmd.registries.router import router as registries_router
 from sdmd.schedules.router import router as schedules_router
 from sdmd.services.router import router as services_router
 from sdmd.updates.router import router as updates_router
@@ -34,7 +35,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency.
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
-                                schedules_router, updates_router, hosts_router]
+                                schedules_router, updates_router, registries_router, hosts_router]
 PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router]
 
 

@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     host_sync_seconds: float = Field(default=5.0, gt=0)  # re-read the hosts table (changes by other processes)
     ssh_connect_timeout_seconds: float = Field(default=10.0, gt=0)  # connect and log in, per attempt
 
+    # -- updates (issue 11): registries asked without pulling, tag policies, private registries --
+    registry_timeout_seconds: float = Field(default=10.0, gt=0)
+    registry_concurrency: int = Field(default=4, ge=1, le=64)  # requests in flight per registry, per process
+    registry_retry_max_seconds: float = Field(default=60.0, ge=0)  # longest Retry-After a check waits out
+    registry_certs_dir: Path = Path("/etc/docker/certs.d")  # the daemon's per-registry CAs, trusted too
+
     @property
     def resolved_redis_url(self) -> str:
         return self.redis_url or f"unix://{(self.data_dir / 'redis.sock').resolve()}"

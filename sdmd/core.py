@@ -10,6 +10,8 @@ from sdmd.config import Settings
 from sdmd.db import Database
 from sdmd.docker import DockerGateway
 from sdmd.hosts.registry import LOCAL, HostRegistry
+from sdmd.registries.client import RegistryClient
+from sdmd.secretbox import SecretBox
 from sdmd.services.store import StackStore
 
 if TYPE_CHECKING:
@@ -39,6 +41,11 @@ class Core:
     def gateway(self, host: str) -> DockerGateway:
         return self.hosts.gateway(host)
 
+    def on_host(self, host: str) -> Core:
+        """This Core with `docker` being `host`'s gateway: code written against `core.docker` (the update
+        cycle, registry checks) then works on the service's host unchanged."""
+        return _OnHost(self, host)  # type: ignore[return-value]
+
     def start_live_model(self) -> LiveModel:
         from sdmd.hosts.live import LiveModel
 
@@ -53,6 +60,18 @@ class Core:
         return StackStore(self.settings.stacks_dir, self.settings.data_dir / "locks")
 
     @cached_property
+    def secrets(self) -> SecretBox:
+        return SecretBox(self.settings.data_dir)
+
+    @cached_property
+    def registries(self) -> RegistryClient:
+        """The registry HTTP API (tag lists, image configs); plain HTTP where the daemon allows it."""
+        s = self.settings
+        return RegistryClient(timeout=s.registry_timeout_seconds, concurrency=s.registry_concurrency,
+                              retry_max_seconds=s.registry_retry_max_seconds, certs_dir=s.registry_certs_dir,
+                              insecure=self.docker.insecure_registry)
+
+    @cached_property
     def auth(self) -> AuthService:
         return AuthService(self.settings, self.db)
 
@@ -64,3 +83,20 @@ class Core:
             self.hosts.close()
         if "db" in self.__dict__:
             self.db.dispose()
+        if "registries" in self.__dict__:
+            self.registries.close()
+
+
+class _OnHost:
+    """A view of a Core whose `docker` is one host's gateway; everything else is the Core's own."""
+
+    def __init__(self, core: Core, host: str) -> None:
+        self._core = core
+        self.host_name = host
+
+    @property
+    def docker(self) -> DockerGateway:
+        return self._core.gateway(self.host_name)
+
+    def __getattr__(self, name: str):
+        return getattr(self._core, name)

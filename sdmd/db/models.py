@@ -5,8 +5,9 @@ from sdmd.auth.models import AuthSession, EndedSession, LoginFailure, User  # no
 from sdmd.db.base import Base
 from sdmd.gitops.models import GitopsRepo, GitopsStack
 from sdmd.hosts.models import Host
+from sdmd.registries.models import RegistryCredential
 from sdmd.schedules.models import ScheduledTask, UpdateRun
 from sdmd.services.models import DockerService, DockerServiceConfig
 
 __all__ = ["AuditEntry", "Base", "DockerService", "DockerServiceConfig", "GitopsRepo", "GitopsStack", "Host",
-           "ScheduledTask", "UpdateRun"]
+           "RegistryCredential", "ScheduledTask", "UpdateRun"]

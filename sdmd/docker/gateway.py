@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import http.client
 import logging
 import threading
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from sdmd.docker.compose import ComposeCommands, ComposeProject
 from sdmd.docker.endpoint import Endpoint, from_environment
 from sdmd.docker.events import EventStream
 from sdmd.docker.live import LiveDocker, pull_event
+from sdmd.docker.registry import RegistryAuth, RegistryCalls, _registry_denied
 from sdmd.errors import DockerUnavailable, SdmdError, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
 from sdmd.live import progress
@@ -51,13 +53,15 @@ class PullResult:
 def _daemon_down(exc: BaseException) -> bool:
     if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
         return True
+    if isinstance(exc, OSError | http.client.HTTPException):  # the event stream's own socket (events.py)
+        return True
     if isinstance(exc, DockerException) and not isinstance(exc, APIError):
         return True
     text = str(exc).lower()
     return "cannot connect to the docker daemon" in text or "is the docker daemon running" in text
 
 
-class DockerGateway(ComposeCommands, LiveDocker):  # live: streams, exec, actions (docker/live.py)
+class DockerGateway(ComposeCommands, RegistryCalls, LiveDocker):  # live: streams, exec, actions (docker/live.py)
     def __init__(self, endpoint: Endpoint | str | None = None, timeout: float = 5.0, pull_timeout: float = 300.0,
                  compose_timeout: float = 300.0) -> None:
         if not isinstance(endpoint, Endpoint):
@@ -194,8 +198,10 @@ class DockerGateway(ComposeCommands, LiveDocker):  # live: streams, exec, action
             lambda c: c.logs(container_id, stdout=True, stderr=True, timestamps=True, tail=tail),
         )
 
-    def pull(self, repository: str, tag: str) -> PullResult:
-        """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream."""
+    def pull(self, repository: str, tag: str, auth: RegistryAuth | None = None) -> PullResult:
+        """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream.
+
+        `auth` is sent as X-Registry-Auth, so no `docker login` is needed on the host."""
         ref = f"{repository}:{tag}"
         result = PullResult(image=ref)
         client = self._call("connect", lambda c: self._new_client(self.pull_timeout))
@@ -203,11 +209,12 @@ class DockerGateway(ComposeCommands, LiveDocker):  # live: streams, exec, action
         progress.step(f"Pulling {ref}")
 
         def run() -> None:
-            for event in client.pull(repository, tag=tag, stream=True, decode=True):
+            for event in client.pull(repository, tag=tag, stream=True, decode=True,
+                                     auth_config=auth.docker_config() if auth else None):
                 pull_event(ref, event, throttle)
                 if "error" in event:
                     detail = event.get("errorDetail", {}).get("message") or event["error"]
-                    raise _pull_error(ref, detail)
+                    raise _pull_error(ref, detail, auth)
                 status = event.get("status")
                 if status and "id" not in event:  # per-layer progress is noise for a status log
                     result.status.append(status)
@@ -223,12 +230,12 @@ class DockerGateway(ComposeCommands, LiveDocker):  # live: streams, exec, action
         except (Timeout, SdmdNotFound, UpstreamError):
             raise
         except NotFound as exc:
-            raise _pull_error(ref, str(exc.explanation or exc)) from exc
+            raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
         except Exception as exc:
             if _daemon_down(exc):
                 raise DockerUnavailable(details=f"host {self.host}: pull {ref}: {exc}") from exc
             if isinstance(exc, APIError):
-                raise _pull_error(ref, str(exc.explanation or exc)) from exc
+                raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
             raise UpstreamError("image pull failed", f"{ref}: {exc}") from exc
         finally:
             client.close()  # its own pool: closing it also ends a pull that ran past the deadline
@@ -251,8 +258,10 @@ def _all_containers(client: docker.APIClient) -> list[dict]:
     return _listing(client, {"all": 1})
 
 
-def _pull_error(ref: str, detail: str) -> Exception:
+def _pull_error(ref: str, detail: str, auth: RegistryAuth | None = None) -> Exception:
     text = detail.lower()
+    if denied := _registry_denied(ref, text, auth):
+        return denied
     if "not found" in text or "manifest unknown" in text or "does not exist" in text:
         return SdmdNotFound("image not found", f"{ref}: {detail}")
     if "connection refused" in text or "no such host" in text or "dial tcp" in text or "timeout" in text:

@@ -21,8 +21,9 @@ from sdmd.gitops.git import GitError
 from sdmd.hosts import reader
 from sdmd.services import move, placement
 from sdmd.services import repository as services_repo
-from sdmd.services.definition import content_hash, parse_yaml
+from sdmd.services.definition import content_hash, parse_yaml, plain
 from sdmd.services.models import DockerServiceConfig
+from sdmd.updates import policy as update_policy
 
 log = logging.getLogger("sdmd.gitops")
 
@@ -30,7 +31,7 @@ log = logging.getLogger("sdmd.gitops")
 def validate(core: Core, name: str, text: str) -> str:
     """The same checks the API applies: a compose mapping with services, accepted by `docker compose config`,
     naming a configured host in x-sdmd.host. Returns that host."""
-    parse_yaml(text)
+    update_policy.validate(plain(parse_yaml(text)))  # updates: x-sdmd tag policies that cannot work
     host = placement.host_of_text(text)
     if core.hosts.find(host) is None:
         raise InvalidInput("unknown host", f"x-sdmd.host names {host}, which is not configured (GET /api/hosts)")

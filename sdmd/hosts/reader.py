@@ -107,8 +107,12 @@ def project_containers(core: Core, host: str, project: str) -> list[dict[str, An
 
 
 def require_reachable(core: Core, host: str) -> None:
-    """Before changing anything on a host: fail fast (503) when the live model knows it is down."""
+    """Before changing anything on a host: fail fast (503) when the live model knows it is down
+    (a host whose first connection is still under way gets that long)."""
     live = core.live
+    watcher = live.watcher(host) if live is not None else None
+    if watcher is not None and watcher.starting:
+        watcher.wait_connected(core.settings.ssh_connect_timeout_seconds + core.settings.host_timeout_seconds)
     snap = live.snapshot(host) if live is not None else None
     if snap is not None and snap.state != CONNECTED:
         raise DockerUnavailable(details=f"host {host} is {snap.state}: {snap.error}")

@@ -8,6 +8,7 @@ replaced only when the host's `revision` changes (its URL, material or pinned ke
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -199,6 +200,9 @@ class HostRegistry:
             kept, self._gateways = list(self._gateways.values()), {}
         for _, gateway, tunnel in kept:
             _close(gateway, tunnel)
+        if "runtime_dir" in self.__dict__ and self.runtime_dir.name.startswith("sdmd-run-"):
+            with contextlib.suppress(OSError):  # the short /tmp fallback: gone once no process uses it
+                self.runtime_dir.rmdir()
 
 
 def _close(gateway: DockerGateway, tunnel: SshTunnel | None) -> None:

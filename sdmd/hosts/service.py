@@ -163,7 +163,8 @@ def _after_change(core: Core, host_id: str) -> None:
         core.live.sync()
         watcher = core.live.watcher_by_id(host_id)
         if watcher is not None:  # let the answer show the host connected when it connects at once
-            watcher.wait_connected(core.settings.host_timeout_seconds)
+            s = core.settings
+            watcher.wait_connected(s.host_timeout_seconds + (s.ssh_connect_timeout_seconds if watcher.starting else 0))
 
 
 # -- changes ---------------------------------------------------------------------------------

@@ -4,9 +4,12 @@ docker-py's own ssh transport (paramiko, or `use_ssh_client`) opens a fresh ssh 
 about 400 ms each here. Instead, per SSH host and process:
 
 - one OpenSSH master (`ssh -M -N`, ControlMaster) holds the connection and its authentication;
-- a local unix socket (`<runtime dir>/<host id>-<pid>.sock`, mode 0600) accepts connections, and each
-  one is handed, as stdin/stdout, to `ssh -S <control> ... docker system dial-stdio` (a multiplexed
-  session over the master: no new TCP, no new key exchange; no byte passes through Python);
+- a local unix socket (`<runtime dir>/<host id>-<pid>.sock`, mode 0600) stands for the daemon: the
+  master forwards it to the remote daemon's socket itself (`-O forward -L local:remote`, the remote
+  socket found once with `docker context inspect` over the master), so a new connection is one more
+  channel on the existing ssh connection; when the remote daemon is not on a unix socket, each
+  connection is handed instead, as stdin/stdout, to `ssh -S <control> ... docker system dial-stdio`
+  (a multiplexed session; still no byte passes through Python);
 - docker-py (which keeps its HTTP connections alive and pooled) and `docker compose`
   (DOCKER_HOST=unix://<that socket>) both talk to that socket.
 
@@ -38,6 +41,8 @@ log = logging.getLogger("sdmd.hosts")
 
 KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512",
              "rsa-sha2-256", "ssh-rsa")  # the order OpenSSH prefers them in
+# The remote daemon's address as the remote docker CLI sees it (DOCKER_HOST, else its current context).
+DISCOVER = ["docker", "context", "inspect", "--format", "'{{.Endpoints.docker.Host}}'"]
 RETRY_SECONDS = 1.0  # after a failed connect, callers get the same error for this long instead of a new ssh
 
 
@@ -124,6 +129,7 @@ def options(target: SshTarget, control: Path | None, connect_timeout: float) -> 
         "ForwardAgent": "no", "ForwardX11": "no", "ClearAllForwardings": "yes", "PermitLocalCommand": "no",
         "ProxyCommand": "none", "LogLevel": "ERROR", "ConnectTimeout": str(max(1, round(connect_timeout))),
         "ServerAliveInterval": "5", "ServerAliveCountMax": "2", "ControlPath": str(control) if control else "none",
+        "StreamLocalBindUnlink": "yes", "StreamLocalBindMask": "0177",
     }
     args = ["ssh", "-F", "/dev/null"]
     for key, value in opts.items():
@@ -150,10 +156,12 @@ def classify(stderr: str, target: SshTarget) -> SdmdError:
     return HostUnreachable(details=f"{where}: {text[-500:] or 'ssh exited'}")
 
 
-def run(target: SshTarget, command: list[str], timeout: float, control: Path | None = None) -> str:
+def run(target: SshTarget, command: list[str], timeout: float, control: Path | None = None,
+        raw: bool = False) -> str:
     """One command over ssh (through the master when `control` is given); its stdout. The remote shell
-    sees each argument quoted, so a path from a container label can never become shell syntax there."""
-    remote = " ".join(shlex.quote(arg) for arg in command)
+    sees each argument quoted, so a path from a container label can never become shell syntax there
+    (`raw`: sdmd's own fixed command lines only)."""
+    remote = " ".join(command) if raw else " ".join(shlex.quote(arg) for arg in command)
     try:
         proc = subprocess.run([*options(target, control, timeout), "--", remote], capture_output=True, text=True,
                               timeout=timeout + 5, stdin=subprocess.DEVNULL)
@@ -182,6 +190,8 @@ class SshTunnel:
         self._last_error: SdmdError | None = None
         self._last_attempt = 0.0
         self._closed = False
+        self._remote_socket: str | None = None  # None: not asked yet; "": not a unix socket (dial-stdio)
+        self.mode = ""  # "forward" or "dial-stdio", once connected
 
     @property
     def url(self) -> str:
@@ -193,13 +203,47 @@ class SshTunnel:
         with self._lock:
             if self._closed:
                 raise DockerUnavailable(details=f"ssh {self.target.pattern}: the connection was closed")
-            if self._server is None:
-                self._listen()
             if self._master is not None and self._master.poll() is None:
                 return
             if self._last_error is not None and time.monotonic() - self._last_attempt < RETRY_SECONDS:
                 raise type(self._last_error)(self._last_error.message, self._last_error.details)
             self._start_master()
+            self._route()
+
+    def _route(self) -> None:
+        """How connections to the local socket reach the daemon, fastest first.
+
+        When the remote daemon is on a unix socket (the usual case), OpenSSH forwards the local socket to
+        it itself (`-O forward -L local:remote` on the master): a new connection is one channel on the
+        existing ssh connection, no process anywhere. Otherwise each connection becomes a `docker system
+        dial-stdio` session (which follows the remote's DOCKER_HOST and docker context).
+        """
+        if self._remote_socket is None:
+            try:
+                found = run(self.target, DISCOVER, timeout=self.connect_timeout * 2, control=self.control,
+                            raw=True).strip()
+                self._remote_socket = found.removeprefix("unix://") if found.startswith("unix://") else ""
+            except SdmdError as exc:  # asked again at the next connection; dial-stdio meanwhile
+                log.warning("ssh %s: remote docker socket not found (%s); using dial-stdio", self.target.pattern,
+                            exc.details)
+        if self._remote_socket:
+            forward = subprocess.run(
+                [*options(self.target, self.control, self.connect_timeout), "-O", "forward",
+                 "-L", f"{self.socket_path}:{self._remote_socket}"],
+                capture_output=True, text=True, timeout=self.connect_timeout + 5, stdin=subprocess.DEVNULL)
+            deadline = time.monotonic() + 2
+            while forward.returncode == 0 and not self.socket_path.exists() and time.monotonic() < deadline:
+                time.sleep(0.005)  # the master binds it just after confirming
+            if forward.returncode == 0 and self.socket_path.exists():
+                self.mode = "forward"
+                return
+            log.warning("ssh %s: socket forwarding refused (%s); using dial-stdio", self.target.pattern,
+                        forward.stderr.strip() or "the socket did not appear")
+        if self._server is not None:  # listen afresh: a forward of an earlier master may have taken the path
+            self._server.close()
+            self._server = None
+        self._listen()
+        self.mode = "dial-stdio"
 
     def _start_master(self) -> None:
         self._last_attempt = time.monotonic()
@@ -286,6 +330,7 @@ class SshTunnel:
         with self._lock:
             self._stop_master()
         self.control.unlink(missing_ok=True)
+        self._log.unlink(missing_ok=True)
 
 
 def _kill(proc: subprocess.Popen) -> None:

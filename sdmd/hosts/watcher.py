@@ -37,12 +37,14 @@ CONNECTED = "connected"
 RECONNECTING = "reconnecting"
 UNREACHABLE = "unreachable"
 STATES = (CONNECTED, RECONNECTING, UNREACHABLE)
+CONNECTING = "connecting"  # the error text of a watcher's first attempt, before anything failed
 BACKOFF_START = 0.1
 COALESCE_SECONDS = 0.01  # events arriving this close together are re-listed in one call
 BATCH_MAX = 200  # a bigger burst (compose up of a large project) is one full listing instead
 # Events that change nothing /containers/json shows (healthchecks alone make exec_* events all the time).
 SETTLE_SECONDS = 0.2  # longest a read waits for events already sent to reach the model
 SETTLE_SLOW_SECONDS = 0.05  # ... and not at all once a re-list takes longer than this
+CATCH_UP_TRIES = 8  # re-lists of a container whose listing lags its event (about 0.2 s in all)
 QUIET_ACTIONS = {"attach", "detach", "resize", "top", "export", "copy", "archive-path", "extract-to-dir", "commit"}
 
 
@@ -102,7 +104,7 @@ class HostWatcher:
         self.backoff_max = backoff_max
         self.resync_interval = resync_interval
         self.on_engine = on_engine
-        self.snapshot = HostSnapshot(host=host, state=RECONNECTING, since=_now(), error="connecting", containers={},
+        self.snapshot = HostSnapshot(host=host, state=RECONNECTING, since=_now(), error=CONNECTING, containers={},
                                      generation=0)
         self._events: queue.Queue[tuple[int, dict[str, Any]]] = queue.Queue()
         self._epoch = 0  # one per successful subscription; events of an older one are ignored
@@ -117,7 +119,7 @@ class HostWatcher:
         self._received = 0
         self._applied = 0
         self._progress = threading.Condition()
-        self._busy_since: float | None = None  # the refresh thread is re-listing since then
+        self._busy_since: float | None = None  # a re-list for events is waiting on Docker since then
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> HostWatcher:
@@ -133,6 +135,12 @@ class HostWatcher:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+
+    @property
+    def starting(self) -> bool:
+        """Not connected yet, and no attempt has failed either: the first connection is under way."""
+        snap = self.snapshot
+        return snap.state == RECONNECTING and snap.error == CONNECTING
 
     def wait_connected(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -257,13 +265,11 @@ class HostWatcher:
                       and not (e.get("Action") or "").startswith("exec_")]
             try:
                 if events and self.snapshot.state == CONNECTED:
-                    self._busy_since = time.monotonic()
                     self._apply(events)
             except Exception as exc:
                 if not self._stop.is_set():
                     self._fail(exc)
             finally:
-                self._busy_since = None
                 with self._progress:
                     self._applied += len(batch)
                     self._progress.notify_all()
@@ -295,11 +301,14 @@ class HostWatcher:
         with self._fetch:
             epoch = self._epoch
             if len(fetch) > BATCH_MAX:
-                fresh = {c["Id"]: c for c in self.gateway.compose_containers(timeout=self.timeout)}
+                fresh = {c["Id"]: c for c in self._listing(lambda: self.gateway.compose_containers(
+                    timeout=self.timeout))}
                 full = True
             else:
-                fresh = {c["Id"]: c for c in self.gateway.containers_by_id(fetch, timeout=self.timeout)}
+                fresh = {c["Id"]: c for c in self._listing(lambda: self.gateway.containers_by_id(
+                    fetch, timeout=self.timeout))}
                 full = False
+            self._catch_up(fresh, last)
             self._last_contact = time.monotonic()
             with self._state:
                 if epoch != self._epoch:
@@ -366,6 +375,30 @@ class HostWatcher:
         if still:
             self._recheck_later(still, attempt + 1)
 
+    def _listing(self, call: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """One Docker call for events, timed: a reader stops waiting for it once it is slow (settle)."""
+        self._busy_since = time.monotonic()
+        try:
+            return call()
+        finally:
+            self._busy_since = None
+
+    def _catch_up(self, fresh: dict[str, dict[str, Any]], last: dict[str, str]) -> None:
+        """Docker logs `die` before its listing says so (the container's state is saved just after the
+        event), so a re-list right after can still say running: ask again, briefly, for those."""
+        for attempt in range(1, CATCH_UP_TRIES + 1):
+            behind = [cid for cid, action in last.items() if cid in fresh and _behind(action, fresh[cid])]
+            if not behind:
+                return
+            time.sleep(0.005 * attempt)
+            again = {c["Id"]: c for c in self._listing(lambda ids=behind: self.gateway.containers_by_id(
+                ids, timeout=self.timeout))}
+            for cid in behind:
+                if cid in again:
+                    fresh[cid] = again[cid]
+                else:
+                    fresh.pop(cid, None)
+
     def settle(self, max_wait: float = SETTLE_SECONDS) -> None:
         """Let events Docker already sent reach the model before a read (bounded by `max_wait`).
 
@@ -405,6 +438,20 @@ class HostWatcher:
                        if (c.get("Labels") or {}).get(PROJECT_LABEL) != project}
                 new.update({c["Id"]: c for c in raw})
                 self._publish(containers=new)
+
+
+def _behind(action: str, container: dict[str, Any]) -> bool:
+    """Whether a listing entry does not show yet what its latest event says happened."""
+    state = container.get("State")
+    if action in ("die", "stop", "oom"):
+        return state == "running"
+    if action == "pause":
+        return state != "paused"
+    if action.startswith("health_status:"):
+        word = action.split(":", 1)[1].strip()
+        return f"({word})" not in (container.get("Status") or "") and f"health: {word}" not in \
+            (container.get("Status") or "")
+    return False
 
 
 def _differs(before: dict[str, Any], after: dict[str, Any]) -> bool:

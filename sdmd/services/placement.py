@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap
-
 from sdmd.errors import InvalidInput
-from sdmd.services.definition import NAME_MAX, NAME_RE, dump_yaml, parse_yaml, plain
+from sdmd.services.definition import NAME_MAX, NAME_RE, parse_yaml, plain
+from sdmd.services.editing import apply_merge_patch
 
 EXTENSION = "x-sdmd"
 HOST_KEY = "host"
@@ -76,26 +75,12 @@ def carry_over(doc: dict[str, Any], previous_text: str | None) -> None:
 
 
 def with_host(text: str, host: str) -> str:
-    """`text` with x-sdmd.host set to `host` (removed for `local`), everything else kept as written.
-
-    TODO(edit branch): once sdmd/services/editing.py lands, this becomes
-    `apply_merge_patch(text, {"x-sdmd": {"host": host}})` (byte-minimal); until then the round-trip
-    path below keeps comments and order, but may re-indent the file.
-    """
-    doc = parse_yaml(text)
-    extension = doc.get(EXTENSION)
+    """`text` with x-sdmd.host set to `host` (removed for `local`): a minimal edit, every other byte kept."""
+    extension = plain(parse_yaml(text)).get(EXTENSION)
     if host == LOCAL:
-        if isinstance(extension, CommentedMap) and HOST_KEY in extension:
-            del extension[HOST_KEY]
-            if not extension:
-                del doc[EXTENSION]
-        return dump_yaml(doc)
-    if isinstance(extension, CommentedMap):
-        extension[HOST_KEY] = host
+        if not isinstance(extension, Mapping) or HOST_KEY not in extension:
+            return text
+        patch: dict[str, Any] = {EXTENSION: None} if set(extension) == {HOST_KEY} else {EXTENSION: {HOST_KEY: None}}
     else:
-        new = CommentedMap()
-        new[HOST_KEY] = host
-        # after `name:` when there is one, else first: where a reader looks for what the file is about
-        position = 1 if "name" in doc else 0
-        doc.insert(position, EXTENSION, new)
-    return dump_yaml(doc)
+        patch = {EXTENSION: {HOST_KEY: validate_host_name(host, "host")}}
+    return apply_merge_patch(text, patch)

@@ -34,7 +34,8 @@ from sdmd.services.definition import (
 )
 from sdmd.services.models import DockerServiceConfig
 from sdmd.services.runtime import UNKNOWN, group_by_project, overall_status
-from sdmd.updates.status import updates_available
+from sdmd.updates import policy as update_policy
+from sdmd.updates.status import update_available_for, updates_available
 
 log = logging.getLogger("sdmd.services")
 
@@ -189,7 +190,12 @@ def get_service(core: Core, service_id: str) -> dict[str, Any]:
     config, name, host = _resolve(core, service_id)
     hv = reader.view(core, host) if core.hosts.find(host) is not None else _missing_host(host)
     raw = hv.project(name) if hv.connected else []
-    view = _view(config, name, hv, group_by_project(raw).get(name, []) if hv.connected else [], with_compose=True)
+    available = False
+    if config is not None:
+        with core.db.sessions() as session:
+            available = update_available_for(session, config.id)
+    view = _view(config, name, hv, group_by_project(raw).get(name, []) if hv.connected else [], with_compose=True,
+                 update_available=available)
     gitops.annotate(core, [view], {view["id"]: raw if hv.connected else None})  # gitops
     return view
 
@@ -197,6 +203,7 @@ def get_service(core: Core, service_id: str) -> dict[str, Any]:
 def _validate(core: Core, name: str, text: str) -> dict[str, Any]:
     """compose's own parser, run here (`compose config` never contacts a daemon, so any host's file is
     validated the same way, also while its host is down); the file's x-sdmd.host must name a host."""
+    update_policy.validate(plain(parse_yaml(text)))  # updates: x-sdmd tag policies that cannot work
     target = placement.host_of_text(text)
     if core.hosts.find(target) is None:
         raise InvalidInput("unknown host", f"x-sdmd.host names {target}, which is not configured (GET /api/hosts)")

@@ -233,9 +233,36 @@ class RemoteHost:
         self._save()
         return proc
 
+    @property
+    def containerd_socket(self) -> Path:
+        return self.exec_root / "ctd.sock"
+
+    def start_containerd(self) -> None:
+        """containerd of its own, outside dockerd (as a packaged containerd.service is): killing dockerd
+        leaves the containers running, and a restarted dockerd picks them up again. A containerd that
+        dockerd manages dies with it and then often fails to come back while shims are still around."""
+        config = self.root / "containerd.toml"
+        config.write_text("\n".join([
+            "version = 2", f'root = "{self.root / "containerd"}"', f'state = "{self.exec_root / "ctd-state"}"',
+            'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+            "[grpc]", f'  address = "{self.containerd_socket}"',
+            "[ttrpc]", f'  address = "{self.containerd_socket}.ttrpc"',
+            "[debug]", '  address = ""', "",
+        ]))
+        self._spawn("containerd", [*self._nsenter(), "containerd", "--config", str(config)])
+
+        def serving() -> bool:
+            if self.procs["containerd"].poll() is not None:
+                raise RuntimeError(f"containerd exited: {(self.root / 'containerd.log').read_text()[-2000:]}")
+            return self.containerd_socket.exists()
+
+        _wait(serving, 30, f"containerd of {self.netns}")
+
     def start_dockerd(self) -> None:
         """(Re)start the namespace's dockerd and wait until it answers."""
         self.exec_root.mkdir(parents=True, exist_ok=True)
+        if "containerd" not in self.procs or self.procs["containerd"].poll() is not None:
+            self.start_containerd()
         config = self.root / "daemon.json"
         config.write_text(json.dumps({"bip": "172.31.0.1/16", "cgroup-parent": self.cgroup_parent,
                                       "default-address-pools": [{"base": "10.214.0.0/16", "size": 24}]}))
@@ -243,7 +270,7 @@ class RemoteHost:
         self._spawn("dockerd", [
             *self._nsenter(), "dockerd", "--config-file", str(config),
             "--data-root", str(self.root / "docker"), "--exec-root", str(self.exec_root),
-            "--pidfile", str(self.root / "dockerd.pid"),
+            "--pidfile", str(self.root / "dockerd.pid"), "--containerd", str(self.containerd_socket),
             "-H", self.docker_url, "-H", self.tcp_url,
             "--tlsverify", "--tlscacert", str(tls / "ca.pem"), "--tlscert", str(tls / "cert.pem"),
             "--tlskey", str(tls / "key.pem"),
@@ -316,12 +343,13 @@ class RemoteHost:
         _wait(listening, 20, f"sshd in {self.netns}")
 
     def stop_sshd(self) -> None:
-        """sshd and every session it serves (its process group): established connections drop too."""
-        proc = self.procs.get("sshd")
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
+        """sshd and every session it serves (each in a session of its own, all in this namespace):
+        established connections drop too."""
         self._stop("sshd")
+        for pid in _run("ip", "netns", "pids", self.netns, check=False).stdout.split():
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "sshd":
+                    os.kill(int(pid), signal.SIGTERM)
 
     def replace_host_key(self) -> SshKey:
         """A new host key, as after a reinstall (or an attacker in the middle): sshd restarted with it."""
@@ -386,7 +414,7 @@ class RemoteHost:
                 for c in api.containers(all=True):
                     api.remove_container(c["Id"], force=True, v=True)
                 api.close()
-        for name in ("sshd", "registry", "dockerd"):
+        for name in ("sshd", "registry", "dockerd", "containerd"):
             self._stop(name)
         teardown_from_meta(self._meta())
 

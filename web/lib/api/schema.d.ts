@@ -468,6 +468,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services/{service_id}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What an update would change, per image (asked live, nothing pulled)
+         * @description For each image of the service: the running tag and registry digest, the candidate tag and digest the image's x-sdmd policy allows, the policy, both sides' created dates and OCI release labels, and release-notes / compare links derived from a GitHub source label. Asks the registries (through the Docker daemon, and their HTTP API for tags and image configs) with the stored credentials; pulls nothing. A registry that fails gives that image `status: error` with the reason; the others are still answered.
+         */
+        get: operations["updates_preview_api_services__service_id__updates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/services/{service_id}/update": {
         parameters: {
             query?: never;
@@ -478,8 +498,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Update Now
-         * @description Update Now
+         * Run the update cycle now (in the worker)
+         * @description `mode=check` asks the registries and pulls nothing; `mode=update` pulls only images whose digest or policy tag changed, commits a tag change to compose.yaml (author: the caller, or sdmd-scheduler for schedules), applies it behind the health gate, and on failure restores the previous images and file (a revert commit).
          *
          *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
@@ -502,6 +522,46 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List registries with stored credentials */
+        get: operations["list_registries_api_registries_get"];
+        put?: never;
+        /**
+         * Store credentials for a registry
+         * @description Verifies them against the registry first (unless `verify: false`), encrypts the password or token with the data dir's key and uses it for pulls, digest checks and tag lists on every host. 409 when the server already has credentials (use PUT).
+         */
+        post: operations["create_registry_api_registries_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registries/{registry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One registry (by id or server) */
+        get: operations["get_registry_api_registries__registry_id__get"];
+        /** Replace the credentials of a registry */
+        put: operations["update_registry_api_registries__registry_id__put"];
+        post?: never;
+        /** Forget the credentials of a registry */
+        delete: operations["delete_registry_api_registries__registry_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1342,18 +1402,166 @@ export interface components {
              */
             fingerprint?: string | null;
         };
-        /** ImageRead */
-        ImageRead: {
-            /** Service */
+        /**
+         * ImageCheckRead
+         * @description What the registry check found for one image of a run (runs before sdmd 0.2 have none).
+         */
+        ImageCheckRead: {
+            /**
+             * Service
+             * @description the compose services using the image, comma-separated
+             */
             service: string;
             /** Image */
             image: string;
-            /** Old Id */
+            /**
+             * Old Id
+             * @description image id the containers ran
+             */
             old_id: string | null;
-            /** New Id */
+            /**
+             * New Id
+             * @description image id of the candidate (pulled, or from its registry manifest)
+             */
             new_id: string | null;
             /** Changed */
             changed: boolean;
+            /**
+             * Status
+             * @description up_to_date | update_available | unknown | error | off
+             */
+            status?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Policy
+             * @description x-sdmd update policy: digest | patch | minor | major | regex | off
+             */
+            policy?: string | null;
+            /** Tag */
+            tag?: string | null;
+            /**
+             * Current Digest
+             * @description the registry digest of the running image
+             */
+            current_digest?: string | null;
+            /**
+             * Candidate Tag
+             * @description the tag to move to (the same tag: a new digest)
+             */
+            candidate_tag?: string | null;
+            /** Candidate Digest */
+            candidate_digest?: string | null;
+        };
+        /** ImageRead */
+        ImageRead: {
+            /**
+             * Service
+             * @description the compose services using the image, comma-separated
+             */
+            service: string;
+            /** Image */
+            image: string;
+            /**
+             * Old Id
+             * @description image id the containers ran
+             */
+            old_id: string | null;
+            /**
+             * New Id
+             * @description image id of the candidate (pulled, or from its registry manifest)
+             */
+            new_id: string | null;
+            /** Changed */
+            changed: boolean;
+        };
+        /** ImageUpdateRead */
+        ImageUpdateRead: {
+            /**
+             * Services
+             * @description compose services that use this image with this policy
+             */
+            services: string[];
+            /**
+             * Image
+             * @example nginx:1.27.1
+             */
+            image: string;
+            /** Repository */
+            repository: string;
+            /**
+             * Registry
+             * @example docker.io
+             * @example ghcr.io
+             */
+            registry: string;
+            policy: components["schemas"]["PolicyRead"];
+            /**
+             * Status
+             * @description up_to_date | update_available | unknown (no registry digest: built or imported locally) | error | off
+             */
+            status: string;
+            /**
+             * Reason
+             * @description why, in words: `1.27.1 → 1.27.3`, `latest: new digest`, the error
+             */
+            reason: string | null;
+            /**
+             * Change
+             * @description tag (compose.yaml gets a new tag) | digest (same tag, new build) | null
+             */
+            change: string | null;
+            /**
+             * Applicable
+             * @description an update run would apply it (false: e.g. the tag comes from a variable)
+             */
+            applicable: boolean;
+            /**
+             * New Image
+             * @description the image line after a tag change
+             */
+            new_image: string | null;
+            current: components["schemas"]["ImageVersionRead"];
+            candidate: components["schemas"]["ImageVersionRead"] | null;
+            /**
+             * Compare Url
+             * @description GitHub compare view between the two revisions, when both are known
+             */
+            compare_url: string | null;
+        };
+        /**
+         * ImageVersionRead
+         * @description One side of a change: the tag, its registry digest and image id, and release information from the
+         *     image's OCI labels (org.opencontainers.image.version, .source, .url, .revision).
+         */
+        ImageVersionRead: {
+            /** Tag */
+            tag: string | null;
+            /**
+             * Digest
+             * @description registry (manifest) digest; null for an image built or imported locally
+             */
+            digest: string | null;
+            /** Image Id */
+            image_id: string | null;
+            /**
+             * Created
+             * @description the image's created date (RFC 3339), from its config
+             */
+            created: string | null;
+            /** Version */
+            version: string | null;
+            /** Source */
+            source: string | null;
+            /** Url */
+            url: string | null;
+            /** Revision */
+            revision: string | null;
+            /**
+             * Release Notes
+             * @description derived from a GitHub source: releases/tag/<version>, else the releases page; never fetched by sdmd
+             */
+            release_notes: string | null;
         };
         /** LogEntry */
         LogEntry: {
@@ -1420,6 +1628,34 @@ export interface components {
              */
             dry_run: boolean;
         };
+        /**
+         * PolicyRead
+         * @description The image's `x-sdmd:` mapping in compose.yaml (defaults when it has none).
+         */
+        PolicyRead: {
+            /**
+             * Update
+             * @description digest | patch | minor | major | regex | off
+             * @example minor
+             */
+            update: string;
+            /**
+             * Include
+             * @description regex a candidate tag must match (re.search)
+             */
+            include?: string | null;
+            /**
+             * Exclude
+             * @description regex a candidate tag must not match
+             */
+            exclude?: string | null;
+            /**
+             * Prerelease
+             * @description whether 1.3.0-rc1 and the like count as candidates
+             * @default false
+             */
+            prerelease: boolean;
+        };
         /** PortRead */
         PortRead: {
             /** Host Ip */
@@ -1477,6 +1713,102 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
+        /**
+         * RegistryCreate
+         * @description Credentials for one registry. Send `password` or `token` (a personal access token, sent the same way).
+         * @example {
+         *       "server": "ghcr.io",
+         *       "token": "ghp_...",
+         *       "username": "octocat"
+         *     }
+         * @example {
+         *       "password": "s3cret",
+         *       "server": "registry.example.com:5000",
+         *       "username": "deploy"
+         *     }
+         */
+        RegistryCreate: {
+            /**
+             * Server
+             * @description registry host[:port]; a URL is reduced to its host, Docker Hub's aliases to docker.io
+             * @example ghcr.io
+             * @example registry.example.com:5000
+             * @example docker.io
+             */
+            server: string;
+            /** Username */
+            username: string;
+            /** Password */
+            password?: string | null;
+            /** Token */
+            token?: string | null;
+            /**
+             * Verify
+             * @description log in to the registry first and refuse credentials it rejects
+             * @default true
+             */
+            verify: boolean;
+        };
+        /**
+         * RegistryRead
+         * @description A registry as the API shows it: never the password or token.
+         */
+        RegistryRead: {
+            /** Id */
+            id: string;
+            /** Server */
+            server: string;
+            /** Username */
+            username: string;
+            /**
+             * Secret Kind
+             * @enum {string}
+             */
+            secret_kind: "password" | "token";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * RegistryUpdate
+         * @description Replaces the credentials of a registry (the server stays).
+         * @example {
+         *       "server": "ghcr.io",
+         *       "token": "ghp_...",
+         *       "username": "octocat"
+         *     }
+         * @example {
+         *       "password": "s3cret",
+         *       "server": "registry.example.com:5000",
+         *       "username": "deploy"
+         *     }
+         */
+        RegistryUpdate: {
+            /**
+             * Server
+             * @description ignored unless it differs (then 422)
+             */
+            server?: string | null;
+            /** Username */
+            username: string;
+            /** Password */
+            password?: string | null;
+            /** Token */
+            token?: string | null;
+            /**
+             * Verify
+             * @description log in to the registry first and refuse credentials it rejects
+             * @default true
+             */
+            verify: boolean;
+        };
         /** RemoteStatus */
         RemoteStatus: {
             /** Configured */
@@ -1518,6 +1850,18 @@ export interface components {
             reason: string | null;
             /** Images */
             images: components["schemas"]["ImageRead"][];
+            /** Checks */
+            checks?: components["schemas"]["ImageCheckRead"][];
+            /**
+             * Commit
+             * @description a tag bump's commit of compose.yaml
+             */
+            commit?: string | null;
+            /**
+             * Revert Commit
+             * @description its revert commit, after a failed health gate
+             */
+            revert_commit?: string | null;
             /**
              * Started At
              * Format: date-time
@@ -1711,6 +2055,27 @@ export interface components {
              * @default local
              */
             host: string;
+        };
+        /** ServiceUpdatesRead */
+        ServiceUpdatesRead: {
+            /** Service Id */
+            service_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** Update Available */
+            update_available: boolean;
+            /**
+             * Policy Errors
+             * @description x-sdmd problems in a hand-edited compose.yaml (those images are followed by digest)
+             */
+            policy_errors: string[];
+            /** Images */
+            images: components["schemas"]["ImageUpdateRead"][];
         };
         /** SshRead */
         SshRead: {
@@ -3025,6 +3390,51 @@ export interface operations {
             };
         };
     };
+    updates_preview_api_services__service_id__updates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceUpdatesRead"];
+                };
+            };
+            /** @description no such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description an unmanaged compose project, or its compose file is missing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     update_now_api_services__service_id__update_post: {
         parameters: {
             query?: {
@@ -3087,6 +3497,20 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            /** @description no such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not managed by sdmd */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3095,6 +3519,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description no worker listens, or Redis is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3117,6 +3548,196 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UpdateJobRead"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_registries_api_registries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"][];
+                };
+            };
+        };
+    };
+    create_registry_api_registries_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistryCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"];
+                };
+            };
+            /** @description credentials for this server exist already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_registry_api_registries__registry_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"];
+                };
+            };
+            /** @description no such registry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_registry_api_registries__registry_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistryUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"];
+                };
+            };
+            /** @description no such registry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_registry_api_registries__registry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description no such registry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
