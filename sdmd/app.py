@@ -8,10 +8,13 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from sdmd.about.router import router as about_router
+from sdmd.about.router import sdmd_version
 from sdmd.audit.retention import RetentionWorker
 from sdmd.audit.router import router as audit_router
 from sdmd.auth.dependencies import current_actor
 from sdmd.auth.router import router as auth_router
+from sdmd.auth.users_router import router as users_router
 from sdmd.config import Settings
 from sdmd.core import Core
 from sdmd.errors import add_exception_handlers
@@ -36,6 +39,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Every router under /api goes through the one authentication dependency.
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
                                 schedules_router, updates_router, registries_router, hosts_router]
+API_ROUTERS += [users_router, about_router]  # issue 18: Settings → Users and About
 PUBLIC_ROUTERS: list[APIRouter] = [probes_router, auth_router]
 
 
@@ -54,7 +58,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         retention.stop()
         core.close()
 
-    app = FastAPI(title="sdmd", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="sdmd", version=sdmd_version(), lifespan=lifespan,
                   description="Self-hosted Docker management dashboard")
     app.state.core = core
     add_exception_handlers(app)

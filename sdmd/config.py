@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
     git_branch: str = "main"
 
+    # -- edit: compose files read and edited by sdmd (issue 17; alias bound from issue 12)
+    # Most YAML nodes a compose file may hold with every alias and merge key expanded: an alias bomb
+    # is refused from its few kilobytes of text, before ruamel or compose expand it.
+    yaml_max_nodes: int = Field(default=100_000, ge=1000)
+
     # -- schedules and updates (issue 4): Redis, the RQ worker, rq-scheduler, the health gate --
     # Empty means the private redis-server that scripts/run.sh starts on a socket in the data dir.
     redis_url: str = ""
@@ -99,6 +104,9 @@ class Settings(BaseSettings):
     host_resync_seconds: float = Field(default=60.0, gt=0)  # a full re-list now and then (status texts)
     host_sync_seconds: float = Field(default=5.0, gt=0)  # re-read the hosts table (changes by other processes)
     ssh_connect_timeout_seconds: float = Field(default=10.0, gt=0)  # connect and log in, per attempt
+
+    # -- web pages (issue 18): where Settings → About links to the RQ dashboard (run.sh starts it there)
+    rq_dashboard_url: str = "http://127.0.0.1:9181"
 
     # -- updates (issue 11): registries asked without pulling, tag policies, private registries --
     registry_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -162,3 +162,14 @@ class ComposeCommands:
             return whales_run([*c.compose.docker_compose_cmd, "config", "--no-interpolate"], capture_stdout=True)
 
         return self._run_compose("config", project, run, error=InvalidInput)
+
+    def compose_config_with_env(self, project: ComposeProject, env_file: Path) -> tuple[dict, list[str]]:
+        """`compose config` reading `env_file` instead of the folder's .env; the model and compose's warnings."""
+        def run(c: DockerClient) -> tuple[str, str]:
+            return whales_run([*c.compose.docker_compose_cmd, "--env-file", str(env_file), "config", "--format",
+                               "json"], capture_stdout=True, capture_stderr=True, return_stderr=True)
+
+        out, err = self._run_compose("config", project, run, error=InvalidInput)
+        warnings = [line.split('msg="', 1)[-1].rstrip('"').replace('\\"', '"')
+                    for line in (err or "").splitlines() if "level=warning" in line]
+        return json.loads(out or "{}"), warnings

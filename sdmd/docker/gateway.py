@@ -25,7 +25,7 @@ from sdmd.docker.endpoint import Endpoint, from_environment
 from sdmd.docker.events import EventStream
 from sdmd.docker.live import LiveDocker, pull_event
 from sdmd.docker.registry import RegistryAuth, RegistryCalls, _registry_denied
-from sdmd.errors import DockerUnavailable, SdmdError, Timeout, UpstreamError
+from sdmd.errors import Conflict, DockerUnavailable, SdmdError, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
 from sdmd.live import progress
 
@@ -246,6 +246,31 @@ class DockerGateway(ComposeCommands, RegistryCalls, LiveDocker):  # live: stream
             digests = info.get("RepoDigests") or []
             result.digest = digests[0].split("@", 1)[1] if digests else None
         return result
+
+    # -- issue 18 (web pages): local images, removal, and validating a stack with a draft .env --------
+    def images(self) -> list[dict]:
+        """Top-level images (what `docker images` lists), one /images/json call."""
+        return self._call("list images", lambda c: c.images())
+
+    def all_containers(self) -> list[dict]:
+        """Every container, compose or not: what decides whether an image is in use."""
+        return self._call("list containers", _all_containers)
+
+    def delete_image(self, ref: str) -> list[dict]:
+        """`docker rmi ref` without force: Docker itself refuses an image a container uses (409)."""
+        try:
+            return self._call("remove image", lambda c: c.remove_image(ref)) or []
+        except (NotFound, ImageNotFound) as exc:
+            raise SdmdNotFound("image not found", ref) from exc
+        except UpstreamError as exc:
+            text = (exc.details or "").lower()
+            if "conflict" in text:  # Docker's 409: a container uses it, or child images depend on it
+                in_use = "being used" in text or "is using" in text
+                raise Conflict("image in use" if in_use else "image cannot be removed", exc.details) from exc
+            raise
+
+    def engine_version(self) -> dict:
+        return self._call("version", lambda c: c.version())
 
 
 def _listing(client: docker.APIClient, params: dict[str, Any]) -> list[dict]:

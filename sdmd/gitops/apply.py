@@ -21,7 +21,7 @@ from sdmd.gitops.git import GitError
 from sdmd.hosts import reader
 from sdmd.services import move, placement
 from sdmd.services import repository as services_repo
-from sdmd.services.definition import content_hash, parse_yaml, plain
+from sdmd.services.definition import content_hash, parse_yaml
 from sdmd.services.models import DockerServiceConfig
 from sdmd.updates import policy as update_policy
 
@@ -31,8 +31,9 @@ log = logging.getLogger("sdmd.gitops")
 def validate(core: Core, name: str, text: str) -> str:
     """The same checks the API applies: a compose mapping with services, accepted by `docker compose config`,
     naming a configured host in x-sdmd.host. Returns that host."""
-    update_policy.validate(plain(parse_yaml(text)))  # updates: x-sdmd tag policies that cannot work
-    host = placement.host_of_text(text)
+    doc = parse_yaml(text, core.settings.yaml_max_nodes)
+    update_policy.validate(doc)  # updates: x-sdmd tag policies that cannot work
+    host = placement.host_of(doc)
     if core.hosts.find(host) is None:
         raise InvalidInput("unknown host", f"x-sdmd.host names {host}, which is not configured (GET /api/hosts)")
     with core.stacks.candidate(name, text) as draft:

@@ -7,8 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from sdmd.deps import CoreDep
-from sdmd.hosts import reader
-from sdmd.services.service import list_services
+from sdmd.health import status
 
 router = APIRouter(prefix="/api/health", tags=["health"])
 
@@ -27,16 +26,43 @@ class HostStatus(BaseModel):
     error: str | None = None
 
 
+class HealthCounts(BaseModel):
+    services: dict[str, int] = Field(description="managed services by status: running, partial, stopped, "
+                                                 "not_deployed, unknown (host not connected)",
+                                     examples=[{"running": 3, "partial": 1}])
+    containers: dict[str, int] = Field(description="containers by Docker state (running, restarting, exited...)")
+    health: dict[str, int] = Field(description="containers by health check: healthy, unhealthy, starting, none")
+    problems: int = Field(description="containers unhealthy, restarting, dead, failed or still starting")
+
+
+class ContainerHealth(BaseModel):
+    id: str
+    name: str
+    service_id: str
+    service_name: str
+    host: str = Field(default="local", description="the host it runs on")
+    managed: bool
+    compose_service: str | None
+    image: str | None
+    state: str | None
+    status: str | None = Field(examples=["Up 2 hours (unhealthy)", "Restarting (1) 3 seconds ago"])
+    health: str | None
+    exit_code: int | None
+    problem: str | None = Field(description="what is wrong, in words; null when nothing is",
+                                examples=["unhealthy", "restarting", "exited with code 1"])
+
+
 class HealthStatus(BaseModel):
     services: list[ServiceStatus]
     hosts: list[HostStatus] = Field(default_factory=list, description="every host's state, to group services by")
+    counts: HealthCounts
+    containers: list[ContainerHealth] = Field(description="every compose container, the troubled first: "
+                                                          "unhealthy, restarting, dead, failed, starting, ...")
+    checked_at: datetime
 
 
 @router.get("/status", response_model=HealthStatus)
 def health_status(core: CoreDep) -> dict[str, Any]:
-    """Each service's state and host, from the live model (no Docker round trip)."""
-    views = reader.views(core)
-    services = [{"id": s["id"], "name": s["name"], "status": s["status"], "host": s["host"]}
-                for s in list_services(core)]
-    return {"services": services,
-            "hosts": [{"name": v.host, "state": v.state, "since": v.since, "error": v.error} for v in views.values()]}
+    """Every service's status and host, its containers counted by state and health, the troubled ones
+    first, and every host's state: from the live model (no Docker round trip)."""
+    return status.health_status(core)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sdmd.gitops.schemas import DriftRead, GitopsStateRead
 
@@ -45,6 +46,22 @@ class ServiceRead(BaseModel):
     drift: DriftRead | None = None  # gitops: file vs database mirror vs containers
     gitops: GitopsStateRead | None = None  # gitops: synced | pending | error | orphaned
     update_available: bool = False  # the last update check found a newer image (issue 4)
+    # what compose accepts but the person should know (e.g. an obsolete `version:`), and places whose
+    # layout an edit could not keep; only with the compose text (one service, write responses)
+    warnings: list[str] = []
+
+
+class DryRunRead(BaseModel):
+    """What `?dry_run=true` answers: nothing was written, validated, applied or committed."""
+
+    dry_run: Literal[True] = True
+    name: str
+    compose: str  # the file text that would be written
+    diff: str  # unified diff from the current file (a/<name>/compose.yaml, or /dev/null) to `compose`
+    changed: bool  # False: the request would leave the file byte for byte as it is
+    file_hash: str  # the ETag the file would have
+    base_hash: str | None  # the ETag of the current file: send it as If-Match to save exactly this diff
+    warnings: list[str] = []
 
 
 class LogEntry(BaseModel):
@@ -67,3 +84,23 @@ class MovePlan(BaseModel):
     volumes: list[str] = Field(description="named volumes that stay on the old host (and start empty on the new)")
     bind_mounts: list[str] = Field(description="bind-mounted paths, which are paths on the new host after the move")
     warning: str
+
+
+class EnvFileRead(BaseModel):
+    """stacks/<name>/.env: compose interpolates ${VARIABLES} in compose.yaml from it."""
+
+    service_id: str
+    name: str
+    path: str = Field(examples=["web/.env"])
+    exists: bool
+    content: str = Field(description="the file's text (values included: show them masked)")
+    keys: list[str] = Field(description="the variable names it defines, in file order")
+    etag: str = Field(description="send as If-Match to PUT; also the ETag header")
+    warnings: list[str] = Field(default_factory=list, description="what compose warned about when it was saved")
+
+
+class EnvFileUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(description="the new .env text; empty removes the file",
+                         examples=["POSTGRES_PASSWORD=change-me\nTAG=1.27\n"])

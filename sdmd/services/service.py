@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any
 
 from sdmd.audit.log import AuditScope, audited
@@ -24,57 +23,16 @@ from sdmd.hosts import reader
 from sdmd.hosts.reader import MISSING, HostView
 from sdmd.services import move, placement
 from sdmd.services import repository as repo
-from sdmd.services.definition import (
-    content_hash,
-    document_from_json,
-    parse_yaml,
-    plain,
-    render,
-    validate_name,
-)
+from sdmd.services.changes import Definition, preview, validate
+from sdmd.services.definition import content_hash, validate_name, warnings_for
+from sdmd.services.editing import document_of
 from sdmd.services.models import DockerServiceConfig
 from sdmd.services.runtime import UNKNOWN, group_by_project, overall_status
-from sdmd.updates import policy as update_policy
 from sdmd.updates.status import update_available_for, updates_available
 
 log = logging.getLogger("sdmd.services")
 
 UNMANAGED_PREFIX = "ext_"
-
-
-@dataclass(frozen=True)
-class Definition:
-    """A requested service definition: a JSON document to merge, or raw compose text to take as is."""
-
-    name: str
-    document: dict[str, Any] | None = None
-    raw_text: str | None = None
-
-    @classmethod
-    def from_json(cls, body: Any, name: str | None = None) -> Definition:
-        host = None
-        if isinstance(body, dict) and "host" in body:  # the JSON forms' `host` is x-sdmd.host in the file
-            body = dict(body)
-            host = body.pop("host")
-        doc = document_from_json(body, name)
-        placement.apply_json_host(doc, host)
-        return cls(name=doc["name"], document=doc)
-
-    @classmethod
-    def from_yaml(cls, text: str, name: str | None = None) -> Definition:
-        doc = parse_yaml(text)
-        file_name = doc.get("name")
-        if file_name is not None and name is not None and str(file_name) != name:
-            raise InvalidInput("invalid service name", f"the file says name: {file_name}, the request {name}")
-        return cls(name=validate_name(str(file_name) if file_name is not None else name), raw_text=text)
-
-    def text(self, previous_text: str | None) -> str:
-        if self.raw_text is not None:
-            return self.raw_text
-        assert self.document is not None
-        document = dict(self.document)
-        placement.carry_over(document, previous_text)  # JSON without `host` keeps the file's host
-        return render(document, previous_text)
 
 
 def unmanaged_id(host: str, project: str) -> str:
@@ -102,6 +60,7 @@ def _view(config: DockerServiceConfig | None, name: str, host: HostView, contain
     }
     if with_compose:
         view["compose"] = config.compose_text if config else None
+        view["warnings"] = warnings_for(view["compose"])
     return view
 
 
@@ -200,26 +159,11 @@ def get_service(core: Core, service_id: str) -> dict[str, Any]:
     return view
 
 
-def _validate(core: Core, name: str, text: str) -> dict[str, Any]:
-    """compose's own parser, run here (`compose config` never contacts a daemon, so any host's file is
-    validated the same way, also while its host is down); the file's x-sdmd.host must name a host."""
-    update_policy.validate(plain(parse_yaml(text)))  # updates: x-sdmd tag policies that cannot work
-    target = placement.host_of_text(text)
-    if core.hosts.find(target) is None:
-        raise InvalidInput("unknown host", f"x-sdmd.host names {target}, which is not configured (GET /api/hosts)")
-    with core.stacks.candidate(name, text) as draft:
-        try:
-            return core.docker.compose_config(draft)
-        except InvalidInput as exc:
-            # Compose names the draft's temporary path; the person knows the file as stacks/<name>/compose.yaml.
-            exc.details = (exc.details or "").replace(str(draft.compose_files[0]), f"{name}/compose.yaml")
-            raise
-
-
 def _summary(text: str) -> dict[str, Any]:
     """What the audit log keeps of a definition: its shape, never its environment values."""
-    doc = plain(parse_yaml(text))
-    return {"services": {k: {"image": (v or {}).get("image")} for k, v in doc["services"].items()}}
+    doc = document_of(text)
+    return {"services": {k: {"image": v.get("image") if isinstance(v, dict) else None}
+                         for k, v in (doc.get("services") or {}).items()}}
 
 
 def _gateway(core: Core, host: str) -> DockerGateway:
@@ -231,18 +175,20 @@ def _gateway(core: Core, host: str) -> DockerGateway:
     return core.hosts.gateway(spec)
 
 
-def create_service(core: Core, *, actor: Actor | None, definition: Definition) -> dict[str, Any]:
-    name = definition.name
+def create_service(core: Core, *, actor: Actor | None, definition: Definition,
+                   dry_run: bool = False) -> dict[str, Any]:
+    name = validate_name(definition.name)
+    if dry_run:
+        with core.stacks.locked(name):
+            result = definition.edit(name, None, max_nodes=core.settings.yaml_max_nodes)
+            _check_name_free(core, name, placement.host_of_text(result.text))
+            return preview(core, name, None, result)
     with audited(core.db, actor, "service.create", target_name=name) as audit, core.stacks.locked(name):
-        with core.db.sessions() as session:
-            if repo.get_by_name(session, name) or core.stacks.exists(name):
-                raise Conflict("service name taken", f"a service named {name} already exists")
-        text = definition.text(None)
+        result = definition.edit(name, None, max_nodes=core.settings.yaml_max_nodes)
+        text = result.text
         host = placement.host_of_text(text)
         audit.details["host"] = host
-        gateway = _gateway(core, host) if core.hosts.find(host) is not None else None
-        if gateway is not None and reader.project_containers(core, host, name):
-            raise Conflict("service name taken", f"an unmanaged compose project named {name} runs on host {host}")
+        _check_name_free(core, name, host)
         hashes = _write_and_apply(core, host, name, text, audit,
                                   on_failure=lambda _: _undo_create(core, host, name))
         with core.db.session() as session:
@@ -255,13 +201,26 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition) -
         reader.after_change(core, host, name)
         gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id,
                             hashes_future=hashes)
-    return get_service(core, config.id)
+    return _with_notes(get_service(core, config.id), result.notes)
+
+
+def _check_name_free(core: Core, name: str, host: str) -> None:
+    with core.db.sessions() as session:
+        if repo.get_by_name(session, name) or core.stacks.exists(name):
+            raise Conflict("service name taken", f"a service named {name} already exists")
+    if core.hosts.find(host) is not None and reader.project_containers(core, host, name):
+        raise Conflict("service name taken", f"an unmanaged compose project named {name} runs on host {host}")
+
+
+def _with_notes(view: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    view["warnings"] = [*view.get("warnings", []), *notes]
+    return view
 
 
 def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditScope,
                      on_failure: Callable[[SdmdError], None]) -> Future[dict[str, Any]]:
     """Validate with compose's parser, write the file atomically, `compose up` on `host`; undo on failure."""
-    _validate(core, name, text)
+    validate(core, name, text)
     gateway = _gateway(core, host)
     hashes = gitops.hashes_in_background(core, name=name, text=text)
     audit.details.update(_summary(text))
@@ -293,23 +252,34 @@ def _undo_create(core: Core, host: str, name: str) -> None:
 
 
 def update_service(core: Core, service_id: str, *, actor: Actor | None, definition: Definition,
-                   if_match: str | None = None, confirm_move: bool = False,
-                   action: str = "service.update") -> dict[str, Any]:
-    """Replace the definition. A different x-sdmd.host is a move: refused unless `confirm_move`
-    (named volumes stay behind), then `down` on the old host and `up` on the new one."""
+                   if_match: str | None = None, dry_run: bool = False, confirm_move: bool = False,
+                   restore_of: str | None = None, action: str | None = None) -> dict[str, Any]:
+    """PUT (a document or a raw file) and PATCH (a merge patch): the same checks, audit and commit.
+
+    A different x-sdmd.host is a move: refused unless `confirm_move` (named volumes stay behind), then
+    `down` on the old host and `up` on the new one. `restore_of` (a commit id) marks the update as
+    restoring that version (gitops history); `action` names the audit action (default service.update).
+    """
     config = _managed(core, service_id)
     name = config.name
-    if definition.name != name:
+    if definition.name is not None and definition.name != name:
         raise InvalidInput("renaming a service is not supported",
                            f"service {service_id} is named {name}, the definition says {definition.name}")
-    with audited(core.db, actor, action, target_id=config.id, target_name=name) as audit, \
+    if dry_run:
+        with core.stacks.locked(name):
+            previous = _current_file(core, name, if_match)
+            return preview(core, name, previous, definition.edit(name, previous,
+                                                                 max_nodes=core.settings.yaml_max_nodes))
+    kind = "restore" if restore_of else "update"
+    title = f"Restore service {name} to {restore_of[:7]}" if restore_of else None
+    with audited(core.db, actor, action or f"service.{kind}", target_id=config.id, target_name=name,
+                 details={"restored_from": restore_of} if restore_of else None) as audit, \
             core.stacks.locked(name):
-        previous = core.stacks.read(name)
-        if previous is None:
-            raise Conflict("compose file missing", f"{core.stacks.file(name)} does not exist")
-        if if_match is not None and if_match.strip('"') not in (content_hash(previous), "*"):
-            raise Conflict("service changed meanwhile", "the compose file no longer matches If-Match; reload it")
-        text = definition.text(previous)
+        if definition.patch is not None:
+            audit.details["merge_patch"] = True
+        previous = _current_file(core, name, if_match)
+        result = definition.edit(name, previous, max_nodes=core.settings.yaml_max_nodes)
+        text = result.text
         target = placement.host_of_text(text)
         if target != config.host:
             plan = move.plan(config.host, target, name, config.compose_text)
@@ -327,13 +297,23 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             row.compose_text = text
             row.content_hash = content_hash(text)
             row.host = target
-            repo.add_history(session, row.id, status="deployed", event="move" if target != config.host else "update",
-                             detail=f"from host {config.host} to {target}" if target != config.host else None)
+            moved = target != config.host
+            repo.add_history(session, row.id, status="deployed", event="move" if moved else kind,
+                             detail=f"from host {config.host} to {target}" if moved else None)
         for host in {config.host, target}:
             reader.after_change(core, host, name)
-        gitops.after_change(core, name=name, actor=actor, action="update", audit=audit, service_id=config.id,
-                            hashes_future=hashes)
-    return get_service(core, config.id)
+        gitops.after_change(core, name=name, actor=actor, action=kind, audit=audit, service_id=config.id,
+                            hashes_future=hashes, title=title)
+    return _with_notes(get_service(core, config.id), result.notes)
+
+
+def _current_file(core: Core, name: str, if_match: str | None) -> str:
+    previous = core.stacks.read(name)
+    if previous is None:
+        raise Conflict("compose file missing", f"{core.stacks.file(name)} does not exist")
+    if if_match is not None and if_match.strip('"') not in (content_hash(previous), "*"):
+        raise Conflict("service changed meanwhile", "the compose file no longer matches If-Match; reload it")
+    return previous
 
 
 def _relocate(core: Core, config: DockerServiceConfig, previous: str, text: str, target: str,
@@ -341,7 +321,7 @@ def _relocate(core: Core, config: DockerServiceConfig, previous: str, text: str,
     """`down` on the old host (volumes kept there), the new file, `up` on the new host.
     If the new host fails, the old file goes back and comes up on the old host again."""
     name = config.name
-    _validate(core, name, text)
+    validate(core, name, text)
     new_gateway = _gateway(core, target)
     old_known = core.hosts.find(config.host) is not None  # a removed host: nothing to take down there
     old_gateway = _gateway(core, config.host) if old_known else None

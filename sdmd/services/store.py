@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sdmd.docker import ComposeProject
+from sdmd.secretbox import write_private_file
 from sdmd.services.definition import NAME_RE
 
 COMPOSE_FILE = "compose.yaml"
+ENV_FILE = ".env"  # compose reads it from the project folder to interpolate ${VARIABLES}
 
 
 class StackStore:
@@ -37,8 +39,10 @@ class StackStore:
         return self.file(name).is_file()
 
     def read(self, name: str) -> str | None:
+        """The file's exact text: CRLF line ends and a BOM are kept (newline=""), so edits can keep them."""
         try:
-            return self.file(name).read_text()
+            with open(self.file(name), encoding="utf-8", newline="") as fh:
+                return fh.read()
         except FileNotFoundError:
             return None
 
@@ -53,7 +57,7 @@ class StackStore:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".compose.", suffix=".tmp", dir=directory)
         try:
-            with os.fdopen(fd, "w") as fh:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -61,6 +65,32 @@ class StackStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    # -- the stack's .env, beside compose.yaml (issue 18) ------------------------------------
+    def env_file(self, name: str) -> Path:
+        return self.directory(name) / ENV_FILE
+
+    def read_env(self, name: str) -> str | None:
+        try:
+            return self.env_file(name).read_text()
+        except FileNotFoundError:
+            return None
+
+    def write_env(self, name: str, text: str | None) -> None:
+        """Atomic and private (0600: it holds secrets); None removes the file."""
+        if text is None:
+            self.env_file(name).unlink(missing_ok=True)
+            return
+        write_private_file(self.env_file(name), text.encode())
+
+    @contextmanager
+    def env_candidate(self, name: str, text: str) -> Iterator[tuple[ComposeProject, Path]]:
+        """The stack as it is, with a draft .env in a private scratch folder (0700) for `compose config`."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=f".draft-{name}-", dir=self.root) as tmp:
+            draft = Path(tmp) / ENV_FILE
+            write_private_file(draft, text.encode())
+            yield self.project(name), draft
 
     def remove(self, name: str) -> None:
         shutil.rmtree(self.directory(name), ignore_errors=True)
@@ -74,7 +104,8 @@ class StackStore:
         self.root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=f".draft-{name}-", dir=self.root) as tmp:
             draft = Path(tmp) / COMPOSE_FILE
-            draft.write_text(text)
+            with open(draft, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
             yield ComposeProject(name=name, directory=self.directory(name).resolve(), files=(draft,))
 
     @contextmanager

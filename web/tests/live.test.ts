@@ -79,7 +79,7 @@ describe("progress summary", () => {
 
 describe("pushed state", () => {
   const svc = (id: string): Service => ({ id, name: id, host: "local", host_state: "connected", managed: true,
-    status: "running", containers: [], update_available: false });
+    status: "running", containers: [], update_available: false, warnings: [] });
   it("replaces one service's status and containers; unknown services leave the list alone", () => {
     const container = { id: "c1", name: "a-1", service: "a", image: "i", image_id: null, state: "exited",
       status: "Exited (137)", health: null, ports: [] };

@@ -6,7 +6,7 @@ import { driftState, gitopsState } from "@/lib/service-state";
 
 const base: Service = {
   id: "svc_1", name: "web", host: "local", host_state: "connected", managed: true, status: "running", containers: [],
-  update_available: false,
+  update_available: false, warnings: [],
 };
 
 describe("driftState", () => {

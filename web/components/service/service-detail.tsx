@@ -31,16 +31,19 @@ import { toast } from "@/lib/toast";
 
 import { ComposePanel } from "./compose-panel";
 import { ContainersTable } from "./containers-table";
-import { GitHistory, ServiceActivity } from "./history-panels";
+import { ServiceActivity } from "./history-panels";
 import { LogsPanel } from "./logs-panel";
 import { StatsPanel } from "./stats-panel";
 
-// xterm.js loads with the Terminal tab only.
+// xterm.js loads with the Terminal tab only; issue 18: the .env editor and the usable history load with
+// their tabs, not with the page.
 const TerminalPanel = dynamic(() => import("./terminal-panel").then((m) => m.TerminalPanel), {
   ssr: false, loading: () => <Skeleton className="h-64" />,
 });
+const EnvPanel = dynamic(() => import("./env-panel"), { ssr: false, loading: () => <Skeleton className="h-40" /> });
+const GitHistoryPanel = dynamic(() => import("./git-history"), { ssr: false, loading: () => <Skeleton className="h-24" /> });
 
-const TABS = ["overview", "logs", "terminal", "compose", "schedules", "activity", "history"] as const;
+const TABS = ["overview", "logs", "terminal", "compose", "env", "schedules", "activity", "history"] as const;
 type Tab = (typeof TABS)[number];
 
 function ServiceSchedules({ service }: { service: Service }) {
@@ -74,6 +77,8 @@ export function ServiceDetail() {
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [deleteOpen, setDeleteOpen] = useState(false);
   const [withVolumes, setWithVolumes] = useState(false);
+  const [envOpened, setEnvOpened] = useState(false);
+  if (tab === "env" && !envOpened) setEnvOpened(true);
   const del = useDeleteService();
   const check = useUpdateService();
   const apply = useApplyService();
@@ -218,9 +223,10 @@ export function ServiceDetail() {
           <TabsTrigger value="logs" data-testid="tab-logs">Logs</TabsTrigger>
           <TabsTrigger value="terminal" data-testid="tab-terminal" disabled={!service.managed}>Terminal</TabsTrigger>
           <TabsTrigger value="compose" data-testid="tab-compose" disabled={!service.managed}>Compose</TabsTrigger>
+          <TabsTrigger value="env" data-testid="tab-env" disabled={!service.managed}>.env</TabsTrigger>
           <TabsTrigger value="schedules" data-testid="tab-schedules">Schedules</TabsTrigger>
           <TabsTrigger value="activity" data-testid="tab-activity">Activity</TabsTrigger>
-          <TabsTrigger value="history">History</TabsTrigger>
+          <TabsTrigger value="history" data-testid="tab-history">History</TabsTrigger>
         </TabsList>
         <TabsContent value="overview" className="space-y-3">
           {tab === "overview" ? <StatsPanel service={service} /> : null}
@@ -235,12 +241,16 @@ export function ServiceDetail() {
             <ComposePanel service={service} etag={etag} onReload={async () => (await refetch()).data} />
           ) : null}
         </TabsContent>
+        {/* Kept mounted while another tab shows, so an unsaved .env edit survives a tab switch. */}
+        <TabsContent value="env" forceMount className="data-[state=inactive]:hidden">
+          {service.managed && (tab === "env" || envOpened) ? <EnvPanel service={service} /> : null}
+        </TabsContent>
         <TabsContent value="schedules"><ServiceSchedules service={service} /></TabsContent>
         <TabsContent value="activity">
           <Card><CardHeader><CardTitle>Recent activity</CardTitle></CardHeader><CardContent className="px-0 sm:px-0"><ServiceActivity serviceId={service.id} /></CardContent></Card>
         </TabsContent>
         <TabsContent value="history">
-          <Card><CardHeader><CardTitle>Git history of the compose file</CardTitle></CardHeader><CardContent className="px-0 sm:px-0"><GitHistory serviceId={service.id} /></CardContent></Card>
+          <Card><CardHeader><CardTitle>Git history of the compose file</CardTitle></CardHeader><CardContent className="px-0 sm:px-0"><GitHistoryPanel serviceId={service.id} etag={etag} /></CardContent></Card>
         </TabsContent>
       </Tabs>
 

@@ -117,8 +117,8 @@ export interface paths {
         get: operations["list_services_api_services_get"];
         put?: never;
         /**
-         * Create Service
-         * @description Create Service
+         * Create a service
+         * @description A compose file (`application/yaml`, stored byte for byte) or a JSON definition. `docker compose config` validates it, then `compose up` applies it.
          *
          *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
@@ -139,8 +139,8 @@ export interface paths {
         /** Get Service */
         get: operations["get_service_api_services__service_id__get"];
         /**
-         * Update Service
-         * @description Update Service
+         * Replace a service's definition
+         * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay). `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile. 409 also when `If-Match` no longer matches, or for a move without `confirm_move=true` (the details name the volumes that would stay behind).
          *
          *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
@@ -155,7 +155,13 @@ export interface paths {
         delete: operations["delete_service_api_services__service_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change part of a service's definition (JSON Merge Patch)
+         * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT). 409 also when `If-Match` no longer matches, or for a move without `confirm_move=true` (the details name the volumes that would stay behind).
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         */
+        patch: operations["patch_service_api_services__service_id__patch"];
         trace?: never;
     };
     "/api/services/{service_id}/restart": {
@@ -222,6 +228,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services/{service_id}/env": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Env File
+         * @description The service's .env (`exists: false` and empty content when it has none). Holds secrets: any
+         *     logged-in user may read it, as they may read the compose file; the web UI masks the values.
+         */
+        get: operations["get_env_file_api_services__service_id__env_get"];
+        /**
+         * Put Env File
+         * @description Replace the .env like a compose edit: every line checked (a bare `NAME` without `=` is refused:
+         *     compose would copy sdmd's own variable), the stack validated with `docker compose config` reading
+         *     the new file, then written (mode 0600), applied with `compose up` (the old file comes back if that
+         *     fails) and committed to git. Audited as `service.env_update` with the names added, removed and
+         *     changed, never a value. Empty content removes the file.
+         */
+        put: operations["put_env_file_api_services__service_id__env_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/images/pull": {
         parameters: {
             query?: never;
@@ -244,6 +279,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Images
+         * @description The host's images (as `docker images` lists them), newest first: tags, size, age, the containers
+         *     created from each (and their services), and the managed services whose compose file names it.
+         */
+        get: operations["list_images_api_images_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Image
+         * @description Remove an image by id (`sha256:...` or at least 12 hex digits): each of its tags, then the image.
+         *     Never forced: an image a container uses (running or stopped) is a 409 naming those containers.
+         *     With `tag`, only that tag goes (the image too when it was the last one). Audited as `image.remove`.
+         */
+        delete: operations["remove_image_api_images__image_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prune Images
+         * @description Images no container uses and no managed compose file names: `dangling` ones (no tag) or all
+         *     `unused` ones. Send `dry_run: true` first to see what would go, then `dry_run: false` with the
+         *     preview's ids in `images`, so that only what was shown goes. Audited as `image.prune`.
+         */
+        post: operations["prune_images_api_images_prune_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health/status": {
         parameters: {
             query?: never;
@@ -253,7 +353,8 @@ export interface paths {
         };
         /**
          * Health Status
-         * @description Each service's state and host, from the live model (no Docker round trip).
+         * @description Every service's status and host, its containers counted by state and health, the troubled ones
+         *     first, and every host's state: from the live model (no Docker round trip).
          */
         get: operations["health_status_api_health_status_get"];
         put?: never;
@@ -374,6 +475,71 @@ export interface paths {
          * @description Reconcile now instead of waiting for the next round.
          */
         post: operations["gitops_reconcile_api_gitops_reconcile_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/history/{commit}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service Commit
+         * @description One commit of the service's folder: its message, each changed file with its diff (against the
+         *     commit's first parent, limited to this folder), and the files the folder held at that version.
+         *     `commit` is a full or abbreviated id on the current branch's history.
+         */
+        get: operations["service_commit_api_services__service_id__history__commit__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/history/{commit}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service File At Commit
+         * @description A text file of the service's folder as it was at `commit` (at most 1 MiB).
+         */
+        get: operations["service_file_at_commit_api_services__service_id__history__commit__file_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/history/{commit}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore Service Version
+         * @description Restore compose.yaml as it was at `commit`: a new commit ("Restore service <name> to <short id>"),
+         *     validated and applied like any edit (the old file comes back if `compose up` fails). Audited as
+         *     `service.restore` with `details.restored_from`. 409 when If-Match is stale or the file already
+         *     is that version. The folder's other files (such as .env) are left as they are.
+         */
+        post: operations["restore_service_version_api_services__service_id__history__commit__restore_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -641,6 +807,93 @@ export interface paths {
          *     (409 host key changed).
          */
         post: operations["test_host_api_hosts__host_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description Built-in users, by name, with their last login and live sessions. 409 in Supabase mode.
+         */
+        get: operations["list_users_api_users_get"];
+        put?: never;
+        /**
+         * Add User
+         * @description Add a user (audited as `user.create`). Without `password`, a random one is generated and
+         *     returned in this answer only.
+         */
+        post: operations["add_user_api_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset User Password
+         * @description Set a new password (given, or generated and returned once) and end every session of that user
+         *     (audited as `user.passwd`; resetting your own logs you out).
+         */
+        post: operations["reset_user_password_api_users__user_id__password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove User
+         * @description Remove a user and end their sessions (audited as `user.remove`). Refused (409) for your own
+         *     account and for the last user.
+         */
+        delete: operations["remove_user_api_users__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/about": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * About
+         * @description sdmd's version, the Docker engine it talks to, and links: `/docs` and the RQ dashboard.
+         */
+        get: operations["about_api_about_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -958,6 +1211,102 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AboutRead */
+        AboutRead: {
+            /**
+             * Name
+             * @default sdmd
+             */
+            name: string;
+            /**
+             * Version
+             * @example 0.1.0
+             */
+            version: string;
+            /** Python */
+            python: string;
+            /** Auth Mode */
+            auth_mode: string;
+            /**
+             * Docs Url
+             * @description the OpenAPI documentation of this sdmd
+             * @example /docs
+             */
+            docs_url: string;
+            /**
+             * Openapi Url
+             * @example /openapi.json
+             */
+            openapi_url: string;
+            /**
+             * Rq Dashboard Url
+             * @description SDMD_RQ_DASHBOARD_URL; null when set empty
+             */
+            rq_dashboard_url: string | null;
+            /** Gitops Apply */
+            gitops_apply: string;
+            docker: components["schemas"]["DockerEngine"];
+        };
+        /** AccountCreate */
+        AccountCreate: {
+            /**
+             * Email
+             * @example ops@example.com
+             */
+            email: string;
+            /**
+             * Password
+             * @description leave out to have one generated (returned once)
+             */
+            password?: string | null;
+        };
+        /** AccountRead */
+        AccountRead: {
+            /** Id */
+            id: string;
+            /**
+             * Email
+             * @description the login name: an email address or a plain name such as admin
+             */
+            email: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Last Login At */
+            last_login_at: string | null;
+            /** Active Sessions */
+            active_sessions: number;
+            /**
+             * Is You
+             * @description the account of the caller's token
+             */
+            is_you: boolean;
+        };
+        /** AccountRemoved */
+        AccountRemoved: {
+            /** Id */
+            id: string;
+            /** Email */
+            email: string;
+            /** Status */
+            status: string;
+        };
+        /** AccountWithPassword */
+        AccountWithPassword: {
+            user: components["schemas"]["AccountRead"];
+            /**
+             * Password
+             * @description the generated password, shown this once; null when one was given
+             */
+            password: string | null;
+        };
         /** AdoptRequest */
         AdoptRequest: {
             /** Project */
@@ -1004,6 +1353,69 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** CommitDetail */
+        CommitDetail: {
+            /** Commit */
+            commit: string;
+            /** Author */
+            author: string;
+            /** Email */
+            email: string;
+            /** Date */
+            date: string;
+            /** Message */
+            message: string;
+            /** Short */
+            short: string;
+            /** Parents */
+            parents: string[];
+            /**
+             * Files
+             * @description what the commit changed in the service's folder
+             */
+            files: components["schemas"]["CommitFile"][];
+            /**
+             * Tree
+             * @description the files the service's folder held at this commit
+             */
+            tree: string[];
+            /**
+             * Is Head
+             * @description the newest commit of the service's folder (its current version)
+             */
+            is_head: boolean;
+        };
+        /** CommitFile */
+        CommitFile: {
+            /**
+             * Path
+             * @description relative to the service's folder, e.g. compose.yaml
+             */
+            path: string;
+            /**
+             * Old Path
+             * @description the path before a rename
+             */
+            old_path: string | null;
+            /** Status */
+            status: string;
+            /** Additions */
+            additions: number;
+            /** Deletions */
+            deletions: number;
+            /** Binary */
+            binary: boolean;
+            /**
+             * Truncated
+             * @description the patch was cut at 512 KiB
+             */
+            truncated: boolean;
+            /**
+             * Patch
+             * @description this file's part of the unified diff against the commit's first parent
+             */
+            patch: string;
+        };
         /** CommitRead */
         CommitRead: {
             /** Commit */
@@ -1031,6 +1443,49 @@ export interface components {
             /** Error */
             error?: string | null;
         };
+        /** ContainerHealth */
+        ContainerHealth: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Service Id */
+            service_id: string;
+            /** Service Name */
+            service_name: string;
+            /**
+             * Host
+             * @description the host it runs on
+             * @default local
+             */
+            host: string;
+            /** Managed */
+            managed: boolean;
+            /** Compose Service */
+            compose_service: string | null;
+            /** Image */
+            image: string | null;
+            /** State */
+            state: string | null;
+            /**
+             * Status
+             * @example Up 2 hours (unhealthy)
+             * @example Restarting (1) 3 seconds ago
+             */
+            status: string | null;
+            /** Health */
+            health: string | null;
+            /** Exit Code */
+            exit_code: number | null;
+            /**
+             * Problem
+             * @description what is wrong, in words; null when nothing is
+             * @example unhealthy
+             * @example restarting
+             * @example exited with code 1
+             */
+            problem: string | null;
+        };
         /** ContainerRead */
         ContainerRead: {
             /** Id */
@@ -1051,6 +1506,18 @@ export interface components {
             health: string | null;
             /** Ports */
             ports: components["schemas"]["PortRead"][];
+        };
+        /** DockerEngine */
+        DockerEngine: {
+            /** Version */
+            version: string | null;
+            /** Api Version */
+            api_version: string | null;
+            /**
+             * Error
+             * @description why the engine did not answer, if it did not
+             */
+            error?: string | null;
         };
         /** DriftItem */
         DriftItem: {
@@ -1100,6 +1567,35 @@ export interface components {
             /** Applied Hash */
             applied_hash: string | null;
         };
+        /**
+         * DryRunRead
+         * @description What `?dry_run=true` answers: nothing was written, validated, applied or committed.
+         */
+        DryRunRead: {
+            /**
+             * Dry Run
+             * @default true
+             * @constant
+             */
+            dry_run: true;
+            /** Name */
+            name: string;
+            /** Compose */
+            compose: string;
+            /** Diff */
+            diff: string;
+            /** Changed */
+            changed: boolean;
+            /** File Hash */
+            file_hash: string;
+            /** Base Hash */
+            base_hash: string | null;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: string[];
+        };
         /** EngineRead */
         EngineRead: {
             /** Version */
@@ -1112,6 +1608,64 @@ export interface components {
             arch?: string | null;
             /** Kernel */
             kernel?: string | null;
+        };
+        /**
+         * EnvFileRead
+         * @description stacks/<name>/.env: compose interpolates ${VARIABLES} in compose.yaml from it.
+         */
+        EnvFileRead: {
+            /** Service Id */
+            service_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Path
+             * @example web/.env
+             */
+            path: string;
+            /** Exists */
+            exists: boolean;
+            /**
+             * Content
+             * @description the file's text (values included: show them masked)
+             */
+            content: string;
+            /**
+             * Keys
+             * @description the variable names it defines, in file order
+             */
+            keys: string[];
+            /**
+             * Etag
+             * @description send as If-Match to PUT; also the ETag header
+             */
+            etag: string;
+            /**
+             * Warnings
+             * @description what compose warned about when it was saved
+             */
+            warnings?: string[];
+        };
+        /** EnvFileUpdate */
+        EnvFileUpdate: {
+            /**
+             * Content
+             * @description the new .env text; empty removes the file
+             * @example POSTGRES_PASSWORD=change-me
+             *     TAG=1.27
+             */
+            content: string;
+        };
+        /** FileAtCommit */
+        FileAtCommit: {
+            /** Commit */
+            commit: string;
+            /** Path */
+            path: string;
+            /** Size */
+            size: number;
+            /** Content */
+            content: string;
         };
         /** GitopsStateRead */
         GitopsStateRead: {
@@ -1142,18 +1696,56 @@ export interface components {
             uncommitted: string[];
             remote: components["schemas"]["RemoteStatus"];
             /** Stacks */
-            stacks: {
-                [key: string]: unknown;
-            }[];
+            stacks: components["schemas"]["StackState"][];
             /** Recent Commits */
             recent_commits: {
                 [key: string]: string;
             }[];
+            /** @description the latest reconcile round of any process */
+            last_round?: components["schemas"]["RoundRead"] | null;
+            /**
+             * Rounds
+             * @description the latest rounds, newest first (10)
+             */
+            rounds?: components["schemas"]["RoundRead"][];
         };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HealthCounts */
+        HealthCounts: {
+            /**
+             * Services
+             * @description managed services by status: running, partial, stopped, not_deployed, unknown (host not connected)
+             * @example {
+             *       "partial": 1,
+             *       "running": 3
+             *     }
+             */
+            services: {
+                [key: string]: number;
+            };
+            /**
+             * Containers
+             * @description containers by Docker state (running, restarting, exited...)
+             */
+            containers: {
+                [key: string]: number;
+            };
+            /**
+             * Health
+             * @description containers by health check: healthy, unhealthy, starting, none
+             */
+            health: {
+                [key: string]: number;
+            };
+            /**
+             * Problems
+             * @description containers unhealthy, restarting, dead, failed or still starting
+             */
+            problems: number;
         };
         /** HealthStatus */
         HealthStatus: {
@@ -1164,6 +1756,17 @@ export interface components {
              * @description every host's state, to group services by
              */
             hosts?: components["schemas"]["HostStatus"][];
+            counts: components["schemas"]["HealthCounts"];
+            /**
+             * Containers
+             * @description every compose container, the troubled first: unhealthy, restarting, dead, failed, starting, ...
+             */
+            containers: components["schemas"]["ContainerHealth"][];
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
         };
         /**
          * HostCreate
@@ -1453,6 +2056,18 @@ export interface components {
             /** Candidate Digest */
             candidate_digest?: string | null;
         };
+        /** ImageList */
+        ImageList: {
+            /** Host */
+            host: string;
+            /** Images */
+            images: components["schemas"]["LocalImage"][];
+            /**
+             * Total Size
+             * @description the sum of the images' sizes (shared layers counted once per image)
+             */
+            total_size: number;
+        };
         /** ImageRead */
         ImageRead: {
             /**
@@ -1474,6 +2089,20 @@ export interface components {
             new_id: string | null;
             /** Changed */
             changed: boolean;
+        };
+        /** ImageRemoved */
+        ImageRemoved: {
+            /** Id */
+            id: string;
+            /** Host */
+            host: string;
+            /** Untagged */
+            untagged: string[];
+            /**
+             * Deleted
+             * @description image and layer ids Docker deleted; empty when only a tag went
+             */
+            deleted: string[];
         };
         /** ImageUpdateRead */
         ImageUpdateRead: {
@@ -1530,6 +2159,25 @@ export interface components {
             compare_url: string | null;
         };
         /**
+         * ImageUser
+         * @description A container created from the image (running or not), and the service it belongs to.
+         */
+        ImageUser: {
+            /**
+             * Service Id
+             * @description svc_... for a managed service, ext_<project> for another compose project, null for a container outside compose
+             */
+            service_id: string | null;
+            /** Service Name */
+            service_name: string | null;
+            /** Managed */
+            managed: boolean;
+            /** Container */
+            container: string;
+            /** State */
+            state: string | null;
+        };
+        /**
          * ImageVersionRead
          * @description One side of a change: the tag, its registry digest and image id, and release information from the
          *     image's OCI labels (org.opencontainers.image.version, .source, .url, .revision).
@@ -1562,6 +2210,59 @@ export interface components {
              * @description derived from a GitHub source: releases/tag/<version>, else the releases page; never fetched by sdmd
              */
             release_notes: string | null;
+        };
+        /** LocalImage */
+        LocalImage: {
+            /**
+             * Id
+             * @example sha256:af133bdfd23225a17a8ba5dec39ed9bbe2461174d5459c05962012db940da6a1
+             */
+            id: string;
+            /** Short Id */
+            short_id: string;
+            /**
+             * Tags
+             * @example [
+             *       "127.0.0.1:5000/team/app:1"
+             *     ]
+             */
+            tags: string[];
+            /** Digests */
+            digests: string[];
+            /**
+             * Size
+             * @description bytes, layers shared with other images included
+             */
+            size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Dangling
+             * @description no tag names it
+             */
+            dangling: boolean;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * Containers
+             * @description the containers created from it
+             */
+            containers: components["schemas"]["ImageUser"][];
+            /**
+             * Named In
+             * @description managed services whose compose.yaml names one of its tags
+             */
+            named_in: components["schemas"]["ServiceRef"][];
+            /**
+             * In Use
+             * @description a container uses it: Docker will not remove it
+             */
+            in_use: boolean;
         };
         /** LogEntry */
         LogEntry: {
@@ -1628,6 +2329,14 @@ export interface components {
              */
             dry_run: boolean;
         };
+        /** PasswordReset */
+        PasswordReset: {
+            /**
+             * Password
+             * @description leave out to have one generated (returned once)
+             */
+            password?: string | null;
+        };
         /**
          * PolicyRead
          * @description The image's `x-sdmd:` mapping in compose.yaml (defaults when it has none).
@@ -1666,6 +2375,79 @@ export interface components {
             container_port: number;
             /** Protocol */
             protocol: string;
+        };
+        /** PruneImage */
+        PruneImage: {
+            /** Id */
+            id: string;
+            /** Short Id */
+            short_id: string;
+            /** Tags */
+            tags: string[];
+            /** Size */
+            size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dangling */
+            dangling: boolean;
+        };
+        /** PruneRequest */
+        PruneRequest: {
+            /**
+             * Mode
+             * @description dangling: images without a tag; unused: every image no container uses
+             * @default dangling
+             * @enum {string}
+             */
+            mode: "dangling" | "unused";
+            /**
+             * Dry Run
+             * @description true: only say what would go
+             * @default true
+             */
+            dry_run: boolean;
+            /**
+             * Images
+             * @description remove only these ids (from a dry run); those no longer prunable are skipped
+             */
+            images?: string[] | null;
+            /**
+             * Label
+             * @description only images with this label (key or key=value)
+             * @example team=web
+             */
+            label?: string | null;
+        };
+        /** PruneResult */
+        PruneResult: {
+            /** Host */
+            host: string;
+            /** Mode */
+            mode: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Images
+             * @description dry run: what would go; otherwise what went
+             */
+            images: components["schemas"]["PruneImage"][];
+            /**
+             * Size
+             * @description the sum of their sizes: the most the prune frees (shared layers stay)
+             */
+            size: number;
+            /** Skipped */
+            skipped: components["schemas"]["PruneSkipped"][];
+        };
+        /** PruneSkipped */
+        PruneSkipped: {
+            /** Id */
+            id: string;
+            /** Reason */
+            reason: string;
         };
         /** PullRead */
         PullRead: {
@@ -1707,6 +2489,11 @@ export interface components {
             } | null;
             /** Stacks */
             stacks: components["schemas"]["StackOutcome"][];
+            /**
+             * Commit Error
+             * @description why hand edits could not be committed, if so
+             */
+            commit_error?: string | null;
         };
         /** RefreshRequest */
         RefreshRequest: {
@@ -1827,6 +2614,54 @@ export interface components {
             remote_head: string | null;
             /** Synced At */
             synced_at: string | null;
+        };
+        /** RoundError */
+        RoundError: {
+            /**
+             * Stack
+             * @description the stack folder, or null for the repository or remote
+             */
+            stack: string | null;
+            /** Error */
+            error: string;
+        };
+        /**
+         * RoundRead
+         * @description One reconcile round: when, why (periodic, watch, api, cli), what it committed and did, what failed.
+         */
+        RoundRead: {
+            /** Id */
+            id: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string;
+            /** Trigger */
+            trigger: string;
+            /**
+             * Scope
+             * @description the folders the round looked at; null: all of them
+             */
+            scope: string[] | null;
+            /** Commits */
+            commits: string[];
+            /** Remote */
+            remote: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Stacks
+             * @description what the round did, other than finding a stack in sync
+             */
+            stacks: components["schemas"]["StackOutcome"][];
+            /** Errors */
+            errors: components["schemas"]["RoundError"][];
         };
         /** RunRead */
         RunRead: {
@@ -2037,6 +2872,18 @@ export interface components {
              * @default false
              */
             update_available: boolean;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: string[];
+        };
+        /** ServiceRef */
+        ServiceRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
         };
         /** ServiceStatus */
         ServiceStatus: {
@@ -2111,6 +2958,26 @@ export interface components {
             detail?: string | null;
             /** Commit */
             commit?: string | null;
+        };
+        /**
+         * StackState
+         * @description A stack that needs attention: its change waits (pending), failed (error) or its folder is gone.
+         */
+        StackState: {
+            /** Name */
+            name: string;
+            /** Service Id */
+            service_id: string | null;
+            /** State */
+            state: string;
+            /** Error */
+            error?: string | null;
+            /** Pending Hash */
+            pending_hash?: string | null;
+            /** Last Commit */
+            last_commit?: string | null;
+            /** Orphaned At */
+            orphaned_at?: string | null;
         };
         /**
          * TlsMaterial
@@ -2534,6 +3401,8 @@ export interface operations {
         parameters: {
             query?: {
                 name?: string | null;
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
             };
             header?: never;
             path?: never;
@@ -2544,10 +3413,38 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
+                /**
+                 * @example services:
+                 *       web:
+                 *         image: nginx:1.27.1  # pinned
+                 */
                 "application/yaml": string;
             };
         };
         responses: {
+            /** @description `dry_run=true`: what would be written (nothing was) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -2571,13 +3468,34 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
         };
@@ -2616,6 +3534,8 @@ export interface operations {
     update_service_api_services__service_id__put: {
         parameters: {
             query?: {
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
                 /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move */
                 confirm_move?: boolean;
             };
@@ -2632,11 +3552,16 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
+                /**
+                 * @example services:
+                 *       web:
+                 *         image: nginx:1.27.1  # pinned
+                 */
                 "application/yaml": string;
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description the service after the change; with `dry_run=true` a DryRunRead (nothing written) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2659,20 +3584,49 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description If-Match no longer matches, or a move without confirm_move=true (the details name the volumes that would stay behind) */
+            /** @description error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
-            /** @description Validation Error */
+            /** @description error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
         };
@@ -2723,6 +3677,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patch_service_api_services__service_id__patch: {
+        parameters: {
+            query?: {
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
+                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move */
+                confirm_move?: boolean;
+            };
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description An RFC 7396 JSON Merge Patch of the compose file's meaning: objects merge, `null` removes a key, any other value (arrays too) replaces. Only the lines of what changes are rewritten. */
+        requestBody: {
+            content: {
+                "application/merge-patch+json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description the service after the change; with `dry_run=true` a DryRunRead (nothing written) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
         };
@@ -2871,6 +3935,114 @@ export interface operations {
             };
         };
     };
+    get_env_file_api_services__service_id__env_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvFileRead"];
+                };
+            };
+            /** @description service not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid .env, or compose refused the stack with it, or compose up failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid .env",
+                     *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_env_file_api_services__service_id__env_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnvFileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvFileRead"];
+                };
+            };
+            /** @description service not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid .env, or compose refused the stack with it, or compose up failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid .env",
+                     *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     pull_image_api_images_pull_post: {
         parameters: {
             query?: never;
@@ -2905,6 +4077,191 @@ export interface operations {
                      *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
                      */
                     "text/event-stream": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_images_api_images_get: {
+        parameters: {
+            query?: {
+                /** @description the Docker host (name or id, GET /api/hosts) */
+                host?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageList"];
+                };
+            };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "host not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the host's Docker daemon is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the host's Docker daemon is unavailable",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    remove_image_api_images__image_id__delete: {
+        parameters: {
+            query?: {
+                /** @description the Docker host (name or id, GET /api/hosts) */
+                host?: string;
+                /** @description remove only this tag of the image */
+                tag?: string | null;
+            };
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageRemoved"];
+                };
+            };
+            /** @description image not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "image not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "image in use",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid image id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid image id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    prune_images_api_images_prune_post: {
+        parameters: {
+            query?: {
+                /** @description the Docker host (name or id, GET /api/hosts) */
+                host?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PruneRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PruneResult"];
+                };
+            };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "host not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
             /** @description Validation Error */
@@ -3116,6 +4473,186 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconcileReport"];
+                };
+            };
+        };
+    };
+    service_commit_api_services__service_id__history__commit__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitDetail"];
+                };
+            };
+            /** @description commit not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "commit not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid commit id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid commit id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    service_file_at_commit_api_services__service_id__history__commit__file_get: {
+        parameters: {
+            query?: {
+                /** @description relative to the service's folder */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                service_id: string;
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileAtCommit"];
+                };
+            };
+            /** @description commit not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "commit not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid commit id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid commit id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    restore_service_version_api_services__service_id__history__commit__restore_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag of GET /api/services/{id} */
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description commit not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "commit not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description service changed meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "service changed meanwhile",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid commit id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid commit id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
         };
@@ -4018,6 +5555,232 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    list_users_api_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRead"][];
+                };
+            };
+            /** @description users are managed in Supabase */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "users are managed in Supabase",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    add_user_api_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountWithPassword"];
+                };
+            };
+            /** @description user exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "user exists",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid user name */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid user name",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    reset_user_password_api_users__user_id__password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountWithPassword"];
+                };
+            };
+            /** @description user not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "user not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description invalid password */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid password",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    remove_user_api_users__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRemoved"];
+                };
+            };
+            /** @description user not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "user not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description the last user cannot be removed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the last user cannot be removed",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    about_api_about_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AboutRead"];
+                };
             };
         };
     };
