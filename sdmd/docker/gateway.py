@@ -53,6 +53,8 @@ class PullResult:
 def _daemon_down(exc: BaseException) -> bool:
     if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
         return True
+    if isinstance(exc, APIError):  # the daemon answered (an APIError is an OSError too, via requests)
+        return False
     if isinstance(exc, OSError | http.client.HTTPException):  # the event stream's own socket (events.py)
         return True
     if isinstance(exc, DockerException) and not isinstance(exc, APIError):
