@@ -28,7 +28,7 @@ class HostStatus(BaseModel):
 
 class HealthCounts(BaseModel):
     services: dict[str, int] = Field(description="managed services by status: running, partial, stopped, "
-                                                 "not_deployed, unknown (host not connected)",
+                                                 "not_deployed (and unknown, host not connected, when any is)",
                                      examples=[{"running": 3, "partial": 1}])
     containers: dict[str, int] = Field(description="containers by Docker state (running, restarting, exited...)")
     health: dict[str, int] = Field(description="containers by health check: healthy, unhealthy, starting, none")

@@ -16,7 +16,7 @@ from sdmd.hosts import reader
 from sdmd.services.service import list_services
 
 EXIT_RE = re.compile(r"^Exited \((-?\d+)\)")
-SERVICE_STATES = ("running", "partial", "stopped", "not_deployed", "unknown")
+SERVICE_STATES = ("running", "partial", "stopped", "not_deployed")
 
 
 def _exit_code(container: dict[str, Any]) -> int | None:
@@ -65,7 +65,9 @@ def health_status(core: Core) -> dict[str, Any]:
         "hosts": [{"name": v.host, "state": v.state, "since": v.since, "error": v.error}
                   for v in reader.views(core).values()],
         "counts": {
-            "services": {state: service_counts.get(state, 0) for state in SERVICE_STATES},
+            # hosts: `unknown` (a host not connected) is counted only when some service is
+            "services": {state: service_counts.get(state, 0) for state in SERVICE_STATES}
+            | ({"unknown": service_counts["unknown"]} if service_counts.get("unknown") else {}),
             "containers": dict(Counter(c["state"] or "unknown" for c in containers)),
             "health": dict(Counter(c["health"] or "none" for c in containers)),
             "problems": sum(1 for c in containers if c["problem"] and c["problem"] not in

@@ -3,6 +3,7 @@ the daemon's pull layers and the result (or compose's real reason) as server-sen
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import httpx
@@ -142,7 +143,10 @@ def test_apply_streams_its_progress(live: Live, unique_name) -> None:
     name = unique_name("a")
     created = live.create(name)
     path = live.core.settings.stacks_dir / name / "compose.yaml"
-    path.write_text(path.read_text().replace("sdmd.test: '1'", "sdmd.test: '1'\n      edited: 'yes'"))
+    before = path.read_text()
+    edited = re.sub(r"(\n( +)sdmd\.test: \S+\n)", r"\1\2edited: 'yes'\n", before)  # a label: a recreate
+    assert edited != before
+    path.write_text(edited)
     with live.client() as c:
         events = stream(c, "POST", f"/api/services/{created['id']}/apply")
     assert "Recreate" in statuses(events, "app-1") and "Started" in statuses(events, "app-1")
