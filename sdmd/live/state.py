@@ -77,12 +77,8 @@ class StateFollow:
             snap = self.model.snapshot(host, settle=False)
             members = [container_view(c) for c in (snap.project(project) if snap is not None else [])]
             members.sort(key=lambda v: (v["service"] or "", v["name"]))
+            # The model's answer: it re-lists a container whose listing still lags its event (hosts).
             current = container_view(change.container) if change.container else None
-            if current is not None and change.action == "die" and current["state"] == "running":
-                # Docker sends "die" some 10-50 ms before its listing says so; the event is the truth.
-                current = {**current, "state": "exited", "health": None,
-                           "status": f"Exited ({_exit_code(change)})" if _exit_code(change) is not None else "Exited"}
-                members = [current if m["id"] == current["id"] else m for m in members]
             self.queue.put_nowait(sse({
                 "host": host, "project": project, "service_id": self._service_id(host, project),
                 "action": change.action, "exit_code": _exit_code(change),

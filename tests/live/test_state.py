@@ -50,3 +50,18 @@ def test_created_and_removed_containers_and_unmanaged_ids(live: Live, unique_nam
         gone = next(e for e in events if e.event == "container" and e.data["project"] == name
                     and e.data["container"] is None)
         assert gone.data["service_status"] == "not_deployed" and gone.data["containers"] == []
+
+
+def test_a_container_that_exits_on_its_own_is_pushed_as_exited(live: Live, unique_name) -> None:
+    """Only a `die` event (no kill, no stop): the model's state, not a guess from the event, says exited."""
+    name = unique_name("e")
+    live.create(name, {"app": TICKER, "once": {**TICKER, "command": ["sh", "-c", "sleep 3; exit 3"],
+                                               "restart": "no"}})
+    with live.client() as c, c.stream("GET", "/api/events", headers=SSE) as r:
+        events = read_events(r, until="end", limit=60)
+        assert next(events).event == "ready"
+        died = next(e for e in events if e.event == "container" and e.data["project"] == name
+                    and e.data["action"] == "die")
+    assert died.data["container"]["name"] == f"{name}-once-1" and died.data["container"]["state"] == "exited"
+    assert died.data["exit_code"] == 3 and died.data["container"]["status"].startswith("Exited (3)")
+    assert died.data["service_status"] == "partial"
