@@ -70,8 +70,8 @@ def offered_token(websocket: WebSocket) -> str | None:
 
 class TerminalSession:
     def __init__(self, live: Live, websocket: WebSocket, actor: Actor, gateway: DockerGateway, *, service_id: str,
-                 service_name: str, container: dict[str, Any], shell: str) -> None:
-        self.live, self.ws, self.actor = live, websocket, actor
+                 service_name: str, container: dict[str, Any], shell: str, token: str) -> None:
+        self.live, self.ws, self.actor, self.token = live, websocket, actor, token
         self.docker = gateway  # the service's host
         self.service_id, self.service_name = service_id, service_name
         self.container, self.shell = container, shell
@@ -152,13 +152,23 @@ class TerminalSession:
                     self.session.exec_id, cols=cols, rows=rows))  # type: ignore[union-attr]
 
     async def watch_idle(self) -> None:
-        idle = self.live.core.settings.terminal_idle_seconds
+        """Ends the session after `terminal_idle_seconds` without input or output, and once its token no
+        longer holds (a logout, an expiry), re-checked as often as the event streams re-check theirs."""
+        settings = self.live.core.settings
+        idle, every = settings.terminal_idle_seconds, settings.stream_auth_recheck_seconds
+        next_check = time.monotonic() + every
         while True:
-            left = self.last_activity + idle - time.monotonic()
+            now = time.monotonic()
+            left = self.last_activity + idle - now
             if left <= 0:
                 self.reason = f"no activity for {idle:.0f}s"
                 return
-            await asyncio.sleep(min(left, 5.0))
+            if now >= next_check:
+                next_check = now + every
+                if reason := await self.live.recheck(self.token):
+                    self.reason = f"unauthorized: {reason}"
+                    return
+            await asyncio.sleep(max(0.01, min(left, 5.0, next_check - now)))
 
     def end_shell(self) -> int | None:
         """Ends the shell if it still runs (HUP, then KILL), closes the connection; returns its exit code."""
@@ -243,7 +253,7 @@ async def terminal(websocket: WebSocket, service_id: str, container: str,
         await websocket.close(code=4000 + min(exc.status, 999), reason=exc.message[:120])
         return
     session = TerminalSession(live, websocket, actor, gateway, service_id=config.id, service_name=config.name,
-                              container=target, shell=shell)
+                              container=target, shell=shell, token=token)
     stop = asyncio.Event()
     live.stoppers.add(stop.set)
     try:

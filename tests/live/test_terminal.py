@@ -134,3 +134,21 @@ def test_an_idle_terminal_is_closed(live: Live, unique_name) -> None:
                 assert json.loads(message)["reason"] == "no activity for 1s"
                 break
     wait_until(lambda: running_execs(f"{name}-app-1") == [], timeout=10, what="the idle exec to end")
+
+
+def test_a_logout_closes_the_terminals_it_opened(live: Live, unique_name) -> None:
+    name = unique_name("o")
+    live.create(name, {"app": SLEEPY})
+    live.core.settings.stream_auth_recheck_seconds = 0.5
+    token = live.core.auth.issue_local_session(email="tester@example.com")["access_token"]
+    with open_terminal(live, name, f"{name}-app-1", token=token) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+        with live.client(token) as c:
+            assert c.post("/auth/logout").status_code == 204
+        while True:
+            message = ws.recv(timeout=15)
+            if isinstance(message, str) and json.loads(message)["type"] == "exit":
+                assert json.loads(message)["reason"].startswith("unauthorized")
+                break
+    wait_until(lambda: running_execs(f"{name}-app-1") == [], timeout=10, what="the exec to end")
+    assert [r["action"] for r in audit(live, name)] == ["terminal.open", "terminal.close"]

@@ -187,6 +187,9 @@ def test_state_pushed_stats_actions_and_inspect(page: Page, live_server: LiveSer
     expect(stats.get_by_test_id("stats-row")).to_have_count(2, timeout=20_000)
     wait_until(lambda: int(stats.get_by_test_id("stats-cpu-chart").get_attribute("data-points")) >= 3, timeout=20,
                what="three samples in the chart")
+    for metric in ("net", "disk"):  # the service's network and disk rates, charted beside CPU and memory
+        expect(stats.get_by_test_id(f"stats-{metric}")).to_contain_text("/s")
+        assert int(stats.get_by_test_id(f"stats-{metric}-chart").get_attribute("data-points")) >= 3
     shot(page, "live-06-stats")
     db = page.locator(f"[data-testid=container-row][data-name='{name}-db-1']")
     db.get_by_test_id("container-pause").click()

@@ -4,7 +4,7 @@ import type { Service } from "@/lib/api/types";
 import { layerFraction, summarize, type ProgressEvent } from "@/lib/live/progress";
 import { SseParser } from "@/lib/live/sse";
 import { applyContainerEvent, type ContainerEvent } from "@/lib/live/state";
-import { formatBytes, formatPercent, formatRate, pushHistory } from "@/lib/live/stats";
+import { appendTotals, EMPTY_HISTORY, formatBytes, formatPercent, formatRate, pushHistory, type StatsSample } from "@/lib/live/stats";
 import { closeReason, parseControl, resizeMessage, subprotocols, terminalUrl } from "@/lib/live/terminal";
 import { appendLines, localToUtc, type LogLine } from "@/lib/logs";
 
@@ -109,6 +109,16 @@ describe("stats formatting", () => {
     expect(h.length).toBe(60);
     expect(h[0]).toBe(10);
     expect(h[59]).toBe(69);
+  });
+  it("charts network and disk as both directions added up", () => {
+    const sample = (n: number): StatsSample => ({ cpu_percent: n, memory_bytes: n * 1024, memory_limit: 0,
+      net_rx_bytes: 0, net_tx_bytes: 0, net_rx_rate: n, net_tx_rate: 2 * n, blk_read_bytes: 0, blk_write_bytes: 0,
+      blk_read_rate: 10 * n, blk_write_rate: 0, pids: 1 });
+    let h = EMPTY_HISTORY;
+    for (let i = 1; i <= 65; i++) h = appendTotals(h, sample(i));
+    expect(h.cpu.length).toBe(60);
+    expect([h.cpu[59], h.memory[59], h.net[59], h.disk[59]]).toEqual([65, 65 * 1024, 195, 650]);
+    expect(EMPTY_HISTORY.cpu).toEqual([]);  // never mutated
   });
 });
 

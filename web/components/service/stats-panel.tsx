@@ -1,17 +1,80 @@
 "use client";
 
+import { Fragment } from "react";
+
 import { Sparkline } from "@/components/live/sparkline";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import type { Service } from "@/lib/api/types";
-import { formatBytes, formatPercent, formatRate, useStats } from "@/lib/live/stats";
+import {
+  formatBytes, formatPercent, formatRate, HISTORY_SIZE, useStats, type ContainerStats, type StatsSample,
+} from "@/lib/live/stats";
 
-/** Live CPU, memory, network and block I/O of a service: a minute of history and every container now. */
+interface Metric {
+  key: string;
+  label: string;
+  now: string;
+  detail?: string;
+  values: number[];
+  peak: string;
+  /** the chart's smallest top: idle noise stays flat */
+  min: number;
+}
+
+function MetricChart({ m }: { m: Metric }) {
+  return (
+    <div data-testid={`stats-${m.key}-block`}>
+      <p className="flex items-baseline justify-between gap-2 text-xs text-muted-foreground">
+        <span>
+          {m.label} <span className="font-medium text-foreground" data-testid={`stats-${m.key}`}>{m.now}</span>
+          {m.detail ? <span className="ml-1">{m.detail}</span> : null}
+        </span>
+        <span title="highest in the last minute">peak {m.peak}</span>
+      </p>
+      <Sparkline values={m.values} slots={HISTORY_SIZE} min={m.min} label={`${m.label} over the last minute`}
+        testId={`stats-${m.key}-chart`} />
+    </div>
+  );
+}
+
+function Row({ r, group }: { r: StatsSample & { name: string }; group?: boolean }) {
+  return (
+    <>
+      <td className="py-1 pr-3">{formatPercent(r.cpu_percent)}</td>
+      <td className="py-1 pr-3">{formatBytes(r.memory_bytes)}{!group && r.memory_limit ? ` / ${formatBytes(r.memory_limit)}` : ""}</td>
+      <td className="hidden py-1 pr-3 sm:table-cell">{formatRate(r.net_rx_rate)} / {formatRate(r.net_tx_rate)}</td>
+      <td className="hidden py-1 pr-3 md:table-cell">{formatRate(r.blk_read_rate)} / {formatRate(r.blk_write_rate)}</td>
+    </>
+  );
+}
+
+/** Live CPU, memory, network and disk of a service: its totals over the last minute, then every
+ * container now (with a total per compose service that runs more than one). The stream is open only
+ * while this panel is on screen and the tab is visible. */
 export function StatsPanel({ service }: { service: Service }) {
   const running = service.containers.some((c) => c.state === "running");
-  const { latest, cpu, memory, live } = useStats(running ? `/api/services/${encodeURIComponent(service.id)}/stats` : null, service.id);
-  const total = latest?.by_service[service.id];
-  const rows = latest?.containers ?? [];
+  const { latest, history, live } = useStats(
+    running ? `/api/services/${encodeURIComponent(service.id)}/stats` : null, service.id);
   if (!running) return null;
+  const total = latest?.by_service[service.id];
+  const peak = (values: number[]) => (values.length ? Math.max(...values) : undefined);
+  const metrics: Metric[] = [
+    { key: "cpu", label: "CPU", now: formatPercent(total?.cpu_percent), values: history.cpu,
+      peak: formatPercent(peak(history.cpu)), min: 5 },
+    { key: "memory", label: "Memory", now: formatBytes(total?.memory_bytes),
+      detail: total?.memory_limit ? `of ${formatBytes(total.memory_limit)}` : undefined, values: history.memory,
+      peak: formatBytes(peak(history.memory)), min: 1024 * 1024 },
+    { key: "net", label: "Network", now: formatRate(total ? total.net_rx_rate + total.net_tx_rate : undefined),
+      detail: total ? `in ${formatRate(total.net_rx_rate)} · out ${formatRate(total.net_tx_rate)}` : undefined,
+      values: history.net, peak: formatRate(peak(history.net)), min: 1024 },
+    { key: "disk", label: "Disk", now: formatRate(total ? total.blk_read_rate + total.blk_write_rate : undefined),
+      detail: total ? `read ${formatRate(total.blk_read_rate)} · write ${formatRate(total.blk_write_rate)}` : undefined,
+      values: history.disk, peak: formatRate(peak(history.disk)), min: 1024 },
+  ];
+  const groups = new Map<string, ContainerStats[]>();
+  for (const r of latest?.containers ?? []) {
+    const key = r.service ?? r.name;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
   return (
     <Card data-testid="stats" data-live={live}>
       <CardHeader className="pb-2">
@@ -23,17 +86,10 @@ export function StatsPanel({ service }: { service: Service }) {
         </CardTitle>
       </CardHeader>
       <CardContent className="space-y-4">
-        <div className="grid gap-4 sm:grid-cols-2">
-          <div>
-            <p className="text-xs text-muted-foreground">CPU <span className="font-medium text-foreground" data-testid="stats-cpu">{formatPercent(total?.cpu_percent)}</span></p>
-            <Sparkline values={cpu} label="CPU over the last minute" testId="stats-cpu-chart" />
-          </div>
-          <div>
-            <p className="text-xs text-muted-foreground">Memory <span className="font-medium text-foreground" data-testid="stats-memory">{formatBytes(total?.memory_bytes)}</span></p>
-            <Sparkline values={memory} label="Memory over the last minute" testId="stats-memory-chart" />
-          </div>
+        <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
+          {metrics.map((m) => <MetricChart key={m.key} m={m} />)}
         </div>
-        {rows.length ? (
+        {groups.size ? (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-xs" data-testid="stats-table">
               <caption className="sr-only">Resources per container</caption>
@@ -47,15 +103,25 @@ export function StatsPanel({ service }: { service: Service }) {
                 </tr>
               </thead>
               <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id} className="border-t" data-testid="stats-row" data-name={r.name}>
-                    <td className="py-1 pr-3 font-mono">{r.name}</td>
-                    <td className="py-1 pr-3">{formatPercent(r.cpu_percent)}</td>
-                    <td className="py-1 pr-3">{formatBytes(r.memory_bytes)}{r.memory_limit ? ` / ${formatBytes(r.memory_limit)}` : ""}</td>
-                    <td className="hidden py-1 pr-3 sm:table-cell">{formatRate(r.net_rx_rate)} / {formatRate(r.net_tx_rate)}</td>
-                    <td className="hidden py-1 pr-3 md:table-cell">{formatRate(r.blk_read_rate)} / {formatRate(r.blk_write_rate)}</td>
-                  </tr>
-                ))}
+                {[...groups.entries()].map(([name, rows]) => {
+                  const sum = latest?.compose_services?.[name];
+                  return (
+                    <Fragment key={name}>
+                      {rows.length > 1 && sum ? (
+                        <tr className="border-t font-medium" data-testid="stats-group" data-name={name}>
+                          <td className="py-1 pr-3">{name} <span className="font-normal text-muted-foreground">({rows.length} containers)</span></td>
+                          <Row r={{ ...sum, name }} group />
+                        </tr>
+                      ) : null}
+                      {rows.map((r) => (
+                        <tr key={r.id} className="border-t" data-testid="stats-row" data-name={r.name}>
+                          <td className="py-1 pr-3 font-mono">{r.name}</td>
+                          <Row r={r} />
+                        </tr>
+                      ))}
+                    </Fragment>
+                  );
+                })}
               </tbody>
             </table>
           </div>

@@ -62,11 +62,33 @@ export function formatPercent(n: number | null | undefined): string {
   return `${n >= 10 ? Math.round(n) : n.toFixed(1)}%`;
 }
 
+/** Samples kept for the charts: a minute at one sample a second. */
+export const HISTORY_SIZE = 60;
+
 /** Keeps the last `size` values (a ring for the charts). */
-export function pushHistory(history: number[], value: number, size = 60): number[] {
+export function pushHistory(history: number[], value: number, size = HISTORY_SIZE): number[] {
   const next = history.length >= size ? history.slice(history.length - size + 1) : history.slice();
   next.push(value);
   return next;
+}
+
+/** A minute of one service's totals: CPU %, memory bytes, network and disk bytes per second (both ways). */
+export interface StatsHistory {
+  cpu: number[];
+  memory: number[];
+  net: number[];
+  disk: number[];
+}
+
+export const EMPTY_HISTORY: StatsHistory = { cpu: [], memory: [], net: [], disk: [] };
+
+export function appendTotals(history: StatsHistory, total: StatsSample, size = HISTORY_SIZE): StatsHistory {
+  return {
+    cpu: pushHistory(history.cpu, total.cpu_percent, size),
+    memory: pushHistory(history.memory, total.memory_bytes, size),
+    net: pushHistory(history.net, (total.net_rx_rate ?? 0) + (total.net_tx_rate ?? 0), size),
+    disk: pushHistory(history.disk, (total.blk_read_rate ?? 0) + (total.blk_write_rate ?? 0), size),
+  };
 }
 
 // -- visibility: a hidden tab watches nothing -------------------------------------------------------------
@@ -81,15 +103,16 @@ export function usePageVisible(): boolean {
 
 export interface StatsState {
   latest: StatsSnapshot | null;
-  cpu: number[];
-  memory: number[];
+  /** the totals of `chartKey`'s service over the last minute */
+  history: StatsHistory;
   live: boolean;
 }
 
-/** Follows a stats stream while `enabled` and the tab is visible; keeps a minute of totals for `chartKey`. */
+/** Follows a stats stream while `path` is set and the tab is visible (closed otherwise, so the server
+ * closes Docker's stats streams when nobody looks); keeps a minute of totals for `chartKey`. */
 export function useStats(path: string | null, chartKey?: string): StatsState {
   const visible = usePageVisible();
-  const [state, setState] = useState<StatsState>({ latest: null, cpu: [], memory: [], live: false });
+  const [state, setState] = useState<StatsState>({ latest: null, history: EMPTY_HISTORY, live: false });
   useEffect(() => {
     if (!path || !visible) {
       setState((s) => ({ ...s, live: false }));
@@ -101,11 +124,7 @@ export function useStats(path: string | null, chartKey?: string): StatsState {
         if (ev.event !== "stats") return;
         const snap = JSON.parse(ev.data) as StatsSnapshot;
         const total = chartKey ? snap.by_service[chartKey] : undefined;
-        setState((s) => ({
-          latest: snap, live: true,
-          cpu: total ? pushHistory(s.cpu, total.cpu_percent) : s.cpu,
-          memory: total ? pushHistory(s.memory, total.memory_bytes) : s.memory,
-        }));
+        setState((s) => ({ latest: snap, live: true, history: total ? appendTotals(s.history, total) : s.history }));
       },
     });
     return () => handle.close();
