@@ -19,7 +19,8 @@ PROGRESS_OPERATIONS = {
     ("POST", "/api/services"), ("PUT", "/api/services/{service_id}"), ("PATCH", "/api/services/{service_id}"),
     ("DELETE", "/api/services/{service_id}"), ("POST", "/api/services/{service_id}/restart"),
     ("POST", "/api/services/{service_id}/apply"), ("POST", "/api/services/{service_id}/update"),
-    ("POST", "/api/images/pull"),
+    ("POST", "/api/images/pull"), ("POST", "/api/services/{service_id}/move"),
+    ("PUT", "/api/services/{service_id}/env"), ("POST", "/api/services/{service_id}/history/{commit}/restore"),
     *(("POST", f"/api/services/{{service_id}}/{a}") for a in actions.SERVICE_ACTIONS),
     *(("POST", f"/api/services/{{service_id}}/containers/{{container}}/{a}") for a in actions.CONTAINER_ACTIONS),
 }

@@ -22,14 +22,14 @@ interface Metric {
 
 function MetricChart({ m }: { m: Metric }) {
   return (
-    <div data-testid={`stats-${m.key}-block`}>
+    <div data-testid={`stats-${m.key}-block`} className="min-w-0">
       <p className="flex items-baseline justify-between gap-2 text-xs text-muted-foreground">
-        <span>
+        <span className="truncate">
           {m.label} <span className="font-medium text-foreground" data-testid={`stats-${m.key}`}>{m.now}</span>
-          {m.detail ? <span className="ml-1">{m.detail}</span> : null}
         </span>
-        <span title="highest in the last minute">peak {m.peak}</span>
+        <span className="shrink-0" title="highest in the last minute">peak {m.peak}</span>
       </p>
+      <p className="h-4 truncate text-[11px] text-muted-foreground">{m.detail ?? ""}</p>
       <Sparkline values={m.values} slots={HISTORY_SIZE} min={m.min} label={`${m.label} over the last minute`}
         testId={`stats-${m.key}-chart`} />
     </div>
@@ -61,7 +61,8 @@ export function StatsPanel({ service }: { service: Service }) {
     { key: "cpu", label: "CPU", now: formatPercent(total?.cpu_percent), values: history.cpu,
       peak: formatPercent(peak(history.cpu)), min: 5 },
     { key: "memory", label: "Memory", now: formatBytes(total?.memory_bytes),
-      detail: total?.memory_limit ? `of ${formatBytes(total.memory_limit)}` : undefined, values: history.memory,
+      detail: total ? `${total.containers ?? 0} running container${total.containers === 1 ? "" : "s"}` : undefined,
+      values: history.memory,
       peak: formatBytes(peak(history.memory)), min: 1024 * 1024 },
     { key: "net", label: "Network", now: formatRate(total ? total.net_rx_rate + total.net_tx_rate : undefined),
       detail: total ? `in ${formatRate(total.net_rx_rate)} · out ${formatRate(total.net_tx_rate)}` : undefined,
