@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,8 @@ class Core:
         self.settings = settings or Settings()
         # The live model of every host, when this process runs one (the API's lifespan starts it).
         self.live: LiveModel | None = None
+        self._host_registries: dict[str, RegistryClient] = {}
+        self._registries_lock = threading.Lock()
 
     @cached_property
     def db(self) -> Database:
@@ -65,11 +68,25 @@ class Core:
 
     @cached_property
     def registries(self) -> RegistryClient:
-        """The registry HTTP API (tag lists, image configs); plain HTTP where the daemon allows it."""
+        """The registry HTTP API (tag lists, image configs); plain HTTP where the local daemon allows it."""
+        return self._registry_client(LOCAL)
+
+    def registries_on(self, host: str) -> RegistryClient:
+        """The registry client for a service on `host`: plain HTTP where THAT host's daemon allows it
+        (its --insecure-registry), since that daemon pulls what the check finds. One per host, kept."""
+        if host == LOCAL:
+            return self.registries
+        with self._registries_lock:
+            client = self._host_registries.get(host)
+            if client is None:
+                client = self._host_registries[host] = self._registry_client(host)
+        return client
+
+    def _registry_client(self, host: str) -> RegistryClient:
         s = self.settings
         return RegistryClient(timeout=s.registry_timeout_seconds, concurrency=s.registry_concurrency,
                               retry_max_seconds=s.registry_retry_max_seconds, certs_dir=s.registry_certs_dir,
-                              insecure=self.docker.insecure_registry)
+                              insecure=lambda registry: self.gateway(host).insecure_registry(registry))
 
     @cached_property
     def auth(self) -> AuthService:
@@ -85,6 +102,10 @@ class Core:
             self.db.dispose()
         if "registries" in self.__dict__:
             self.registries.close()
+        with self._registries_lock:
+            others, self._host_registries = list(self._host_registries.values()), {}
+        for client in others:
+            client.close()
 
 
 class _OnHost:
@@ -97,6 +118,10 @@ class _OnHost:
     @property
     def docker(self) -> DockerGateway:
         return self._core.gateway(self.host_name)
+
+    @property
+    def registries(self) -> RegistryClient:
+        return self._core.registries_on(self.host_name)
 
     def __getattr__(self, name: str):
         return getattr(self._core, name)

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("sdmd.errors")
@@ -16,10 +17,13 @@ class SdmdError(Exception):
     status = 500
     message = "internal error"
 
-    def __init__(self, message: str | None = None, details: str | None = None, *, headers=None):
+    def __init__(self, message: str | None = None, details: str | None = None, *, headers=None,
+                 field: str | None = None):
         self.message = message or self.message
         self.details = details
         self.headers = headers or {}
+        # Optional: where in the compose file the error points ("services.web.ports[0]"), for the UI to mark.
+        self.field = field
         super().__init__(self.message if details is None else f"{self.message}: {details}")
 
 
@@ -106,8 +110,23 @@ class HostKeyChanged(Conflict):
     message = "host key changed"
 
 
-def error_body(error: str, details: str | None = None) -> dict:
-    return {"error": error, "details": details}
+def error_body(error: str, details: str | None = None, field: str | None = None) -> dict:
+    """{"error", "details"}, plus "field" only when the error points at a part of the compose file."""
+    body: dict = {"error": error, "details": details}
+    if field:
+        body["field"] = field
+    return body
+
+
+class ErrorRead(BaseModel):
+    """Every error body. `field` appears only when sdmd can say which part of the compose file caused it."""
+
+    error: str = Field(description="short, in plain words; what the UI shows",
+                       examples=["The image 127.0.0.1:5000/team/app:v9 was not found in its registry"])
+    details: str | None = Field(default=None, description="technical: compose's or Docker's own output")
+    field: str | None = Field(default=None, description="the compose path the error points at, e.g. "
+                              "services.web.ports[0], services.web.image, services.web.command",
+                              examples=["services.web.ports[0]"])
 
 
 def _validation_details(exc: RequestValidationError) -> str:
@@ -123,7 +142,8 @@ def add_exception_handlers(app: FastAPI) -> None:
     async def _sdmd_error(_: Request, exc: SdmdError) -> JSONResponse:
         if exc.status >= 500:
             log.warning("%s: %s", exc.message, exc.details)
-        return JSONResponse(error_body(exc.message, exc.details), status_code=exc.status, headers=exc.headers)
+        return JSONResponse(error_body(exc.message, exc.details, exc.field), status_code=exc.status,
+                            headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

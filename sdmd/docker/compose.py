@@ -20,6 +20,7 @@ from python_on_whales import DockerClient
 from python_on_whales.exceptions import DockerException as WhalesError
 from python_on_whales.utils import run as whales_run
 
+from sdmd.docker import compose_errors
 from sdmd.docker.endpoint import Endpoint
 from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout
 from sdmd.live import progress
@@ -92,8 +93,9 @@ class ComposeCommands:
                               f"host {self.endpoint.host}: no result after {self.compose_timeout:g}s") from exc
             if daemon_down_text(detail):
                 raise DockerUnavailable(details=f"host {self.endpoint.host}: {detail}") from exc
-            raise error(f"compose {what} failed" if error is not InvalidInput else "invalid compose file",
-                        detail) from exc
+            if error is InvalidInput:
+                raise error("invalid compose file", detail) from exc
+            raise compose_errors.failure(error, what, detail, project) from exc  # the cause, in words
 
     def compose_config(self, project: ComposeProject) -> dict:
         """Validate with compose's own parser; returns the normalised model."""

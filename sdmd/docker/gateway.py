@@ -51,16 +51,16 @@ class PullResult:
 
 
 def _daemon_down(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    if "cannot connect to the docker daemon" in text or "is the docker daemon running" in text:
+        return True
+    if isinstance(exc, APIError):  # the daemon answered, with an error status (APIError is also an OSError)
+        return False
     if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
         return True
-    if isinstance(exc, APIError):  # the daemon answered (an APIError is an OSError too, via requests)
-        return False
     if isinstance(exc, OSError | http.client.HTTPException):  # the event stream's own socket (events.py)
         return True
-    if isinstance(exc, DockerException) and not isinstance(exc, APIError):
-        return True
-    text = str(exc).lower()
-    return "cannot connect to the docker daemon" in text or "is the docker daemon running" in text
+    return isinstance(exc, DockerException)
 
 
 class DockerGateway(ComposeCommands, RegistryCalls, LiveDocker):  # live: streams, exec, actions (docker/live.py)
@@ -74,6 +74,7 @@ class DockerGateway(ComposeCommands, RegistryCalls, LiveDocker):  # live: stream
         self.compose_timeout = compose_timeout
         self._clients: dict[float, docker.APIClient] = {}
         self._lock = threading.Lock()
+        self._registry_guard = threading.Lock()  # per host: a hung host's `docker info` holds up no other
 
     @property
     def base_url(self) -> str | None:
@@ -249,7 +250,7 @@ class DockerGateway(ComposeCommands, RegistryCalls, LiveDocker):  # live: stream
             result.digest = digests[0].split("@", 1)[1] if digests else None
         return result
 
-    # -- issue 18 (web pages): local images, removal, and validating a stack with a draft .env --------
+    # -- issue 18 (web pages): local images, removal --------------------------------------------------
     def images(self) -> list[dict]:
         """Top-level images (what `docker images` lists), one /images/json call."""
         return self._call("list images", lambda c: c.images())

@@ -20,6 +20,7 @@ import docker
 from docker.errors import APIError, NotFound
 from docker.types.daemon import CancellableStream
 
+from sdmd.docker import compose_errors
 from sdmd.docker.compose import TIMED_OUT, daemon_down_text
 from sdmd.errors import ApplyFailed, Conflict, DockerUnavailable, InvalidInput, Timeout
 from sdmd.errors import NotFound as SdmdNotFound
@@ -145,7 +146,7 @@ class LiveDocker:
             raise Timeout(f"compose {what} timed out", f"host {host}: no result after {self.compose_timeout:g}s")
         if daemon_down_text(detail):
             raise DockerUnavailable(details=f"host {host}: {detail}")
-        raise ApplyFailed(f"compose {what} failed", detail)
+        raise compose_errors.failure(ApplyFailed, what, detail, project)  # the cause, in words (as unstreamed)
 
     def compose_action(self, project: Any, action: str) -> None:
         """`docker compose stop|start|pause|unpause` of a whole project."""

@@ -94,8 +94,8 @@ def _source(containers: list[dict[str, Any]]) -> tuple[list[Path], Path]:
 def _read(core: Core, spec: HostSpec, path: Path) -> str:
     """A compose file of the project, from the host it was started on (over ssh for an SSH host)."""
     if spec.local:
-        try:  # newline="": the copy keeps the file's own line endings (the editor is byte-faithful)
-            with open(path, encoding="utf-8", newline="") as fh:
+        try:
+            with open(path, encoding="utf-8", newline="") as fh:  # byte for byte: line ends kept
                 return fh.read()
         except OSError as exc:
             raise InvalidInput("cannot adopt this project", f"its compose file {path} is not readable by sdmd") from exc

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from sdmd.deps import CoreDep
@@ -28,8 +28,7 @@ class HostStatus(BaseModel):
 
 class HealthCounts(BaseModel):
     services: dict[str, int] = Field(description="managed services by status: running, partial, stopped, "
-                                                 "not_deployed (and unknown, host not connected, when any is)",
-                                     examples=[{"running": 3, "partial": 1}])
+                                                 "not_deployed", examples=[{"running": 3, "partial": 1}])
     containers: dict[str, int] = Field(description="containers by Docker state (running, restarting, exited...)")
     health: dict[str, int] = Field(description="containers by health check: healthy, unhealthy, starting, none")
     problems: int = Field(description="containers unhealthy, restarting, dead, failed or still starting")
@@ -40,7 +39,7 @@ class ContainerHealth(BaseModel):
     name: str
     service_id: str
     service_name: str
-    host: str = Field(default="local", description="the host it runs on")
+    host: str = Field(default="local", description="the host the container runs on")
     managed: bool
     compose_service: str | None
     image: str | None
@@ -61,8 +60,10 @@ class HealthStatus(BaseModel):
     checked_at: datetime
 
 
-@router.get("/status", response_model=HealthStatus)
-def health_status(core: CoreDep) -> dict[str, Any]:
+@router.get("/status", response_model=HealthStatus, responses={404: {"description": "host not found"}})
+def health_status(core: CoreDep,
+                  host: Annotated[str | None, Query(description="only this host (name or id)")] = None
+                  ) -> dict[str, Any]:
     """Every service's status and host, its containers counted by state and health, the troubled ones
-    first, and every host's state: from the live model (no Docker round trip)."""
-    return status.health_status(core)
+    first, and every host's state: all from the live model (no Docker round trip)."""
+    return status.health_status(core, host)

@@ -5,7 +5,9 @@ Two kinds of change, both immutable:
   "die", "health_status: unhealthy", ...; `event` is the raw event, whose Actor.Attributes carry
   `exitCode`, `name`, `image` and the labels), with the container's /containers/json entry after it
   (`container`, None once removed) and before it (`previous`). After a reconnect, containers that
-  changed while the stream was down arrive with action "resync" and no event.
+  changed while the stream was down arrive with action "resync" and no event; so do containers whose
+  listing, once Docker caught up with an event, says more than the event did (a `die` shows as
+  exited at once; a restart policy may make Docker's own entry `restarting`).
 - `HostStateChange`: a host went `connected`, `reconnecting` or `unreachable`.
 
 Subscribe with a callback (called on the watcher's thread: return quickly, never block), a

@@ -120,13 +120,16 @@ def pin(target: SshTarget, keys: list[HostKey]) -> None:
     write_private_file(target.known_hosts, text.encode())
 
 
-def options(target: SshTarget, control: Path | None, connect_timeout: float) -> list[str]:
+def options(target: SshTarget, control: Path | None, connect_timeout: float, *, forwards: bool = False) -> list[str]:
+    """`forwards`: for the `-O forward` request only; everywhere else ClearAllForwardings keeps every
+    connection free of forwardings (it would also clear the -L of that request)."""
     opts = {
         "BatchMode": "yes", "IdentitiesOnly": "yes", "IdentityFile": str(target.identity), "IdentityAgent": "none",
         "PasswordAuthentication": "no", "KbdInteractiveAuthentication": "no",
         "UserKnownHostsFile": str(target.known_hosts), "GlobalKnownHostsFile": "/dev/null",
         "StrictHostKeyChecking": "yes", "CheckHostIP": "no", "UpdateHostKeys": "no", "HashKnownHosts": "no",
-        "ForwardAgent": "no", "ForwardX11": "no", "ClearAllForwardings": "yes", "PermitLocalCommand": "no",
+        "ForwardAgent": "no", "ForwardX11": "no", "ClearAllForwardings": "no" if forwards else "yes",
+        "PermitLocalCommand": "no",
         "ProxyCommand": "none", "LogLevel": "ERROR", "ConnectTimeout": str(max(1, round(connect_timeout))),
         "ServerAliveInterval": "5", "ServerAliveCountMax": "2", "ControlPath": str(control) if control else "none",
         "StreamLocalBindUnlink": "yes", "StreamLocalBindMask": "0177",
@@ -227,8 +230,12 @@ class SshTunnel:
                 log.warning("ssh %s: remote docker socket not found (%s); using dial-stdio", self.target.pattern,
                             exc.details)
         if self._remote_socket:
+            if self._server is not None:  # an earlier dial-stdio listener gives the path back
+                self._server.close()
+                self._server = None
+            self.socket_path.unlink(missing_ok=True)  # a dead master's socket file: wait for the new one
             forward = subprocess.run(
-                [*options(self.target, self.control, self.connect_timeout), "-O", "forward",
+                [*options(self.target, self.control, self.connect_timeout, forwards=True), "-O", "forward",
                  "-L", f"{self.socket_path}:{self._remote_socket}"],
                 capture_output=True, text=True, timeout=self.connect_timeout + 5, stdin=subprocess.DEVNULL)
             deadline = time.monotonic() + 2

@@ -8,7 +8,11 @@ Two threads per host:
   refused host key or bad TLS material) the host is `unreachable`; it keeps retrying.
 - the refresh thread takes queued events in small batches and re-lists just those containers (one
   /containers/json filtered by id; a destroyed container is simply dropped), so the model holds
-  exactly what `docker ps -a` shows, in its shape. When idle it pings the host every
+  exactly what `docker ps -a` shows, in its shape. Docker sends some events before its listing
+  shows their effect (a natural exit's `die` comes before the container's state is saved, with
+  network and mount cleanup in between, seconds on a busy host, and no other event follows): the
+  model then shows what the event says (exited with its exit code, paused, the new health) at
+  once, and asks again with growing delays until Docker's own entry agrees. When idle it pings the host every
   SDMD_HOST_PING_SECONDS: a daemon that hangs (SIGSTOP: connections open, nothing answers) is
   noticed within ping interval + timeout, and the stream is closed to reconnect.
 Readers get an immutable `HostSnapshot` (one attribute read, no lock, no Docker call).
@@ -20,7 +24,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,7 +48,11 @@ BATCH_MAX = 200  # a bigger burst (compose up of a large project) is one full li
 # Events that change nothing /containers/json shows (healthchecks alone make exec_* events all the time).
 SETTLE_SECONDS = 0.2  # longest a read waits for events already sent to reach the model
 SETTLE_SLOW_SECONDS = 0.05  # ... and not at all once a re-list takes longer than this
-CATCH_UP_TRIES = 8  # re-lists of a container whose listing lags its event (about 0.2 s in all)
+# A listing that lags its event (see _implied) is asked again after 20 ms, then twice as long each time,
+# until it agrees or LAG_GIVE_UP passed (the periodic full re-list covers anything stranger).
+LAG_FIRST_CHECK = 0.02
+LAG_MAX_CHECK = 2.0
+LAG_GIVE_UP = 30.0
 QUIET_ACTIONS = {"attach", "detach", "resize", "top", "export", "copy", "archive-path", "extract-to-dir", "commit"}
 
 
@@ -120,6 +128,8 @@ class HostWatcher:
         self._applied = 0
         self._progress = threading.Condition()
         self._busy_since: float | None = None  # a re-list for events is waiting on Docker since then
+        # Containers whose listing still lags their latest event: id -> (event, first seen, next check, delay).
+        self._lagging: dict[str, tuple[dict[str, Any], float, float, float]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> HostWatcher:
@@ -143,8 +153,9 @@ class HostWatcher:
         return snap.state == RECONNECTING and snap.error == CONNECTING
 
     def wait_connected(self, timeout: float) -> bool:
+        """Until connected, or the first attempt failed (no use waiting through the backoff), or `timeout`."""
         deadline = time.monotonic() + timeout
-        while self.snapshot.state != CONNECTED and time.monotonic() < deadline:
+        while self.snapshot.state != CONNECTED and self.starting and time.monotonic() < deadline:
             time.sleep(0.01)
         return self.snapshot.state == CONNECTED
 
@@ -225,6 +236,10 @@ class HostWatcher:
             with self._state:
                 old = self.snapshot.containers
                 if connecting:
+                    self._lagging.clear()  # a new subscription: its full listing is the truth
+                else:
+                    self._keep_implied(fresh, old)
+                if connecting:
                     self._epoch += 1
                     info = {"version": engine.get("Version"), "api_version": engine.get("ApiVersion"),
                             "os": engine.get("Os"), "arch": engine.get("Arch"),
@@ -250,7 +265,7 @@ class HostWatcher:
     def _refresh_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                epoch, event = self._events.get(timeout=self.ping_interval)
+                epoch, event = self._events.get(timeout=self._next_wait())
             except queue.Empty:
                 self._idle()
                 continue
@@ -273,11 +288,22 @@ class HostWatcher:
                 with self._progress:
                     self._applied += len(batch)
                     self._progress.notify_all()
+            if self._lagging and self._next_wait() == 0:  # a steady stream of events must not starve them
+                self._idle()
+
+    def _next_wait(self) -> float:
+        """How long the refresh thread may wait for an event: until the next lagging check, or a ping."""
+        if not self._lagging:
+            return self.ping_interval
+        due = min(entry[2] for entry in list(self._lagging.values()))
+        return max(0.0, min(self.ping_interval, due - time.monotonic()))
 
     def _idle(self) -> None:
         if self.snapshot.state != CONNECTED or self._stop.is_set():
             return
         try:
+            if self._lagging:
+                self._recheck_lagging()
             if time.monotonic() - self._last_full >= self.resync_interval:
                 self._resync()
             elif time.monotonic() - self._last_contact >= self.ping_interval:
@@ -289,15 +315,15 @@ class HostWatcher:
 
     def _apply(self, events: list[dict[str, Any]]) -> None:
         ids: list[str] = []
-        last: dict[str, str] = {}
+        last: dict[str, dict[str, Any]] = {}  # each container's latest event
         for e in events:
             cid = e.get("id") or (e.get("Actor") or {}).get("ID")
             if not cid:
                 continue
             if cid not in last:
                 ids.append(cid)
-            last[cid] = e.get("Action") or ""
-        fetch = [cid for cid in ids if last[cid] != "destroy"]
+            last[cid] = _with_exit_code(e, last.get(cid))
+        fetch = [cid for cid in ids if last[cid].get("Action") != "destroy"]
         with self._fetch:
             epoch = self._epoch
             if len(fetch) > BATCH_MAX:
@@ -308,12 +334,14 @@ class HostWatcher:
                 fresh = {c["Id"]: c for c in self._listing(lambda: self.gateway.containers_by_id(
                     fetch, timeout=self.timeout))}
                 full = False
-            self._catch_up(fresh, last)
             self._last_contact = time.monotonic()
             with self._state:
                 if epoch != self._epoch:
                     return  # reconnected meanwhile: the new full listing is newer than this answer
                 old = self.snapshot.containers
+                if full:
+                    self._keep_implied(fresh, old, skip=last.keys())
+                self._track_lag(fresh, last)
                 new = dict(fresh) if full else dict(old)
                 if not full:
                     for cid in ids:
@@ -329,51 +357,6 @@ class HostWatcher:
                                                   project=_project(new.get(cid) or old.get(cid), e),
                                                   action=e.get("Action") or "", event=e, container=new.get(cid),
                                                   previous=old.get(cid)))
-        # live (issue 13): Docker sends "die" before its listing says so (for some 10-50 ms it still shows
-        # "running"); re-list those containers shortly after, or the model would keep a dead one running.
-        stale = [cid for cid in ids if last[cid] == "die" and (new.get(cid) or {}).get("State") == "running"]
-        if stale:
-            self._recheck_later(stale, attempt=0)
-
-    RECHECK_DELAYS = (0.05, 0.15, 0.5)
-
-    def _recheck_later(self, ids: list[str], attempt: int) -> None:
-        if attempt >= len(self.RECHECK_DELAYS) or self._stop.is_set():
-            return
-        timer = threading.Timer(self.RECHECK_DELAYS[attempt], self._recheck, (ids, attempt))
-        timer.daemon = True
-        timer.start()
-
-    def _recheck(self, ids: list[str], attempt: int) -> None:
-        """Re-list `ids`; what changed is published as "resync" (no event); still "running" tries again."""
-        if self._stop.is_set() or self.snapshot.state != CONNECTED:
-            return
-        try:
-            with self._fetch:
-                epoch = self._epoch
-                fresh = {c["Id"]: c for c in self.gateway.containers_by_id(ids, timeout=self.timeout)}
-                with self._state:
-                    if epoch != self._epoch:
-                        return
-                    old = self.snapshot.containers
-                    new = dict(old)
-                    for cid in ids:
-                        if cid in fresh:
-                            new[cid] = fresh[cid]
-                        else:
-                            new.pop(cid, None)
-                    self._publish(containers=new)
-        except Exception as exc:  # the next event or resync corrects it anyway
-            log.debug("host %s: recheck after die: %s", self.host, exc)
-            return
-        for cid in ids:
-            before, after = old.get(cid), new.get(cid)
-            if before is not None and (after is None or _differs(before, after)):
-                self.feed.publish(ContainerChange(host=self.host, container_id=cid, project=_project(after or before,
-                                  None), action="resync", event=None, container=after, previous=before))
-        still = [cid for cid in ids if (new.get(cid) or {}).get("State") == "running"]
-        if still:
-            self._recheck_later(still, attempt + 1)
 
     def _listing(self, call: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
         """One Docker call for events, timed: a reader stops waiting for it once it is slow (settle)."""
@@ -383,21 +366,84 @@ class HostWatcher:
         finally:
             self._busy_since = None
 
-    def _catch_up(self, fresh: dict[str, dict[str, Any]], last: dict[str, str]) -> None:
-        """Docker logs `die` before its listing says so (the container's state is saved just after the
-        event), so a re-list right after can still say running: ask again, briefly, for those."""
-        for attempt in range(1, CATCH_UP_TRIES + 1):
-            behind = [cid for cid, action in last.items() if cid in fresh and _behind(action, fresh[cid])]
-            if not behind:
-                return
-            time.sleep(0.005 * attempt)
-            again = {c["Id"]: c for c in self._listing(lambda ids=behind: self.gateway.containers_by_id(
-                ids, timeout=self.timeout))}
-            for cid in behind:
-                if cid in again:
-                    fresh[cid] = again[cid]
-                else:
-                    fresh.pop(cid, None)
+    # -- listings that lag their events -----------------------------------------------------------
+    def _track_lag(self, fresh: dict[str, dict[str, Any]], last: dict[str, dict[str, Any]]) -> None:
+        """Where the listing does not show yet what a container's latest event says, put what the event
+        implies in its place and check again later; where it does, the container is no longer lagging.
+        Called with the state lock held."""
+        now = time.monotonic()
+        for cid, event in last.items():
+            entry = fresh.get(cid)
+            if entry is None:
+                self._lagging.pop(cid, None)  # destroyed (or never a compose container)
+                continue
+            implied = _implied(event, entry)
+            if implied is None:
+                self._lagging.pop(cid, None)
+                continue
+            fresh[cid] = implied
+            first = self._lagging.get(cid, (event, now, now, LAG_FIRST_CHECK))[1]
+            self._lagging[cid] = (event, first, now + LAG_FIRST_CHECK, LAG_FIRST_CHECK)
+
+    def _keep_implied(self, fresh: dict[str, dict[str, Any]], old: dict[str, dict[str, Any]], *,
+                      covers: set[str] | None = None, skip: Iterable[str] = ()) -> None:
+        """A listing taken while some containers still lag their events keeps what those events implied.
+        `covers`: the ids the listing answers for (None: every container); `skip`: ids that newer events
+        in hand decide. Called with the state lock held."""
+        skipped = set(skip)
+        for cid, (event, *_rest) in list(self._lagging.items()):
+            if cid in skipped or (covers is not None and cid not in covers):
+                continue
+            if cid in fresh and cid in old and _implied(event, fresh[cid]) is not None:
+                fresh[cid] = old[cid]
+            else:
+                self._lagging.pop(cid, None)  # gone, or Docker's listing agrees now
+
+    def _recheck_lagging(self) -> None:
+        """Ask Docker again for the lagging containers that are due; take its entry once it agrees."""
+        now = time.monotonic()
+        due = [cid for cid, (_, _, at, _) in list(self._lagging.items()) if at <= now]
+        if not due:
+            return
+        with self._fetch:
+            epoch = self._epoch
+            fresh = {c["Id"]: c for c in self._listing(lambda: self.gateway.containers_by_id(
+                due, timeout=self.timeout))}
+            self._last_contact = time.monotonic()
+            with self._state:
+                if epoch != self._epoch:
+                    return
+                old = self.snapshot.containers
+                new = dict(old)
+                changed: list[str] = []
+                for cid in due:
+                    kept = self._lagging.get(cid)
+                    if kept is None:
+                        continue
+                    event, first, _, delay = kept
+                    entry = fresh.get(cid)
+                    if entry is None:  # removed meanwhile (its destroy event is on its way too)
+                        self._lagging.pop(cid, None)
+                        if new.pop(cid, None) is not None:
+                            changed.append(cid)
+                        continue
+                    if _implied(event, entry) is None or time.monotonic() - first >= LAG_GIVE_UP:
+                        self._lagging.pop(cid, None)  # Docker's entry agrees now: it replaces ours
+                        if new.get(cid) != entry:
+                            new[cid] = entry
+                            changed.append(cid)
+                    else:
+                        delay = min(delay * 2, LAG_MAX_CHECK)
+                        self._lagging[cid] = (event, first, time.monotonic() + delay, delay)
+                if changed:
+                    self._publish(containers=new)
+        for cid in changed:
+            before, after = old.get(cid), new.get(cid)
+            if before is None or after is None or _differs(before, after):
+                # Docker's own entry says more than the event did (e.g. restarting, not exited).
+                self.feed.publish(ContainerChange(host=self.host, container_id=cid,
+                                                  project=_project(after or before, None), action="resync",
+                                                  event=None, container=after, previous=before))
 
     def settle(self, max_wait: float = SETTLE_SECONDS) -> None:
         """Let events Docker already sent reach the model before a read (bounded by `max_wait`).
@@ -434,24 +480,61 @@ class HostWatcher:
         with self._fetch:
             raw = self.gateway.compose_containers(project, timeout=self.timeout)
             with self._state:
-                new = {cid: c for cid, c in self.snapshot.containers.items()
-                       if (c.get("Labels") or {}).get(PROJECT_LABEL) != project}
-                new.update({c["Id"]: c for c in raw})
+                old = self.snapshot.containers
+                fresh = {c["Id"]: c for c in raw}
+                new = {cid: c for cid, c in old.items() if (c.get("Labels") or {}).get(PROJECT_LABEL) != project}
+                self._keep_implied(fresh, old, covers=(old.keys() - new.keys()) | fresh.keys())
+                new.update(fresh)
                 self._publish(containers=new)
 
 
-def _behind(action: str, container: dict[str, Any]) -> bool:
-    """Whether a listing entry does not show yet what its latest event says happened."""
-    state = container.get("State")
-    if action in ("die", "stop", "oom"):
-        return state == "running"
+def _with_exit_code(event: dict[str, Any], earlier: dict[str, Any] | None) -> dict[str, Any]:
+    """A `stop` after a `die` of the same batch: keep the die's exit code (stop events carry none)."""
+    if earlier is None or event.get("Action") != "stop":
+        return event
+    code = _attributes(earlier).get("exitCode")
+    if code is None or "exitCode" in _attributes(event):
+        return event
+    actor = dict(event.get("Actor") or {})
+    actor["Attributes"] = {**_attributes(event), "exitCode": code}
+    return {**event, "Actor": actor}
+
+
+def _attributes(event: dict[str, Any]) -> dict[str, Any]:
+    return (event.get("Actor") or {}).get("Attributes") or {}
+
+
+def _implied(event: dict[str, Any], container: dict[str, Any]) -> dict[str, Any] | None:
+    """The listing entry as `event` says it is now, when `container` (Docker's listing) does not show it
+    yet; None when the listing already agrees. Only what the event itself proves is changed: `die`
+    and `stop` mean the process ended (exited, with the die's exit code); `pause`/`unpause`; a new
+    health status. Docker's own entry replaces this as soon as its listing catches up."""
+    action = event.get("Action") or ""
+    state, status = container.get("State"), container.get("Status") or ""
+    if action in ("die", "stop"):
+        if state not in ("running", "paused"):
+            return None
+        code = _attributes(event).get("exitCode")
+        text = f"Exited ({code}) Less than a second ago" if code not in (None, "") else "Exited"
+        return {**container, "State": "exited", "Status": text}
     if action == "pause":
-        return state != "paused"
+        if state != "running":
+            return None
+        return {**container, "State": "paused", "Status": f"{status} (Paused)"}
+    if action == "unpause":
+        if state != "paused":
+            return None
+        return {**container, "State": "running", "Status": status.replace(" (Paused)", "")}
     if action.startswith("health_status:"):
         word = action.split(":", 1)[1].strip()
-        return f"({word})" not in (container.get("Status") or "") and f"health: {word}" not in \
-            (container.get("Status") or "")
-    return False
+        wanted = "(health: starting)" if word == "starting" else f"({word})"
+        if state != "running" or _health(container) == wanted:
+            return None
+        base = status
+        for old in ("(healthy)", "(unhealthy)", "(health: starting)"):
+            base = base.replace(f" {old}", "").replace(old, "")
+        return {**container, "Status": f"{base} {wanted}".strip()}
+    return None
 
 
 def _differs(before: dict[str, Any], after: dict[str, Any]) -> bool:

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from sdmd.errors import InvalidInput
-from sdmd.services.definition import NAME_MAX, NAME_RE, parse_yaml, plain
+from sdmd.services.definition import NAME_MAX, NAME_RE, parse_yaml
 from sdmd.services.editing import apply_merge_patch
+from sdmd.services.yamltree import DEFAULT_MAX_NODES
 
 EXTENSION = "x-sdmd"
 HOST_KEY = "host"
@@ -37,8 +38,8 @@ def host_of(doc: Mapping[str, Any]) -> str:
     return LOCAL if value is None else validate_host_name(value)
 
 
-def host_of_text(text: str) -> str:
-    return host_of(plain(parse_yaml(text)))
+def host_of_text(text: str, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    return host_of(parse_yaml(text, max_nodes))
 
 
 def host_of_text_or_local(text: str | None) -> str:
@@ -49,38 +50,47 @@ def host_of_text_or_local(text: str | None) -> str:
         return LOCAL
 
 
-def apply_json_host(doc: dict[str, Any], host: Any) -> None:
-    """The JSON forms' `host` field becomes x-sdmd.host (an explicit x-sdmd in the body is kept beside it)."""
-    if host is None:
-        return
-    host = validate_host_name(host, "host")
+def check_json_host(doc: Mapping[str, Any], host: str | None) -> None:
+    """The JSON forms' `host` and an x-sdmd.host given in the same body must agree."""
     extension = doc.get(EXTENSION)
     if extension is not None and not isinstance(extension, Mapping):
         raise InvalidInput("invalid service definition", f"{EXTENSION} must be an object")
-    merged = dict(extension or {})
-    if merged.get(HOST_KEY) not in (None, host):
+    if host is not None and extension is not None and extension.get(HOST_KEY) not in (None, host):
         raise InvalidInput("invalid service definition",
-                           f"host {host!r} and {EXTENSION}.host {merged[HOST_KEY]!r} disagree")
-    merged[HOST_KEY] = host
-    doc[EXTENSION] = merged
+                           f"host {host!r} and {EXTENSION}.host {extension[HOST_KEY]!r} disagree")
 
 
-def carry_over(doc: dict[str, Any], previous_text: str | None) -> None:
-    """A JSON update that says nothing about x-sdmd keeps the file's (so it does not move the service)."""
-    if EXTENSION in doc or not previous_text:
-        return
-    previous = plain(parse_yaml(previous_text))
-    if EXTENSION in previous:
-        doc[EXTENSION] = previous[EXTENSION]
+def with_json_host(document: Mapping[str, Any], current: Mapping[str, Any] | None, host: str | None) -> dict[str, Any]:
+    """The document a JSON create/update writes. An x-sdmd the body does not give is the file's own (a JSON
+    update that says nothing of the host does not move the service); `host` sets x-sdmd.host, and `local`
+    removes it (no key means local). A new file gets its x-sdmd first, where a reader looks."""
+    doc = dict(document)
+    if EXTENSION not in doc and current is not None and EXTENSION in current:
+        doc[EXTENSION] = current[EXTENSION]
+    if host is None:
+        return doc
+    extension = dict(doc.get(EXTENSION) or {}) if isinstance(doc.get(EXTENSION), Mapping) else {}
+    if host == LOCAL:
+        extension.pop(HOST_KEY, None)
+    else:
+        extension[HOST_KEY] = host
+    doc.pop(EXTENSION, None)
+    if not extension:
+        return doc
+    if current is None:
+        return {EXTENSION: extension, **doc}
+    doc[EXTENSION] = extension
+    return doc
 
 
-def with_host(text: str, host: str) -> str:
-    """`text` with x-sdmd.host set to `host` (removed for `local`): a minimal edit, every other byte kept."""
-    extension = plain(parse_yaml(text)).get(EXTENSION)
+def with_host(text: str, host: str, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    """`text` with x-sdmd.host set to `host` (removed for `local`): a minimal edit through
+    apply_merge_patch, every other byte kept."""
+    extension = parse_yaml(text, max_nodes).get(EXTENSION)
     if host == LOCAL:
         if not isinstance(extension, Mapping) or HOST_KEY not in extension:
             return text
         patch: dict[str, Any] = {EXTENSION: None} if set(extension) == {HOST_KEY} else {EXTENSION: {HOST_KEY: None}}
     else:
         patch = {EXTENSION: {HOST_KEY: validate_host_name(host, "host")}}
-    return apply_merge_patch(text, patch)
+    return apply_merge_patch(text, patch, max_nodes=max_nodes)

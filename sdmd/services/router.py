@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import InvalidInput, UnsupportedMediaType, error_body
+from sdmd.errors import ErrorRead, InvalidInput, UnsupportedMediaType, error_body
 from sdmd.live import logs_http as live_logs
 from sdmd.services import envfile, logs, service
 from sdmd.services.schemas import DryRunRead, EnvFileRead, EnvFileUpdate, LogEntry, MovePlan, MoveRequest, ServiceRead
@@ -18,6 +18,15 @@ from sdmd.services.service import Definition
 router = APIRouter(prefix="/api/services", tags=["services"])
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+# A failed `compose up` says its cause in `error`; `field` names the compose path it points at, when known.
+APPLY_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorRead, "description": "invalid definition, or compose could not apply it",
+          "content": {"application/json": {"example": {
+              "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+              "details": "Error response from daemon: driver failed programming external connectivity on endpoint "
+                         "web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+              "field": "services.web.ports[0]"}}}},
+}
 MERGE_PATCH = "application/merge-patch+json"
 DEFINITION_BODY = {
     "requestBody": {
@@ -111,7 +120,7 @@ def list_services(core: CoreDep,
 
 
 @router.post("", status_code=201, response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
-             summary="Create a service", responses={200: DRY_RUN_RESPONSE, **_errors(409, 422)},
+             summary="Create a service", responses={200: DRY_RUN_RESPONSE, **_errors(409), **APPLY_ERRORS},
              description="A compose file (`application/yaml`, stored byte for byte) or a JSON definition. "
                          "`docker compose config` validates it, then `compose up` applies it.")
 async def create_service(request: Request, response: Response, core: CoreDep, actor: ActorDep,
@@ -131,20 +140,22 @@ def get_service(service_id: str, response: Response, core: CoreDep) -> dict[str,
 
 CONFIRM_MOVE = Query(description="required when the new definition names another host (x-sdmd.host, or `host` "
                                  "in JSON): the service is taken down there and brought up on the new host; "
-                                 "named volumes do not move")
-MOVE_409 = ("409 also when `If-Match` no longer matches, or for a move without `confirm_move=true` (the details "
-            "name the volumes that would stay behind).")
+                                 "named volumes do not move (a dry run says which stay behind)")
+ConfirmMove = Annotated[bool, CONFIRM_MOVE]
 
 
 @router.put("/{service_id}", response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
-            summary="Replace a service's definition", responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409, 422)},
+            summary="Replace a service's definition",
+            responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409), **APPLY_ERRORS},
             description="`application/yaml`: the file becomes exactly the text sent. JSON: the file is changed "
                         "as little as possible to mean the document sent (comments, quoting, anchors and layout "
-                        "of everything else stay). `If-Match` (the ETag of GET) refuses the write with 409 when "
-                        "the file changed meanwhile. " + MOVE_409)
+                        "of everything else stay); its `host` is written as `x-sdmd.host`, and without `host` the "
+                        "file's host stays. `If-Match` (the ETag of GET) refuses the write with 409 when the file "
+                        "changed meanwhile. A file naming another host is a move: 409 naming the volumes that "
+                        "stay behind, unless `confirm_move=true`.")
 async def update_service(service_id: str, request: Request, response: Response, core: CoreDep,
                          actor: ActorDep, if_match: Annotated[str | None, Header()] = None,
-                         dry_run: DryRun = False, confirm_move: Annotated[bool, CONFIRM_MOVE] = False) -> Any:
+                         dry_run: DryRun = False, confirm_move: ConfirmMove = False) -> Any:
     config = await run_in_threadpool(service.get_service, core, service_id)
     definition = await _definition(request, core, config["name"])
     view = await run_in_threadpool(service.update_service, core, service_id, actor=actor,
@@ -155,14 +166,15 @@ async def update_service(service_id: str, request: Request, response: Response, 
 
 @router.patch("/{service_id}", response_model=ServiceRead, openapi_extra=PATCH_BODY,
               summary="Change part of a service's definition (JSON Merge Patch)",
-              responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409, 415, 422)},
+              responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409, 415), **APPLY_ERRORS},
               description="`application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). "
                           "The patch is merged into what the compose file means and written as a minimal edit; "
                           "the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` "
-                          "removes a key, so a value cannot be set to null this way (use PUT). " + MOVE_409)
+                          "removes a key, so a value cannot be set to null this way (use PUT). A patch of "
+                          "`x-sdmd.host` is a move (`confirm_move=true`, as for PUT).")
 async def patch_service(service_id: str, request: Request, response: Response, core: CoreDep,
                         actor: ActorDep, if_match: Annotated[str | None, Header()] = None,
-                        dry_run: DryRun = False, confirm_move: Annotated[bool, CONFIRM_MOVE] = False) -> Any:
+                        dry_run: DryRun = False, confirm_move: ConfirmMove = False) -> Any:
     content_type = request.headers.get("content-type", MERGE_PATCH).split(";")[0].strip().lower()
     if content_type not in (MERGE_PATCH, "application/json"):
         raise UnsupportedMediaType("unsupported media type", f"{content_type}: send {MERGE_PATCH}")
@@ -181,7 +193,7 @@ def delete_service(service_id: str, core: CoreDep, actor: ActorDep,
     return {"status": "deleted", "id": service_id}
 
 
-@router.post("/{service_id}/restart", response_model=ServiceRead)
+@router.post("/{service_id}/restart", response_model=ServiceRead, responses=APPLY_ERRORS)
 def restart_service(service_id: str, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     return service.restart_service(core, service_id, actor=actor)
 

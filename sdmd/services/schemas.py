@@ -51,6 +51,15 @@ class ServiceRead(BaseModel):
     warnings: list[str] = []
 
 
+class MovePlan(BaseModel):
+    service: str
+    from_host: str
+    to_host: str
+    volumes: list[str] = Field(description="named volumes that stay on the old host (and start empty on the new)")
+    bind_mounts: list[str] = Field(description="bind-mounted paths, which are paths on the new host after the move")
+    warning: str
+
+
 class DryRunRead(BaseModel):
     """What `?dry_run=true` answers: nothing was written, validated, applied or committed."""
 
@@ -62,6 +71,10 @@ class DryRunRead(BaseModel):
     file_hash: str  # the ETag the file would have
     base_hash: str | None  # the ETag of the current file: send it as If-Match to save exactly this diff
     warnings: list[str] = []
+    host: str = Field(default="local", description="the host the file names (x-sdmd.host)")
+    move: MovePlan | None = Field(default=None, description="the file names another host than the service runs "
+                                                           "on: what the move does and leaves behind (saving it "
+                                                           "needs confirm_move=true)")
 
 
 class LogEntry(BaseModel):
@@ -75,15 +88,6 @@ class MoveRequest(BaseModel):
     host: str = Field(description="the host to move to (name or id)", examples=["web1"])
     confirm: bool = Field(default=False, description="named volumes do not move: true to go ahead anyway")
     dry_run: bool = Field(default=False, description="only say what the move would do (and leave behind)")
-
-
-class MovePlan(BaseModel):
-    service: str
-    from_host: str
-    to_host: str
-    volumes: list[str] = Field(description="named volumes that stay on the old host (and start empty on the new)")
-    bind_mounts: list[str] = Field(description="bind-mounted paths, which are paths on the new host after the move")
-    warning: str
 
 
 class EnvFileRead(BaseModel):

@@ -6,8 +6,9 @@ import pytest
 
 from sdmd.errors import InvalidInput
 from sdmd.hosts.urls import parse
+from sdmd.services.changes import Definition
+from sdmd.services.definition import parse_yaml
 from sdmd.services.placement import host_of_text, with_host
-from sdmd.services.service import Definition
 
 
 @pytest.mark.parametrize(("url", "kind", "normalised"), [
@@ -36,11 +37,16 @@ def test_urls_that_are_refused(url):
 def test_the_json_host_is_written_as_x_sdmd_host_and_kept_by_json_updates():
     created = Definition.from_json({"name": "web", "image": "nginx:1", "host": "edge"}).text(None)
     assert host_of_text(created) == "edge"
-    assert "host" not in created.split("x-sdmd")[0]  # not a compose key of the container
+    assert created.startswith("x-sdmd:\n  host: edge\n")  # where a reader looks first
+    assert "host" not in parse_yaml(created)["services"]["web"]  # not a compose key of the container
     updated = Definition.from_json({"image": "nginx:2"}, "web").text(created)
     assert host_of_text(updated) == "edge" and "nginx:2" in updated
     moved = Definition.from_json({"image": "nginx:2", "host": "local"}, "web").text(created)
-    assert host_of_text(moved) == "local"
+    assert host_of_text(moved) == "local" and "x-sdmd" not in moved  # no key means local
+    # Other x-sdmd keys of the file stay when only the host changes.
+    extra = "x-sdmd:\n  host: edge\n  owner: ops  # team\nservices:\n  web:\n    image: nginx:1\n"
+    other = Definition.from_json({"image": "nginx:1", "host": "far"}, "web").text(extra)
+    assert other == extra.replace("host: edge", "host: far")
     with pytest.raises(InvalidInput):
         Definition.from_json({"name": "web", "image": "nginx:1", "host": "Bad Host"})
     with pytest.raises(InvalidInput):

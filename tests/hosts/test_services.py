@@ -148,12 +148,18 @@ def test_moving_a_service_needs_confirmation_and_leaves_named_volumes_behind(cli
         api.close()
     log = subprocess.run(["git", "-C", str(core.settings.stacks_dir), "log", "-1", "--format=%B", "--", name],
                          capture_output=True, text=True, check=True).stdout
-    assert "sdmd-action: service.update" in log
+    assert "sdmd-action: service.move" in log and log.startswith(f"Move service {name} from host local to target")
 
     # Back with PUT (a JSON `host`), confirmed in the query.
     back = client.put(f"/api/services/{view['id']}?confirm_move=true", json={**body, "host": "local"})
     assert back.status_code == 200, back.text
     assert remote_containers(tls_host, name) == [] and len(_local_containers(name)) == 1
+
+    # Restoring the version that named `target` is a move as well: it needs the same confirmation.
+    moved_at = client.get(f"/api/services/{view['id']}/history").json()[1]["commit"]
+    again = client.post(f"/api/services/{view['id']}/history/{moved_at}/restore")
+    assert again.status_code == 409 and again.json()["error"] == "moving a service needs confirmation"
+    assert f"{name}_data" in again.json()["details"] and remote_containers(tls_host, name) == []
 
 
 def test_a_hand_made_folder_naming_a_remote_host_is_reconciled_onto_it(client, core, ssh_host, unique_name):

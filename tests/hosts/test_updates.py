@@ -6,11 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from sdmd.audit.models import AuditEntry
+from sdmd.auth.identity import SCHEDULER
 from sdmd.config import Settings
+from sdmd.updates.cycle import run_update
 from tests.hosts.support import add_tls_host, remote_containers, service_body
 from tests.hosts.support import sqlite_database_url as database_url  # noqa: F401 (fixture)
 from tests.schedules.conftest import processes, redis, redis_socket, redis_url, upstream  # noqa: F401 (fixtures)
 from tests.support import IMAGE_V1
+from tests.updates.conftest import tagged  # noqa: F401 (fixture)
+from tests.updates.test_check import compose_text, create
 
 pytestmark = [pytest.mark.xdist_group("remote_hosts"), pytest.mark.slow]
 
@@ -55,3 +60,29 @@ def test_an_update_with_rollback_on_a_remote_host(client, core, tls_host, unique
     assert run["result"] == "updated", run
     assert _image_ids(tls_host, name) == [(good, "running")]
     assert next(s for s in client.get("/api/services").json() if s["id"] == svc["id"])["status"] == "running"
+
+
+def test_a_tag_bump_on_a_remote_host_asks_that_host(client, core, redis, tls_host, unique_name, tagged):  # noqa: F811
+    """The registry check (digests through the host's daemon, tags over the registry API with that host's
+    insecure-registry rules), the one-line bump through the minimal-edit engine, the pull and the health
+    gate: all against the service's host. Run in-process here; the test above goes through the worker."""
+    add_tls_host(client, tls_host, "edge")
+    repo = tagged("far").build_all(("1.0.0", "1.1.0", "2.0.0"))
+    name = unique_name("bump")
+    text = "x-sdmd:\n  host: edge  # the edge box\n" + compose_text(
+        {"web": {"image": repo.ref("1.0.0"), "x-sdmd": {"update": "minor"}}})
+    svc = create(client, name, text)
+    assert [c["ImageID"] for c in remote_containers(tls_host, name)] == [repo.ids["1.0.0"]]
+
+    checked = client.get(f"/api/services/{svc['id']}/updates").json()
+    [image] = checked["images"]
+    assert (image["status"], image["change"], image["candidate"]["tag"]) == ("update_available", "tag", "1.1.0")
+    assert image["current"]["image_id"] == repo.ids["1.0.0"]  # what runs over there, asked of that daemon
+
+    result = run_update(core, redis, service_id=svc["id"], mode="update", actor=SCHEDULER, trigger="schedule")
+    assert result["result"] == "updated", result
+    assert [(c["ImageID"], c["State"]) for c in remote_containers(tls_host, name)] == [(repo.ids["1.1.0"], "running")]
+    assert core.stacks.read(name) == text.replace(repo.ref("1.0.0"), repo.ref("1.1.0"))  # host line and comments kept
+    with core.db.sessions() as session:
+        [audit] = session.query(AuditEntry).filter_by(action="update.run", target_id=svc["id"]).all()
+    assert audit.details["host"] == "edge"

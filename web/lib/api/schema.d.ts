@@ -140,7 +140,7 @@ export interface paths {
         get: operations["get_service_api_services__service_id__get"];
         /**
          * Replace a service's definition
-         * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay). `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile. 409 also when `If-Match` no longer matches, or for a move without `confirm_move=true` (the details name the volumes that would stay behind).
+         * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay); its `host` is written as `x-sdmd.host`, and without `host` the file's host stays. `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile. A file naming another host is a move: 409 naming the volumes that stay behind, unless `confirm_move=true`.
          *
          *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
@@ -157,7 +157,7 @@ export interface paths {
         head?: never;
         /**
          * Change part of a service's definition (JSON Merge Patch)
-         * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT). 409 also when `If-Match` no longer matches, or for a move without `confirm_move=true` (the details name the volumes that would stay behind).
+         * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT). A patch of `x-sdmd.host` is a move (`confirm_move=true`, as for PUT).
          *
          *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
@@ -200,6 +200,8 @@ export interface paths {
          * @description Sets x-sdmd.host in the service's compose.yaml (one commit) and applies it: `compose down` on the
          *     old host, `compose up` on the new one. Named volumes are not copied: confirm with `confirm: true`.
          *     If the new host fails, the old file comes back and the service runs on the old host again.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
         post: operations["move_service_api_services__service_id__move_post"];
         delete?: never;
@@ -248,6 +250,8 @@ export interface paths {
          *     the new file, then written (mode 0600), applied with `compose up` (the old file comes back if that
          *     fails) and committed to git. Audited as `service.env_update` with the names added, removed and
          *     changed, never a value. Empty content removes the file.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
         put: operations["put_env_file_api_services__service_id__env_put"];
         post?: never;
@@ -267,8 +271,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Pull Image
-         * @description Pull Image
+         * Pull an image
+         * @description `image` may carry its tag (`app:v1`), `tag` may carry it instead, or both the same tag; two different tags are a 422.
          *
          *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
@@ -354,7 +358,7 @@ export interface paths {
         /**
          * Health Status
          * @description Every service's status and host, its containers counted by state and health, the troubled ones
-         *     first, and every host's state: from the live model (no Docker round trip).
+         *     first, and every host's state: all from the live model (no Docker round trip).
          */
         get: operations["health_status_api_health_status_get"];
         put?: never;
@@ -537,7 +541,10 @@ export interface paths {
          * @description Restore compose.yaml as it was at `commit`: a new commit ("Restore service <name> to <short id>"),
          *     validated and applied like any edit (the old file comes back if `compose up` fails). Audited as
          *     `service.restore` with `details.restored_from`. 409 when If-Match is stale or the file already
-         *     is that version. The folder's other files (such as .env) are left as they are.
+         *     is that version, or when it names another host without `confirm_move=true` (a move: named volumes
+         *     stay behind). The folder's other files (such as .env) are left as they are.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
          */
         post: operations["restore_service_version_api_services__service_id__history__commit__restore_post"];
         delete?: never;
@@ -1455,7 +1462,7 @@ export interface components {
             service_name: string;
             /**
              * Host
-             * @description the host it runs on
+             * @description the host the container runs on
              * @default local
              */
             host: string;
@@ -1595,6 +1602,14 @@ export interface components {
              * @default []
              */
             warnings: string[];
+            /**
+             * Host
+             * @description the host the file names (x-sdmd.host)
+             * @default local
+             */
+            host: string;
+            /** @description the file names another host than the service runs on: what the move does and leaves behind (saving it needs confirm_move=true) */
+            move?: components["schemas"]["MovePlan"] | null;
         };
         /** EngineRead */
         EngineRead: {
@@ -1655,6 +1670,29 @@ export interface components {
              *     TAG=1.27
              */
             content: string;
+        };
+        /**
+         * ErrorRead
+         * @description Every error body. `field` appears only when sdmd can say which part of the compose file caused it.
+         */
+        ErrorRead: {
+            /**
+             * Error
+             * @description short, in plain words; what the UI shows
+             * @example The image 127.0.0.1:5000/team/app:v9 was not found in its registry
+             */
+            error: string;
+            /**
+             * Details
+             * @description technical: compose's or Docker's own output
+             */
+            details?: string | null;
+            /**
+             * Field
+             * @description the compose path the error points at, e.g. services.web.ports[0], services.web.image, services.web.command
+             * @example services.web.ports[0]
+             */
+            field?: string | null;
         };
         /** FileAtCommit */
         FileAtCommit: {
@@ -1718,7 +1756,7 @@ export interface components {
         HealthCounts: {
             /**
              * Services
-             * @description managed services by status: running, partial, stopped, not_deployed, unknown (host not connected)
+             * @description managed services by status: running, partial, stopped, not_deployed
              * @example {
              *       "partial": 1,
              *       "running": 3
@@ -2464,12 +2502,13 @@ export interface components {
         PullRequest: {
             /**
              * Image
-             * @description repository, e.g. 127.0.0.1:5000/team/app; may carry :tag
+             * @description repository, e.g. 127.0.0.1:5000/team/app; may carry its tag (app:v1)
+             * @example 127.0.0.1:5000/team/app:v1
              */
             image: string;
             /**
              * Tag
-             * @description defaults to the image's own tag, else latest
+             * @description empty or absent: the image's own tag, else latest; given beside an image that has a tag, it must be the same tag
              */
             tag?: string | null;
             /**
@@ -3483,7 +3522,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3491,11 +3530,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3536,7 +3576,7 @@ export interface operations {
             query?: {
                 /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
                 dry_run?: boolean;
-                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move */
+                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move (a dry run says which stay behind) */
                 confirm_move?: boolean;
             };
             header?: {
@@ -3614,7 +3654,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3622,11 +3662,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3686,7 +3727,7 @@ export interface operations {
             query?: {
                 /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
                 dry_run?: boolean;
-                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move */
+                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move (a dry run says which stay behind) */
                 confirm_move?: boolean;
             };
             header?: {
@@ -3774,7 +3815,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3782,11 +3823,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3825,13 +3867,20 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    /**
+                     * @example {
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3858,6 +3907,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"] | components["schemas"]["MovePlan"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description not confirmed: the details name the named volumes that stay behind */
@@ -4010,6 +4073,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EnvFileRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description service not found */
@@ -4079,13 +4156,22 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description the registry has no such image or tag */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description an invalid reference, or two different tags */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4135,7 +4221,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description the host's Docker daemon is unavailable */
+            /** @description docker daemon unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4143,7 +4229,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "the host's Docker daemon is unavailable",
+                     *       "error": "docker daemon unavailable",
                      *       "details": "why"
                      *     }
                      */
@@ -4273,11 +4359,29 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description docker daemon unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "docker daemon unavailable",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
         };
     };
     health_status_api_health_status_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only this host (name or id) */
+                host?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4291,6 +4395,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthStatus"];
+                };
+            };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4588,7 +4708,10 @@ export interface operations {
     };
     restore_service_version_api_services__service_id__history__commit__restore_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description required when that version names another host (x-sdmd.host): restoring it moves the service */
+                confirm_move?: boolean;
+            };
             header?: {
                 /** @description the ETag of GET /api/services/{id} */
                 "if-match"?: string | null;
@@ -4608,6 +4731,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description commit not found */

@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 
 import { api, unwrap } from "@/lib/api/client";
 import { session, tokensFrom } from "@/lib/auth/session";
+import { clearAllDrafts } from "@/lib/drafts";
 
 export function useLogin() {
   return useMutation({
@@ -22,5 +23,6 @@ export async function logout(): Promise<void> {
     // already logged out on the server, or it is unreachable: forget the tokens here either way
   } finally {
     session.clear();
+    clearAllDrafts(); // kept for a re-login after an expired session, not for whoever logs in next
   }
 }
