@@ -4,7 +4,8 @@ Any write under /api (POST, PUT, PATCH, DELETE) that a client asks for with that
 exactly as it always does, with a progress sink installed: what the operation reports while it runs
 (compose's lines, pull layers, the health gate...) goes out as `progress` events, and the endpoint's
 own answer becomes the last event: `result` ({"status", "body", "headers"}) for 2xx, or `error`
-({"status", "error", "details"}) with the same status and body the plain request would have had.
+({"status", "error", "details"}, and "field" when the plain body has one) with the same status and body
+the plain request would have had.
 
 The middleware checks the Bearer token itself (the same check as every /api route): without valid
 credentials the answer is the plain 401. Otherwise the stream starts at once with an `accepted`
@@ -50,7 +51,10 @@ def _final_event(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -
         parsed = body.decode("utf-8", errors="replace")
     if status >= 400:
         data = parsed if isinstance(parsed, dict) else {"error": "error", "details": parsed}
-        return sse({"status": status, "error": data.get("error"), "details": data.get("details")}, event="error")
+        error = {"status": status, "error": data.get("error"), "details": data.get("details")}
+        if data.get("field"):  # the part of the compose file the error points at (sdmd/errors.py)
+            error["field"] = data["field"]
+        return sse(error, event="error")
     kept = {k.decode().lower(): v.decode() for k, v in headers if k.decode().lower() in KEPT_HEADERS}
     return sse({"status": status, "body": parsed, "headers": kept}, event="result")
 
@@ -189,8 +193,8 @@ PROGRESS_DOC = (
     "\n\n**Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent "
     "events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, "
     "pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the "
-    "JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid "
-    "credentials the answer is the plain 401."
+    "JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when "
+    "the error points at a part of the compose file). Without valid credentials the answer is the plain 401."
 )
 STREAM_EXAMPLE = (
     'event: progress\ndata: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}\n\n'

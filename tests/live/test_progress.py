@@ -66,7 +66,9 @@ def test_failed_update_ends_with_compose_reason_and_keeps_the_old_version(live: 
                         headers={"Content-Type": "application/yaml"})
         final = events[-1]
         assert final.event == "error" and final.data["status"] == 422
-        assert final.data["error"] == "compose up failed"
+        # the cause in words, as the plain answer words it (sdmd/docker/compose_errors.py), and where it is
+        assert final.data["error"] == f"The image {missing} was not found in its registry"
+        assert final.data["field"] == "services.app.image"
         assert "missing-" in final.data["details"] and "previous definition was restored" in final.data["details"]
         # compose's own words reached the stream as they were printed, before the verdict
         said = " ".join(e.data.get("line", "") + e.data.get("status", "") for e in events if e.event == "progress")

@@ -82,7 +82,7 @@ def test_progress_panel_restart_and_delete(page: Page, live_server: LiveServer, 
     page.get_by_test_id("save-compose").click()
     failed = page.locator("[data-testid=progress-op][data-state=error]")
     expect(failed).to_have_count(1, timeout=90_000)
-    expect(failed.get_by_test_id("progress-error")).to_contain_text("compose up failed")
+    expect(failed.get_by_test_id("progress-error")).to_contain_text("was not found in its registry")
     expect(failed.get_by_test_id("progress-error")).to_contain_text("does-not-exist")
     shot(page, "live-02-progress-error")
 

@@ -120,7 +120,7 @@ export interface paths {
          * Create a service
          * @description A compose file (`application/yaml`, stored byte for byte) or a JSON definition. `docker compose config` validates it, then `compose up` applies it.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["create_service_api_services_post"];
         delete?: never;
@@ -142,7 +142,7 @@ export interface paths {
          * Replace a service's definition
          * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay); its `host` is written as `x-sdmd.host`, and without `host` the file's host stays. `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile. A file naming another host is a move: 409 naming the volumes that stay behind, unless `confirm_move=true`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         put: operations["update_service_api_services__service_id__put"];
         post?: never;
@@ -150,7 +150,7 @@ export interface paths {
          * Delete Service
          * @description Delete Service
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         delete: operations["delete_service_api_services__service_id__delete"];
         options?: never;
@@ -159,7 +159,7 @@ export interface paths {
          * Change part of a service's definition (JSON Merge Patch)
          * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT). A patch of `x-sdmd.host` is a move (`confirm_move=true`, as for PUT).
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         patch: operations["patch_service_api_services__service_id__patch"];
         trace?: never;
@@ -177,7 +177,7 @@ export interface paths {
          * Restart Service
          * @description Restart Service
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["restart_service_api_services__service_id__restart_post"];
         delete?: never;
@@ -201,7 +201,7 @@ export interface paths {
          *     old host, `compose up` on the new one. Named volumes are not copied: confirm with `confirm: true`.
          *     If the new host fails, the old file comes back and the service runs on the old host again.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["move_service_api_services__service_id__move_post"];
         delete?: never;
@@ -251,7 +251,7 @@ export interface paths {
          *     fails) and committed to git. Audited as `service.env_update` with the names added, removed and
          *     changed, never a value. Empty content removes the file.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         put: operations["put_env_file_api_services__service_id__env_put"];
         post?: never;
@@ -274,7 +274,7 @@ export interface paths {
          * Pull an image
          * @description `image` may carry its tag (`app:v1`), `tag` may carry it instead, or both the same tag; two different tags are a 422.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["pull_image_api_images_pull_post"];
         delete?: never;
@@ -439,7 +439,7 @@ export interface paths {
          * Apply Service
          * @description Apply the compose file as it is in the stacks folder (a pending hand edit, or a retry).
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["apply_service_api_services__service_id__apply_post"];
         delete?: never;
@@ -544,7 +544,7 @@ export interface paths {
          *     is that version, or when it names another host without `confirm_move=true` (a move: named volumes
          *     stay behind). The folder's other files (such as .env) are left as they are.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["restore_service_version_api_services__service_id__history__commit__restore_post"];
         delete?: never;
@@ -674,7 +674,7 @@ export interface paths {
          * Run the update cycle now (in the worker)
          * @description `mode=check` asks the registries and pulls nothing; `mode=update` pulls only images whose digest or policy tag changed, commits a tag change to compose.yaml (author: the caller, or sdmd-scheduler for schedules), applies it behind the health gate, and on failure restores the previous images and file (a revert commit).
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["update_now_api_services__service_id__update_post"];
         delete?: never;
@@ -920,7 +920,7 @@ export interface paths {
          * Stop the service
          * @description Stop every container of the service (`docker compose stop`); they keep their state and can start again. Audited as `service.stop`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["stop_service_api_services__service_id__stop_post"];
         delete?: never;
@@ -942,7 +942,7 @@ export interface paths {
          * Start the service
          * @description Start the service's existing containers again (`docker compose start`). Audited as `service.start`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["start_service_api_services__service_id__start_post"];
         delete?: never;
@@ -964,7 +964,7 @@ export interface paths {
          * Pause the service
          * @description Freeze every container of the service (`docker compose pause`). Audited as `service.pause`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["pause_service_api_services__service_id__pause_post"];
         delete?: never;
@@ -986,7 +986,7 @@ export interface paths {
          * Unpause the service
          * @description Resume the service's paused containers (`docker compose unpause`). Audited as `service.unpause`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["unpause_service_api_services__service_id__unpause_post"];
         delete?: never;
@@ -1008,7 +1008,7 @@ export interface paths {
          * Stop one container
          * @description Stop one container of the service (it waits for the container's stop timeout). `container` is the container's name or id (or its compose service when that has one container). Audited as `container.stop`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["stop_container_api_services__service_id__containers__container__stop_post"];
         delete?: never;
@@ -1030,7 +1030,7 @@ export interface paths {
          * Start one container
          * @description Start one stopped container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.start`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["start_container_api_services__service_id__containers__container__start_post"];
         delete?: never;
@@ -1052,7 +1052,7 @@ export interface paths {
          * Pause one container
          * @description Freeze one container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.pause`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["pause_container_api_services__service_id__containers__container__pause_post"];
         delete?: never;
@@ -1074,7 +1074,7 @@ export interface paths {
          * Unpause one container
          * @description Resume one paused container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.unpause`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["unpause_container_api_services__service_id__containers__container__unpause_post"];
         delete?: never;
@@ -1096,7 +1096,7 @@ export interface paths {
          * Restart one container
          * @description Restart one container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.restart`.
          *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, e.g. compose's own reason). Without valid credentials the answer is the plain 401.
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["restart_container_api_services__service_id__containers__container__restart_post"];
         delete?: never;
