@@ -24,6 +24,7 @@ from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
 from sdmd.hosts.router import router as hosts_router
 from sdmd.images.router import router as images_router
+from sdmd.live.install import install as install_live
 from sdmd.logging import RequestContextMiddleware
 from sdmd.metrics.router import LatencyMiddleware, Metrics
 from sdmd.metrics.router import router as metrics_router
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         app.include_router(router)
     for router in API_ROUTERS:
         app.include_router(router, dependencies=[Depends(current_actor)])
+    install_live(app, core)  # live: progress streams, logs/stats/state streams, actions, terminals
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

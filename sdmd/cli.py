@@ -30,16 +30,16 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
 
 @command("serve", "run the API and web UI", _serve_args)
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from sdmd.app import create_app
     from sdmd.core import Core
+    from sdmd.live.server import serve as serve_app
 
     core = Core(Settings())
     core.settings.ensure_dirs()
     core.db.migrate()
     bootstrap_admin(core)
-    uvicorn.run(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False)
+    # live: uvicorn's server, ending open event streams when it stops (see sdmd/live/server.py)
+    serve_app(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 

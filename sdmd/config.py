@@ -138,3 +138,19 @@ class Settings(BaseSettings):
     @property
     def notify_queue_name(self) -> str:
         return f"{self.queue_name}-notify"
+
+    # -- live (issue 13): streamed progress, log/stats/state streams, terminals --
+    # Every live stream (logs, stats, state, terminal, an operation's progress) counts against one cap per user.
+    streams_per_user: int = Field(default=16, ge=1)
+    # A log, stats or state stream that sent no data for this long is ended; clients reconnect and resume.
+    stream_idle_seconds: float = Field(default=300.0, gt=0)
+    # A comment line this often keeps proxies from closing a quiet stream and finds clients that left.
+    stream_keepalive_seconds: float = Field(default=15.0, gt=0)
+    # How often an open stream re-checks its token: a logout or an expired token ends it.
+    stream_auth_recheck_seconds: float = Field(default=60.0, gt=0)
+    # A terminal with neither input nor output for this long is closed (its shell is ended).
+    terminal_idle_seconds: float = Field(default=900.0, gt=0)
+    # Origins (scheme://host[:port]) besides sdmd's own that may open a terminal WebSocket.
+    ws_allowed_origins: list[str] = []
+    # Concurrent Docker stats streams per process, shared by everyone looking (one per container).
+    stats_max_containers: int = Field(default=200, ge=1)

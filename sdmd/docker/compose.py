@@ -23,6 +23,7 @@ from python_on_whales.utils import run as whales_run
 from sdmd.docker import compose_errors
 from sdmd.docker.endpoint import Endpoint
 from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout
+from sdmd.live import progress
 
 TIMED_OUT = (124, 137)  # coreutils timeout: the deadline passed (137: it had to SIGKILL)
 
@@ -98,18 +99,25 @@ class ComposeCommands:
 
     def compose_config(self, project: ComposeProject) -> dict:
         """Validate with compose's own parser; returns the normalised model."""
+        progress.step("Checking the compose file (docker compose config)")
         return self._run_compose("config", project, lambda c: c.compose.config(return_json=True),
                                  error=InvalidInput)
 
     def compose_up(self, project: ComposeProject) -> None:
+        if progress.active():  # live: compose's own progress, line by line (sdmd/docker/live.py)
+            return self._compose_streamed("up", project, ["up", "--detach", "--remove-orphans"])
         self._run_compose("up", project, lambda c: c.compose.up(detach=True, remove_orphans=True,
                                                                  quiet=True, color=False))
 
     def compose_down(self, project: ComposeProject, volumes: bool = False) -> None:
+        if progress.active():
+            return self._compose_streamed("down", project, ["down", "--remove-orphans", *(["--volumes"] * volumes)])
         self._run_compose("down", project, lambda c: c.compose.down(volumes=volumes, remove_orphans=True,
                                                                      quiet=True))
 
     def compose_restart(self, project: ComposeProject) -> None:
+        if progress.active():
+            return self._compose_streamed("restart", project, ["restart"])
         self._run_compose("restart", project, lambda c: c.compose.restart())
 
     def compose_check(self) -> dict[str, Any]:

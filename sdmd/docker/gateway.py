@@ -23,9 +23,11 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from sdmd.docker.compose import ComposeCommands, ComposeProject
 from sdmd.docker.endpoint import Endpoint, from_environment
 from sdmd.docker.events import EventStream
+from sdmd.docker.live import LiveDocker, pull_event
 from sdmd.docker.registry import RegistryAuth, RegistryCalls, _registry_denied
 from sdmd.errors import Conflict, DockerUnavailable, SdmdError, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
+from sdmd.live import progress
 
 log = logging.getLogger("sdmd.docker")
 
@@ -63,7 +65,7 @@ def _daemon_down(exc: BaseException) -> bool:
     return isinstance(exc, DockerException)
 
 
-class DockerGateway(ComposeCommands, RegistryCalls):
+class DockerGateway(ComposeCommands, RegistryCalls, LiveDocker):  # live: streams, exec, actions (docker/live.py)
     def __init__(self, endpoint: Endpoint | str | None = None, timeout: float = 5.0, pull_timeout: float = 300.0,
                  compose_timeout: float = 300.0) -> None:
         if not isinstance(endpoint, Endpoint):
@@ -208,10 +210,13 @@ class DockerGateway(ComposeCommands, RegistryCalls):
         ref = f"{repository}:{tag}"
         result = PullResult(image=ref)
         client = self._call("connect", lambda c: self._new_client(self.pull_timeout))
+        throttle = progress.Throttle()  # live: per-layer progress events while an operation streams them
+        progress.step(f"Pulling {ref}")
 
         def run() -> None:
             for event in client.pull(repository, tag=tag, stream=True, decode=True,
                                      auth_config=auth.docker_config() if auth else None):
+                pull_event(ref, event, throttle)
                 if "error" in event:
                     detail = event.get("errorDetail", {}).get("message") or event["error"]
                     raise _pull_error(ref, detail, auth)
@@ -222,7 +227,7 @@ class DockerGateway(ComposeCommands, RegistryCalls):
                     result.status.append(f"{event['id']}: {status}")
 
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        future = pool.submit(run)
+        future = pool.submit(progress.bind(run))
         try:
             future.result(timeout=self.pull_timeout)
         except concurrent.futures.TimeoutError as exc:

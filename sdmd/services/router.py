@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
 from sdmd.errors import ErrorRead, InvalidInput, UnsupportedMediaType, error_body
+from sdmd.live import logs_http as live_logs
 from sdmd.services import envfile, logs, service
 from sdmd.services.schemas import DryRunRead, EnvFileRead, EnvFileUpdate, LogEntry, MovePlan, MoveRequest, ServiceRead
 from sdmd.services.service import Definition
@@ -211,10 +212,18 @@ def move_service(service_id: str, body: MoveRequest, core: CoreDep, actor: Actor
     return service.move_service(core, service_id, actor=actor, host=body.host, confirm=body.confirm)
 
 
-@router.get("/{service_id}/logs", response_model=list[LogEntry],
-            responses={200: {"content": {"text/plain": {}, "application/json": {}}}})
-def service_logs(service_id: str, request: Request, core: CoreDep,
-                 tail: Annotated[int, Query(ge=1, le=10000)] = 100) -> Any:
+@router.get("/{service_id}/logs", response_model=list[LogEntry], description=live_logs.LOGS_DOC,
+            responses={200: {"content": {"text/plain": {}, "application/json": {}, "text/event-stream": {}}},
+                       429: {"description": "too many live streams open for this user"}})
+def service_logs(service_id: str, request: Request, core: CoreDep, actor: ActorDep,
+                 tail: Annotated[int, Query(ge=1, le=10000)] = 100,
+                 container: Annotated[str | None, Query(description="one container: name, id or service")] = None,
+                 since: Annotated[str | None, Query(description="RFC 3339 or unix seconds")] = None,
+                 until: Annotated[str | None, Query(description="RFC 3339 or unix seconds")] = None,
+                 download: Annotated[bool, Query(description="a text/plain attachment")] = False) -> Any:
+    if container or since or until or download or live_logs.wants_stream(request):  # live (issue 13)
+        return live_logs.respond(request, core, actor, service_id, tail=tail, container=container, since=since,
+                                 until=until, download_file=download)
     lines = logs.service_logs(core, service_id, tail=tail)
     accept = request.headers.get("accept", "")
     if "application/json" in accept:

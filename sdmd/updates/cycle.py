@@ -30,6 +30,7 @@ from sdmd.docker.gateway import SERVICE_LABEL
 from sdmd.docker.registry import familiar
 from sdmd.errors import NotFound, SdmdError
 from sdmd.gitops.context import file_images
+from sdmd.live import progress
 from sdmd.registries.service import auth_for
 from sdmd.services import repository as services_repo
 from sdmd.services.definition import parse_yaml, plain
@@ -140,8 +141,9 @@ def _pull_all(core: Core, tracked: list[Tracked]) -> None:
     """Pull what changed, at once (registry round trips overlap well), with each registry's credentials."""
     auths = {t.registry: auth_for(core, t.registry) for t in tracked}
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(tracked), 8) or 1) as pool:
-        futures = {pool.submit(core.docker.pull, t.ref.repository, t.candidate_tag or t.ref.tag or "latest",
-                               auths[t.registry]): t for t in tracked}
+        progress.step(f"Pulling {len(tracked)} image(s)")  # live: each pull reports its layers
+        futures = {pool.submit(progress.bind(core.docker.pull), t.ref.repository,
+                               t.candidate_tag or t.ref.tag or "latest", auths[t.registry]): t for t in tracked}
         errors = []
         for future, t in futures.items():
             try:
@@ -257,6 +259,7 @@ def _apply(core: Core, ctx: RunContext, project: ComposeProject, before: list[di
                     _drop_candidate(core, t)
                 return Outcome(records.ERROR, f"could not change compose.yaml: {_reason(exc)}",
                                [t.view() for t in tracked])
+        progress.step(f"Recreating what changed: {', '.join(sorted(changed_services))}")
         try:
             if before:
                 core.docker.compose_up(project)
@@ -303,6 +306,7 @@ def _roll_back(core: Core, ctx: RunContext, project: ComposeProject, changed: li
 
     Returns (None when the old images run again, else what went wrong; the revert commit)."""
     revert = None
+    progress.step("Rolling back to the previous images")
     try:
         _restore_tags(core, changed)
         if edit is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sdmd.docker import DockerGateway
 from sdmd.errors import NotFound
+from sdmd.live import progress
 
 
 def _name(info: dict[str, Any]) -> str:
@@ -47,8 +48,16 @@ def health_gate(docker: DockerGateway, container_ids: list[str], *, grace: float
     A container with a healthcheck passes once it reports healthy; one without passes after
     `grace` seconds of running with no restart. Any exit, restart or unhealthy report fails at once.
     """
+    verdict = _gate(docker, container_ids, grace=grace, timeout=timeout, poll=poll)
+    progress.emit("gate", status="passed" if verdict is None else "failed", reason=verdict)  # live
+    return verdict
+
+
+def _gate(docker: DockerGateway, container_ids: list[str], *, grace: float, timeout: float, poll: float
+          ) -> str | None:
     start = time.monotonic()
     deadline = max(timeout, grace)
+    reported = None
     while True:
         elapsed = time.monotonic() - start
         waiting = []
@@ -64,9 +73,12 @@ def health_gate(docker: DockerGateway, container_ids: list[str], *, grace: float
                 waiting.append(info)
         if not waiting:
             return None
+        names = [f"{_name(i)} ({((i.get('State') or {}).get('Health') or {}).get('Status') or 'no healthcheck'})"
+                 for i in waiting]
         if elapsed >= deadline:
-            names = ", ".join(
-                f"{_name(i)} ({((i.get('State') or {}).get('Health') or {}).get('Status') or 'no healthcheck'})"
-                for i in waiting)
-            return f"not healthy after {deadline:.0f}s: {names}"
+            return f"not healthy after {deadline:.0f}s: {', '.join(names)}"
+        if int(elapsed) != reported:  # live: what the gate waits for, about once a second
+            reported = int(elapsed)
+            progress.emit("gate", status="waiting", waiting=names, elapsed=round(elapsed, 1),
+                          deadline=deadline, grace=grace)
         time.sleep(min(poll, max(deadline - elapsed, 0.05)))

@@ -10,6 +10,7 @@ from rq import get_current_job
 from sdmd.auth.identity import SCHEDULER, Actor
 from sdmd.config import Settings
 from sdmd.core import Core
+from sdmd.live import progress
 from sdmd.updates.cycle import run_update
 from sdmd.updates.queue import redis_connection
 
@@ -35,5 +36,15 @@ def run_update_job(service_id: str, mode: str, actor: dict[str, Any] | None = No
     """`POST /api/services/{id}/update`, performed by the worker."""
     core = job_core()
     job = get_current_job()
-    return run_update(core, redis_connection(core.settings), service_id=service_id, mode=mode,
-                      actor=Actor(**actor) if actor else SCHEDULER, trigger="manual", job_id=job.id if job else None)
+    redis = redis_connection(core.settings)
+    # live: the run's progress goes to a Redis stream keyed by the job id, where the API follows it
+    sink = progress.RedisStreamSink(redis, job.id) if job else None
+    with progress.publishing(sink):
+        progress.emit("job", status="started", job_id=job.id if job else None)
+        try:
+            return run_update(core, redis, service_id=service_id, mode=mode,
+                              actor=Actor(**actor) if actor else SCHEDULER, trigger="manual",
+                              job_id=job.id if job else None)
+        finally:
+            if sink is not None:
+                sink.end()

@@ -22,6 +22,7 @@ from sdmd.auth.dependencies import ActorDep
 from sdmd.core import Core
 from sdmd.deps import CoreDep
 from sdmd.errors import Conflict, NotFound, UpstreamError, UpstreamUnavailable
+from sdmd.live import progress
 from sdmd.services import repository as services_repo
 from sdmd.updates.jobs import actor_payload, run_update_job
 from sdmd.updates.preview import service_updates
@@ -98,7 +99,12 @@ def update_now(service_id: str, response: Response, core: CoreDep, actor: ActorD
         job = update_queue(settings, conn).enqueue(
             run_update_job, sid, mode, actor_payload(actor), job_timeout=settings.update_lock_seconds,
             result_ttl=86400, failure_ttl=7 * 86400, description=f"update {service_id} ({mode})")
-        view = _job_view(job, _wait_for_result(job, settings.update_wait_seconds if wait is None else wait))
+        wait_seconds = settings.update_wait_seconds if wait is None else wait
+        if progress.active():  # live: relay the worker's events as they happen, then the run itself
+            progress.emit("job", status="queued", job_id=job.id)
+            progress.relay_job(conn, job.id, timeout=settings.update_lock_seconds)
+            wait_seconds = 5.0
+        view = _job_view(job, _wait_for_result(job, wait_seconds))
     except RedisError as exc:
         raise redis_unavailable(exc) from exc
     if view["status"] == JobStatus.FAILED.value:

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sdmd.app import STATIC_DIR, create_app
 from sdmd.config import Settings
 from sdmd.core import Core
+from sdmd.live.server import Server as LiveUvicornServer  # ends open event streams on stop
 from tests.support import wait_until
 from tests.support_auth import TEST_EMAIL, TEST_PASSWORD, ensure_user
 
@@ -79,9 +80,10 @@ def settings(tmp_path: Path, database_url: str, redis_socket: str, built_ui: Pat
 
 
 class LiveServer:
-    def __init__(self, url: str, core: Core) -> None:
+    def __init__(self, url: str, core: Core, server: uvicorn.Server | None = None) -> None:
         self.url = url
         self.core = core
+        self.server = server  # live: tests reset its connections to play a network drop
 
     def api(self, token: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
@@ -91,13 +93,13 @@ class LiveServer:
 def live_server(core: Core) -> Iterator[LiveServer]:
     ensure_user(core)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(core=core), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+    server = LiveUvicornServer(uvicorn.Config(create_app(core=core), host="127.0.0.1", port=port,
+                                              log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="sdmd-e2e", daemon=True)
     thread.start()
     try:
         wait_until(lambda: server.started, timeout=30, what="sdmd to listen")
-        yield LiveServer(f"http://127.0.0.1:{port}", core)
+        yield LiveServer(f"http://127.0.0.1:{port}", core, server)
     finally:
         server.should_exit = True
         thread.join(timeout=30)

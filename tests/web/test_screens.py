@@ -43,6 +43,9 @@ def test_network_failure_offers_retry(page: Page, live_server: LiveServer, uniqu
     assert r.status_code == 201, r.text
     # The connection drops for the list call (the browser aborts it, as when the network goes away).
     page.route("**/api/services", lambda route: route.abort("connectionrefused"))
+    # The state stream would reload the list by itself once the network is back (live, issue 13); without it
+    # the page falls back to polling, as before, and Retry is what brings the list back here.
+    page.route("**/api/events", lambda route: route.abort("connectionrefused"))
     page.goto(f"{url}/")
     panel = page.get_by_test_id("error-panel")
     expect(panel).to_contain_text("No answer from the server", timeout=30_000)
@@ -90,7 +93,10 @@ def test_phone_layout_in_dark_mode(page: Page, live_server: LiveServer, unique_n
     shot(page, "14-services-phone-dark")
     for path in ("/", f"/service/?id={r.json()['id']}", "/services/new/", "/audit/", "/schedules/", "/images/"):
         page.goto(f"{url}{path}")
-        page.wait_for_load_state("networkidle")
+        # live pages keep event streams open, so "networkidle" never comes: wait for the page's own content
+        page.wait_for_load_state("load")
+        expect(page.locator("main h1").first).to_be_visible()
+        page.wait_for_timeout(300)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} is {width}px wide on a 375px screen"
     page.goto(f"{url}/service/?id={r.json()['id']}&tab=compose")

@@ -9,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
-import { api, unwrap } from "@/lib/api/client";
+import { runOperation } from "@/lib/live/progress";
 import type { PullRead } from "@/lib/api/types";
 import { planPull } from "@/lib/image-ref";
 
@@ -38,7 +38,10 @@ export function PullImage({ embedded = false, onPulled, host = "local" }: { embe
   const [touched, setTouched] = useState(false);
   const [history, setHistory] = useState<PullLog[]>([]);
   const pull = useMutation({
-    mutationFn: async (body: { image: string; tag?: string }) => (await unwrap(api.POST("/api/images/pull", { body: { ...body, host } }))).data,
+    // live: the daemon's per-layer progress shows in the operations panel while the pull runs
+    mutationFn: async (body: { image: string; tag?: string }) => (await runOperation<PullRead>({
+      title: `Pull ${body.image}${body.tag ? `:${body.tag}` : ""}`, path: "/api/images/pull", method: "POST", json: { ...body, host },
+    })).body,
   });
 
   const plan = planPull(image, tag);

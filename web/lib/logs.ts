@@ -69,3 +69,19 @@ export function linesToText(lines: LogLine[], withTimestamps: boolean): string {
     .map((l) => `${l.container} | ${withTimestamps ? `${l.timestamp} ` : ""}${l.message}`)
     .join("\n");
 }
+
+/** Lines kept in the browser while following: the oldest go first. */
+export const MAX_LIVE_LINES = 5000;
+
+/** live: a `lines` event of the follow stream applied to what is shown (a backlog starts afresh). */
+export function appendLines(shown: LogLine[], incoming: LogLine[], backlog: boolean, max = MAX_LIVE_LINES): LogLine[] {
+  const next = backlog ? incoming.slice() : shown.concat(incoming);
+  return next.length > max ? next.slice(next.length - max) : next;
+}
+
+/** A datetime-local value ("2026-12-01T10:00", the browser's zone) as RFC 3339 UTC for since/until. */
+export function localToUtc(value: string): string | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}

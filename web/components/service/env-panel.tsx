@@ -106,7 +106,7 @@ function EnvEditor({ service, file }: { service: Service; file: EnvFile }) {
     setError(null);
     setWarnings([]);
     try {
-      const saved = await save.mutateAsync({ content: current, etag: base.etag });
+      const saved = await save.mutateAsync({ content: current, etag: base.etag, name: service.name });
       reset(saved);
       setWarnings(saved.warnings ?? []);
       toast("Saved and applied the .env", { variant: "success", description: `${saved.keys.length} variable${saved.keys.length === 1 ? "" : "s"}` });

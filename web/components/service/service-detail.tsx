@@ -1,6 +1,6 @@
 "use client";
 
-import { ArrowLeft, ArrowUpCircle, Download, GitCompare, Plus, RotateCw, SearchCheck, Trash2 } from "lucide-react";
+import { ArrowLeft, ArrowUpCircle, Download, GitCompare, Pause, Play, Plus, RotateCw, SearchCheck, Square, Trash2 } from "lucide-react";
 import { useQueryClient } from "@tanstack/react-query";
 import dynamic from "next/dynamic";
 import Link from "next/link";
@@ -26,7 +26,8 @@ import { isMissingEndpoint } from "@/lib/api/missing";
 import type { Schedule, Service } from "@/lib/api/types";
 import { useSchedules } from "@/lib/queries/schedules";
 import {
-  serviceKeys, useApplyService, useDeleteService, useService, useServices, useUpdateService,
+  serviceKeys, useApplyService, useDeleteService, useLiveAction, useService, useServices, useUpdateService,
+  type ServiceAction,
 } from "@/lib/queries/services";
 import { outcomeSentence } from "@/lib/run-outcome";
 import { toast } from "@/lib/toast";
@@ -38,12 +39,17 @@ import { ContainersTable } from "./containers-table";
 import { ServiceActivity } from "./history-panels";
 import { LogsPanel } from "./logs-panel";
 import { MoveToHost } from "./move-host";
+import { StatsPanel } from "./stats-panel";
 
-// Issue 18: the .env editor and the usable history load with their tabs, not with the page.
+// xterm.js loads with the Terminal tab only; issue 18: the .env editor and the usable history load with
+// their tabs, not with the page.
+const TerminalPanel = dynamic(() => import("./terminal-panel").then((m) => m.TerminalPanel), {
+  ssr: false, loading: () => <Skeleton className="h-64" />,
+});
 const EnvPanel = dynamic(() => import("./env-panel"), { ssr: false, loading: () => <Skeleton className="h-40" /> });
 const GitHistoryPanel = dynamic(() => import("./git-history"), { ssr: false, loading: () => <Skeleton className="h-24" /> });
 
-const TABS = ["overview", "logs", "compose", "env", "schedules", "activity", "history"] as const;
+const TABS = ["overview", "logs", "terminal", "compose", "env", "schedules", "activity", "history"] as const;
 type Tab = (typeof TABS)[number];
 
 function ServiceSchedules({ service }: { service: Service }) {
@@ -83,16 +89,19 @@ export function ServiceDetail() {
   const del = useDeleteService();
   const check = useUpdateService();
   const apply = useApplyService();
+  const live = useLiveAction();
   const queryClient = useQueryClient();
 
   const notFound = !data && asApiError(error).status === 404;
   useTitle(data ? data.service.name : notFound ? "Service not found" : null);
 
   // Leaving the Compose tab with unsaved edits asks first (lib/unsaved.ts); the .env editor stays mounted.
-  const setTab = (t: string) => unsaved.guard(() => {
+  const setTab = (t: string, container?: string) => unsaved.guard(() => {
     const next = new URLSearchParams(params.toString());
     if (t === "overview") next.delete("tab");
     else next.set("tab", t);
+    if (container) next.set("container", container);
+    else next.delete("container");
     router.replace(`/service/?${next.toString()}`, { scroll: false });
   }, "tab");
 
@@ -132,7 +141,7 @@ export function ServiceDetail() {
 
   const runCheck = async () => {
     try {
-      const job = await check.mutateAsync({ id: service.id, mode: "check" });
+      const job = await check.mutateAsync({ id: service.id, mode: "check", name: service.name });
       const result = job.run?.result;
       toast(
         result === "update_available" ? "An update is available" : result === "up_to_date" ? "Already up to date"
@@ -146,12 +155,27 @@ export function ServiceDetail() {
 
   const runApply = async () => {
     try {
-      await apply.mutateAsync(service.id);
+      await apply.mutateAsync({ id: service.id, name: service.name });
       toast("Applied the compose file from git", { variant: "success" });
     } catch (exc) {
       toast(isMissingEndpoint(exc) ? "Applying is not available on this server yet" : asApiError(exc).message, { variant: "error" });
     }
   };
+
+  const states = new Set(service.containers.map((c) => c.state));
+  const runAction = async (action: ServiceAction) => {
+    try {
+      await live.mutateAsync({ service, action });
+    } catch (exc) {
+      toast(`Could not ${action} ${service.name}`, { variant: "error", description: asApiError(exc).message });
+    }
+  };
+  const actionButtons: { action: ServiceAction; label: string; icon: typeof Play; show: boolean }[] = [
+    { action: "start", label: "Start", icon: Play, show: states.has("exited") || states.has("created") },
+    { action: "stop", label: "Stop", icon: Square, show: states.has("running") || states.has("restarting") },
+    { action: "pause", label: "Pause", icon: Pause, show: states.has("running") },
+    { action: "unpause", label: "Unpause", icon: Play, show: states.has("paused") },
+  ];
 
   const scheduleCount = schedules.data?.filter((s) => s.service_id === service.id).length;
 
@@ -175,6 +199,11 @@ export function ServiceDetail() {
         <div className="flex flex-wrap gap-2">
           {service.managed ? (
             <>
+              {actionButtons.filter((b) => b.show).map(({ action, label, icon: Icon }) => (
+                <Button key={action} variant="outline" size="sm" onClick={() => runAction(action)} disabled={live.isPending} data-testid={`service-${action}`}>
+                  <Icon aria-hidden /> {label}
+                </Button>
+              ))}
               <Button variant="outline" size="sm" onClick={() => setPending({ action: "restart", service })} data-testid="restart"><RotateCw aria-hidden /> Restart</Button>
               <Button variant="outline" size="sm" onClick={runCheck} disabled={check.isPending}><SearchCheck aria-hidden /> Check for update</Button>
               <Button variant={service.update_available ? "default" : "outline"} size="sm" onClick={() => setPending({ action: "update", service })}><ArrowUpCircle aria-hidden /> Update now</Button>
@@ -219,16 +248,21 @@ export function ServiceDetail() {
         <TabsList aria-label="Service sections">
           <TabsTrigger value="overview">Containers</TabsTrigger>
           <TabsTrigger value="logs" data-testid="tab-logs">Logs</TabsTrigger>
+          <TabsTrigger value="terminal" data-testid="tab-terminal" disabled={!service.managed}>Terminal</TabsTrigger>
           <TabsTrigger value="compose" data-testid="tab-compose" disabled={!service.managed}>Compose</TabsTrigger>
           <TabsTrigger value="env" data-testid="tab-env" disabled={!service.managed}>.env</TabsTrigger>
           <TabsTrigger value="schedules" data-testid="tab-schedules">Schedules</TabsTrigger>
           <TabsTrigger value="activity" data-testid="tab-activity">Activity</TabsTrigger>
           <TabsTrigger value="history" data-testid="tab-history">History</TabsTrigger>
         </TabsList>
-        <TabsContent value="overview">
-          <Card><ContainersTable containers={service.containers} /></Card>
+        <TabsContent value="overview" className="space-y-3">
+          {tab === "overview" ? <StatsPanel service={service} /> : null}
+          <Card><ContainersTable containers={service.containers} service={service} onTerminal={(c) => setTab("terminal", c)} /></Card>
         </TabsContent>
-        <TabsContent value="logs"><LogsPanel serviceId={service.id} /></TabsContent>
+        <TabsContent value="logs">{tab === "logs" ? <LogsPanel service={service} /> : null}</TabsContent>
+        <TabsContent value="terminal">
+          {tab === "terminal" ? <TerminalPanel service={service} initialContainer={params.get("container")} /> : null}
+        </TabsContent>
         <TabsContent value="compose">
           {service.managed ? (
             <ComposePanel key={service.id} service={service} etag={etag} cacheId={id} onReload={async () => (await refetch()).data} />
@@ -268,7 +302,7 @@ export function ServiceDetail() {
         busy={del.isPending}
         onConfirm={async () => {
           try {
-            await del.mutateAsync({ id: service.id, volumes: withVolumes });
+            await del.mutateAsync({ id: service.id, volumes: withVolumes, name: service.name });
             toast(`Deleted ${service.name}`, { variant: "success" });
             router.push("/");
           } catch {

@@ -51,10 +51,10 @@ export function QuickActionDialog({ pending, onClose }: { pending: PendingAction
   const run = async () => {
     setError(null);
     try {
-      if (action === "restart") await restart.mutateAsync(service.id);
+      if (action === "restart") await restart.mutateAsync({ id: service.id, name: service.name });
       let description = "done";
       if (action === "update") {
-        const job = await update.mutateAsync({ id: service.id, mode: "update" });
+        const job = await update.mutateAsync({ id: service.id, mode: "update", name: service.name });
         description = job.run ? outcomeSentence(job.run.result, job.run.reason) : "still running in the background";
       } else if (action === "adopt") await adopt.mutateAsync({ project: service.name, host: service.host || "local" });
       toast(`${text.label}: ${service.name}`, { variant: "success", description });

@@ -9,6 +9,7 @@ import { PortLinks } from "@/components/ports";
 import { ExtraBadges, StatusBadge } from "@/components/status";
 import { Button } from "@/components/ui/button";
 import type { Service } from "@/lib/api/types";
+import { formatBytes, formatPercent } from "@/lib/live/stats";
 import { imageGroups, imageSummaryText } from "@/lib/image-summary";
 import { cn } from "@/lib/utils";
 
@@ -42,12 +43,15 @@ function ImageSummary({ service }: { service: Service }) {
 }
 
 export const ServiceRow = memo(function ServiceRow({
-  service, onAction, showHost = false,
+  service, onAction, showHost = false, cpu, memory,
 }: {
   service: Service;
   onAction: (action: QuickAction, service: Service) => void;
   /** several hosts: say which one it runs on (a host that is down or gone always shows) */
   showHost?: boolean;
+  /** live: the service's CPU (%) and memory (bytes) now, from the list's stats stream */
+  cpu?: number;
+  memory?: number;
 }) {
   const hostDown = !!service.host_state && service.host_state !== "connected";
   const href = `/service/?id=${encodeURIComponent(service.id)}`;
@@ -69,6 +73,12 @@ export const ServiceRow = memo(function ServiceRow({
           <p className="break-words text-xs text-destructive" data-testid="service-host-error">{service.host_error}</p>
         ) : null}
         <ImageSummary service={service} />
+        {cpu !== undefined ? (
+          <p className="text-xs text-muted-foreground" data-testid="service-usage">
+            CPU <span className="font-medium text-foreground">{formatPercent(cpu)}</span>
+            {" · "}Memory <span className="font-medium text-foreground">{formatBytes(memory)}</span>
+          </p>
+        ) : null}
       </div>
       <PortLinks containers={service.containers} />
       <div className="flex gap-1 sm:justify-end">

@@ -13,6 +13,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import type { Service } from "@/lib/api/types";
 import { hostNames } from "@/lib/hosts";
 import { useHosts } from "@/lib/queries/hosts";
+import { useStats } from "@/lib/live/stats";
 import { prefetchServices, useServices } from "@/lib/queries/services";
 import { useHydrated } from "@/lib/use-hydrated";
 
@@ -57,6 +58,9 @@ export function ServicesPage() {
   const deferredQuery = useDeferredValue(query);
   const [pending, setPending] = useState<PendingAction | null>(null);
   const onAction = useCallback((action: QuickAction, service: Service) => setPending({ action, service }), []);
+  // live: CPU and memory of every running service, one stream for the whole list
+  const anyRunning = !!data?.some((s) => s.containers.some((c) => c.state === "running"));
+  const usage = useStats(anyRunning ? "/api/stats" : null).latest?.by_service;
 
   const { managed, unmanaged } = useMemo(() => {
     const q = deferredQuery.trim().toLowerCase();
@@ -126,7 +130,7 @@ export function ServicesPage() {
           <Card>
             {managed.length ? (
               <ul aria-label="Services" data-testid="service-list">
-                {managed.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} showHost={multiHost} />)}
+                {managed.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} cpu={usage?.[s.id]?.cpu_percent} memory={usage?.[s.id]?.memory_bytes} showHost={multiHost} />)}
               </ul>
             ) : (
               <div className="p-6 text-center text-sm text-muted-foreground">
@@ -145,7 +149,7 @@ export function ServicesPage() {
               </p>
               <Card>
                 <ul aria-label="Unmanaged compose projects" data-testid="unmanaged-list">
-                  {unmanaged.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} showHost={multiHost} />)}
+                  {unmanaged.map((s) => <ServiceRow key={s.id} service={s} onAction={onAction} cpu={usage?.[s.id]?.cpu_percent} memory={usage?.[s.id]?.memory_bytes} showHost={multiHost} />)}
                 </ul>
               </Card>
             </section>

@@ -139,6 +139,8 @@ export interface paths {
         /**
          * Create a service
          * @description A compose file (`application/yaml`, stored byte for byte) or a JSON definition. `docker compose config` validates it, then `compose up` applies it.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["create_service_api_services_post"];
         delete?: never;
@@ -159,16 +161,25 @@ export interface paths {
         /**
          * Replace a service's definition
          * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay); its `host` is written as `x-sdmd.host`, and without `host` the file's host stays. `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile. A file naming another host is a move: 409 naming the volumes that stay behind, unless `confirm_move=true`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         put: operations["update_service_api_services__service_id__put"];
         post?: never;
-        /** Delete Service */
+        /**
+         * Delete Service
+         * @description Delete Service
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
         delete: operations["delete_service_api_services__service_id__delete"];
         options?: never;
         head?: never;
         /**
          * Change part of a service's definition (JSON Merge Patch)
          * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT). A patch of `x-sdmd.host` is a move (`confirm_move=true`, as for PUT).
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         patch: operations["patch_service_api_services__service_id__patch"];
         trace?: never;
@@ -182,7 +193,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restart Service */
+        /**
+         * Restart Service
+         * @description Restart Service
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
         post: operations["restart_service_api_services__service_id__restart_post"];
         delete?: never;
         options?: never;
@@ -204,6 +220,8 @@ export interface paths {
          * @description Sets x-sdmd.host in the service's compose.yaml (one commit) and applies it: `compose down` on the
          *     old host, `compose up` on the new one. Named volumes are not copied: confirm with `confirm: true`.
          *     If the new host fails, the old file comes back and the service runs on the old host again.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["move_service_api_services__service_id__move_post"];
         delete?: never;
@@ -219,7 +237,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Service Logs */
+        /**
+         * Service Logs
+         * @description `container` picks one container (name, id or compose service); `since`/`until` bound the time (RFC 3339 or unix seconds, both inclusive); `download=true` answers a `text/plain` attachment of every matching line (all of them unless `tail` is given). With `Accept: text/event-stream` the logs are *followed* live from Docker's follow streams: the first `lines` event is the backlog (`tail` lines merged by time), then each line as the containers write it, including containers that start later. Every event's `id` is a cursor; reconnecting with `Last-Event-ID` resumes without losing or repeating a line.
+         */
         get: operations["service_logs_api_services__service_id__logs_get"];
         put?: never;
         post?: never;
@@ -249,6 +270,8 @@ export interface paths {
          *     the new file, then written (mode 0600), applied with `compose up` (the old file comes back if that
          *     fails) and committed to git. Audited as `service.env_update` with the names added, removed and
          *     changed, never a value. Empty content removes the file.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         put: operations["put_env_file_api_services__service_id__env_put"];
         post?: never;
@@ -270,6 +293,8 @@ export interface paths {
         /**
          * Pull an image
          * @description `image` may carry its tag (`app:v1`), `tag` may carry it instead, or both the same tag; two different tags are a 422.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["pull_image_api_images_pull_post"];
         delete?: never;
@@ -433,6 +458,8 @@ export interface paths {
         /**
          * Apply Service
          * @description Apply the compose file as it is in the stacks folder (a pending hand edit, or a retry).
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["apply_service_api_services__service_id__apply_post"];
         delete?: never;
@@ -536,6 +563,8 @@ export interface paths {
          *     `service.restore` with `details.restored_from`. 409 when If-Match is stale or the file already
          *     is that version, or when it names another host without `confirm_move=true` (a move: named volumes
          *     stay behind). The folder's other files (such as .env) are left as they are.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["restore_service_version_api_services__service_id__history__commit__restore_post"];
         delete?: never;
@@ -664,6 +693,8 @@ export interface paths {
         /**
          * Run the update cycle now (in the worker)
          * @description `mode=check` asks the registries and pulls nothing; `mode=update` pulls only images whose digest or policy tag changed, commits a tag change to compose.yaml (author: the caller, or sdmd-scheduler for schedules), applies it behind the health gate, and on failure restores the previous images and file (a revert commit).
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["update_now_api_services__service_id__update_post"];
         delete?: never;
@@ -1000,6 +1031,296 @@ export interface paths {
          * @description sdmd's version, the Docker engine it talks to, and links: `/docs` and the RQ dashboard.
          */
         get: operations["about_api_about_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the service
+         * @description Stop every container of the service (`docker compose stop`); they keep their state and can start again. Audited as `service.stop`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["stop_service_api_services__service_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the service
+         * @description Start the service's existing containers again (`docker compose start`). Audited as `service.start`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["start_service_api_services__service_id__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause the service
+         * @description Freeze every container of the service (`docker compose pause`). Audited as `service.pause`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["pause_service_api_services__service_id__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/unpause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpause the service
+         * @description Resume the service's paused containers (`docker compose unpause`). Audited as `service.unpause`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["unpause_service_api_services__service_id__unpause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop one container
+         * @description Stop one container of the service (it waits for the container's stop timeout). `container` is the container's name or id (or its compose service when that has one container). Audited as `container.stop`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["stop_container_api_services__service_id__containers__container__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start one container
+         * @description Start one stopped container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.start`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["start_container_api_services__service_id__containers__container__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause one container
+         * @description Freeze one container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.pause`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["pause_container_api_services__service_id__containers__container__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/unpause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpause one container
+         * @description Resume one paused container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.unpause`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["unpause_container_api_services__service_id__containers__container__unpause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restart one container
+         * @description Restart one container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.restart`.
+         *
+         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
+         */
+        post: operations["restart_container_api_services__service_id__containers__container__restart_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/containers/{container}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect one container (read-only)
+         * @description `docker inspect` of one of the service's containers, with every environment value masked
+         *     (`KEY=[redacted]`). Works for unmanaged projects too: it changes nothing.
+         */
+        get: operations["inspect_container_api_services__service_id__containers__container__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live CPU, memory, network and block I/O of a service (event stream)
+         * @description Server-sent `stats` events, one a second while the stream is open: `containers` (each running
+         *     container's `cpu_percent`, `memory_bytes`, `memory_limit`, `memory_percent`, `net_rx_bytes`/`net_tx_bytes`
+         *     and their per-second `_rate`s, `blk_read_bytes`/`blk_write_bytes` and rates, `pids`), `compose_services`
+         *     (the sums per compose service) and `by_service` (the sum for the whole service, by its id). Docker's
+         *     stats streams open only while someone watches and close when the last watcher leaves.
+         */
+        get: operations["service_stats_api_services__service_id__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live CPU and memory of every service (event stream)
+         * @description Server-sent `stats` events, one a second: `by_service` maps each service id (`ext_...` for projects
+         *     sdmd does not manage) to the sums over its running containers (`cpu_percent`, `memory_bytes`, ...,
+         *     `name`, `host`), for the service list.
+         */
+        get: operations["all_stats_api_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Container and host changes as they happen (event stream)
+         * @description The hosts' live model, pushed: `ready` first (`{"hosts": {name: state}}`: load what you show once,
+         *     and again after every reconnect), then `container` events (`host`, `project`, `service_id`, Docker's
+         *     `action` such as start, die, kill, `health_status: healthy`, `exit_code`, the `container` after the change
+         *     or null once removed, the service's `service_status` and all its `containers` now) and `host` events
+         *     (`host`, `state`: connected, reconnecting, unreachable; `previous`, `error`). One stream serves every
+         *     page of a tab.
+         */
+        get: operations["state_events_api_events_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3505,6 +3826,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DryRunRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Successful Response */
@@ -3514,6 +3849,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description error */
@@ -3617,6 +3966,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description error */
@@ -3690,6 +4053,20 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Validation Error */
@@ -3735,6 +4112,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description error */
@@ -3818,6 +4209,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description invalid definition, or compose could not apply it */
@@ -3860,6 +4265,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"] | components["schemas"]["MovePlan"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description not confirmed: the details name the named volumes that stay behind */
@@ -3891,6 +4310,14 @@ export interface operations {
         parameters: {
             query?: {
                 tail?: number;
+                /** @description one container: name, id or service */
+                container?: string | null;
+                /** @description RFC 3339 or unix seconds */
+                since?: string | null;
+                /** @description RFC 3339 or unix seconds */
+                until?: string | null;
+                /** @description a text/plain attachment */
+                download?: boolean;
             };
             header?: never;
             path: {
@@ -3908,6 +4335,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LogEntry"][];
                     "text/plain": unknown;
+                    "text/event-stream": unknown;
                 };
             };
             /** @description Validation Error */
@@ -3918,6 +4346,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many live streams open for this user */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3996,6 +4431,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EnvFileRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description service not found */
@@ -4049,6 +4498,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PullRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description the registry has no such image or tag */
@@ -4425,6 +4888,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Validation Error */
@@ -4612,6 +5089,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description commit not found */
@@ -4999,6 +5490,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpdateJobRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description still running: poll the job */
@@ -5008,6 +5513,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpdateJobRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description no such service */
@@ -6033,6 +6552,704 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AboutRead"];
                 };
+            };
+        };
+    };
+    stop_service_api_services__service_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_service_api_services__service_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pause_service_api_services__service_id__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unpause_service_api_services__service_id__unpause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_container_api_services__service_id__containers__container__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_container_api_services__service_id__containers__container__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pause_container_api_services__service_id__containers__container__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unpause_container_api_services__service_id__containers__container__unpause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    restart_container_api_services__service_id__containers__container__restart_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                    /**
+                     * @example event: progress
+                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
+                     *
+                     *     event: progress
+                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
+                     *
+                     *     event: result
+                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    inspect_container_api_services__service_id__containers__container__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                container: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    service_stats_api_services__service_id__stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such service or container */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the caller has SDMD_STREAMS_PER_USER streams open already */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    all_stats_api_stats_get: {
+        parameters: {
+            query?: {
+                /** @description narrow to these services (id or name) */
+                service?: string[] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the caller has SDMD_STREAMS_PER_USER streams open already */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    state_events_api_events_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/event-stream": string;
+                };
+            };
+            /** @description the caller has SDMD_STREAMS_PER_USER streams open already */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description this process runs without the host model */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

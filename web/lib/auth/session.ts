@@ -114,6 +114,9 @@ export class AuthSession {
   private withAuth(request: Request, tokens: Tokens | null): Request {
     const headers = new Headers(request.headers);
     if (tokens) headers.set("Authorization", `Bearer ${tokens.access_token}`);
+    // Event streams (live logs, stats, progress) stay open as long as they are wanted; the server's
+    // keepalives and idle timeout bound them, not a request deadline.
+    if (headers.get("Accept") === "text/event-stream") return new Request(request, { headers });
     const timeout = request.method === "GET" || request.method === "HEAD"
       ? this.opts.readTimeoutMs ?? 30_000
       : this.opts.writeTimeoutMs ?? 330_000;

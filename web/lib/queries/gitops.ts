@@ -2,8 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, raw, rawJson, unwrap } from "@/lib/api/client";
+import { api, rawJson, unwrap } from "@/lib/api/client";
 import { normalisePage } from "@/lib/audit-filters";
+import { runOperation } from "@/lib/live/progress";
 import type { CommitDetail, FileAtCommit, GitCommit, GitopsStatus, ReconcileReport, Service } from "@/lib/api/types";
 
 /** Issue 5's git history of one service's compose file. */
@@ -42,11 +43,13 @@ export function useFileAtCommit(id: string, commit: string | null, path: string)
 export function useRestoreVersion(id: string) {
   const qc = useQueryClient();
   return useMutation({
+    // live: a restore applies the old file (compose up): its steps go to the progress panel
     mutationFn: async ({ commit, etag }: { commit: string; etag: string | null }) => {
-      const response = await raw(`/api/services/${encodeURIComponent(id)}/history/${encodeURIComponent(commit)}/restore`, {
-        method: "POST", headers: etag ? { "If-Match": etag } : {},
+      const result = await runOperation<Service>({
+        title: `Restore ${commit.slice(0, 7)}`, method: "POST", headers: etag ? { "If-Match": etag } : {},
+        path: `/api/services/${encodeURIComponent(id)}/history/${encodeURIComponent(commit)}/restore`,
       });
-      return { service: (await response.json()) as Service, etag: response.headers.get("ETag") };
+      return { service: result.body, etag: result.headers.etag ?? null };
     },
     onSuccess: () => qc.invalidateQueries({ queryKey: ["services"] }),
   });

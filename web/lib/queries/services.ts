@@ -1,26 +1,29 @@
 "use client";
 
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { api, raw, rawJson, unwrap } from "@/lib/api/client";
-import type { DryRun, LogEntry, Service, UpdateJob } from "@/lib/api/types";
+import { api, rawJson, unwrap, withQuery } from "@/lib/api/client";
+import type { DryRun, Service, UpdateJob } from "@/lib/api/types";
 import { takeEarly } from "@/lib/early-fetch";
+import { runOperation } from "@/lib/live/progress";
+import { liveState } from "@/lib/live/state";
 import { getQueryClient } from "@/lib/query-client";
 
 export const serviceKeys = {
   all: ["services"] as const,
   one: (id: string) => ["services", id] as const,
-  logs: (id: string, tail: number) => ["services", id, "logs", tail] as const,
   history: (id: string) => ["services", id, "history"] as const,
 };
 
 export const LIST_REFRESH_MS = 5_000;
+/** live: changes are pushed while the tab's state stream is open (lib/live/state.ts); poll only without it. */
+const pollUnlessLive = () => (liveState.connected() ? false : LIST_REFRESH_MS);
 
 const fetchServices = async (): Promise<Service[]> =>
   (await takeEarly<Service[]>("/api/services")) ?? ((await unwrap(api.GET("/api/services"))).data as Service[]);
 
 export function useServices() {
-  return useQuery({ queryKey: serviceKeys.all, queryFn: fetchServices, refetchInterval: LIST_REFRESH_MS });
+  return useQuery({ queryKey: serviceKeys.all, queryFn: fetchServices, refetchInterval: pollUnlessLive });
 }
 
 /** Starts loading the list as soon as the page's code runs, instead of after React has hydrated. */
@@ -44,20 +47,7 @@ export function useService(id: string | null) {
       const etag = response.headers.get("ETag") ?? (service.content_hash ? `"${service.content_hash}"` : null);
       return { service, etag };
     },
-    refetchInterval: LIST_REFRESH_MS,
-  });
-}
-
-export function useServiceLogs(id: string, tail: number, follow: boolean) {
-  return useQuery({
-    queryKey: serviceKeys.logs(id, tail),
-    queryFn: async () =>
-      (await unwrap(api.GET("/api/services/{service_id}/logs", {
-        params: { path: { service_id: id }, query: { tail } },
-        headers: { Accept: "application/json" },
-      }))).data as LogEntry[],
-    refetchInterval: follow ? 2_000 : false,
-    placeholderData: keepPreviousData,
+    refetchInterval: pollUnlessLive,
   });
 }
 
@@ -66,13 +56,16 @@ export type Definition = { kind: "json"; body: Record<string, unknown> } | { kin
 export function useCreateService() {
   const qc = useQueryClient();
   return useMutation({
+    // live: a progress stream (compose's own steps in the progress panel), the same answer at the end
     mutationFn: async (def: Definition): Promise<Service> => {
       if (def.kind === "json") {
-        return (await unwrap(api.POST("/api/services", { body: def.body }))).data as Service;
+        const name = typeof def.body.name === "string" ? def.body.name : "service";
+        return (await runOperation<Service>({ title: `Create ${name}`, path: "/api/services", method: "POST", json: def.body })).body;
       }
-      return rawJson<Service>("/api/services", {
-        method: "POST", body: def.text, contentType: "application/yaml", query: { name: def.name },
-      });
+      return (await runOperation<Service>({
+        title: `Create ${def.name ?? "service"}`, path: withQuery("/api/services", { name: def.name }), method: "POST",
+        body: def.text, contentType: "application/yaml",
+      })).body;
     },
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
   });
@@ -88,11 +81,12 @@ export function useSaveCompose(id: string, cacheId: string = id) {
   return useMutation({
     onMutate: () => qc.cancelQueries({ queryKey: serviceKeys.one(cacheId) }),
     mutationFn: async ({ text, etag }: { text: string; etag: string | null }): Promise<ServiceWithEtag> => {
-      const response = await raw(`/api/services/${encodeURIComponent(id)}`, {
-        method: "PUT", body: text, contentType: "application/yaml", headers: etag ? { "If-Match": etag } : {},
+      const result = await runOperation<Service>({
+        title: "Save the compose file", path: `/api/services/${encodeURIComponent(id)}`, method: "PUT", body: text,
+        contentType: "application/yaml", headers: etag ? { "If-Match": etag } : {},
       });
-      const service = (await response.json()) as Service;
-      return { service, etag: response.headers.get("ETag") ?? (service.content_hash ? `"${service.content_hash}"` : null) };
+      const service = result.body;
+      return { service, etag: result.headers.etag ?? (service.content_hash ? `"${service.content_hash}"` : null) };
     },
     onSuccess: (saved) => {
       qc.setQueryData<ServiceWithEtag>(serviceKeys.one(cacheId), saved);
@@ -137,8 +131,10 @@ export function previewEtag(preview: DryRun): string | null {
 export function useDeleteService() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ id, volumes }: { id: string; volumes: boolean }) =>
-      (await unwrap(api.DELETE("/api/services/{service_id}", { params: { path: { service_id: id }, query: { volumes } } }))).data,
+    mutationFn: async ({ id, volumes, name }: { id: string; volumes: boolean; name?: string }) =>
+      (await runOperation<{ status: string; id: string }>({
+        title: `Delete ${name ?? id}`, path: withQuery(`/api/services/${encodeURIComponent(id)}`, { volumes }), method: "DELETE",
+      })).body,
     onSuccess: (_data, { id }) => {
       qc.removeQueries({ queryKey: serviceKeys.one(id) });
       void qc.invalidateQueries({ queryKey: ["schedules"] }); // its schedules went with it
@@ -150,8 +146,12 @@ export function useDeleteService() {
 export function useRestartService() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (id: string) =>
-      (await unwrap(api.POST("/api/services/{service_id}/restart", { params: { path: { service_id: id } } }))).data as Service,
+    mutationFn: async (target: string | { id: string; name: string }) => {
+      const { id, name } = typeof target === "string" ? { id: target, name: target } : target;
+      return (await runOperation<Service>({
+        title: `Restart ${name}`, path: `/api/services/${encodeURIComponent(id)}/restart`, method: "POST",
+      })).body;
+    },
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
   });
 }
@@ -160,8 +160,11 @@ export function useRestartService() {
 export function useUpdateService() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ id, mode }: { id: string; mode: "update" | "check" }): Promise<UpdateJob> =>
-      (await unwrap(api.POST("/api/services/{service_id}/update", { params: { path: { service_id: id }, query: { mode } } }))).data,
+    mutationFn: async ({ id, mode, name }: { id: string; mode: "update" | "check"; name?: string }): Promise<UpdateJob> =>
+      (await runOperation<UpdateJob>({
+        title: `${mode === "check" ? "Check for an update of" : "Update"} ${name ?? id}`,
+        path: withQuery(`/api/services/${encodeURIComponent(id)}/update`, { mode }), method: "POST",
+      })).body,
     // A run changes the service, its schedules' last result and runs, and the audit log: show all of it.
     onSettled: () => Promise.all([
       qc.invalidateQueries({ queryKey: serviceKeys.all }),
@@ -184,8 +187,32 @@ export function useAdoptProject() {
 export function useApplyService() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (id: string) =>
-      (await unwrap(api.POST("/api/services/{service_id}/apply", { params: { path: { service_id: id } } }))).data,
+    mutationFn: async (target: string | { id: string; name: string }) => {
+      const { id, name } = typeof target === "string" ? { id: target, name: target } : target;
+      return (await runOperation<Service>({
+        title: `Apply the file of ${name}`, path: `/api/services/${encodeURIComponent(id)}/apply`, method: "POST",
+      })).body;
+    },
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+  });
+}
+
+export type ServiceAction = "stop" | "start" | "pause" | "unpause";
+export type ContainerAction = ServiceAction | "restart";
+
+/** live: stop/start/pause/unpause a whole service, or one container (with restart), as progress streams. */
+export function useLiveAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ service, action, container }: { service: Service; action: ContainerAction; container?: string }) => {
+      const base = `/api/services/${encodeURIComponent(service.id)}`;
+      const path = container ? `${base}/containers/${encodeURIComponent(container)}/${action}` : `${base}/${action}`;
+      const verb = action.charAt(0).toUpperCase() + action.slice(1);
+      return (await runOperation<Service>({ title: `${verb} ${container ?? service.name}`, path, method: "POST" })).body;
+    },
+    onSuccess: (service) => {
+      qc.setQueryData(serviceKeys.one(service.id), (old: ServiceWithEtag | undefined) => (old ? { ...old, service } : old));
+      return qc.invalidateQueries({ queryKey: serviceKeys.all });
+    },
   });
 }
