@@ -24,6 +24,7 @@ import { asApiError } from "@/lib/api/errors";
 import { isMissingEndpoint } from "@/lib/api/missing";
 import type { Schedule, Service } from "@/lib/api/types";
 import { useSchedules } from "@/lib/queries/schedules";
+import { useServiceUpdates } from "@/lib/queries/updates";
 import {
   serviceKeys, useApplyService, useDeleteService, useService, useServices, useUpdateService,
 } from "@/lib/queries/services";
@@ -36,6 +37,7 @@ import { ComposePanel } from "./compose-panel";
 import { ContainersTable } from "./containers-table";
 import { ServiceActivity } from "./history-panels";
 import { LogsPanel } from "./logs-panel";
+import { UpdatesPanel } from "./updates-panel";
 
 // Issue 18: the .env editor and the usable history load with their tabs, not with the page.
 const EnvPanel = dynamic(() => import("./env-panel"), { ssr: false, loading: () => <Skeleton className="h-40" /> });
@@ -82,6 +84,8 @@ export function ServiceDetail() {
   const check = useUpdateService();
   const apply = useApplyService();
   const queryClient = useQueryClient();
+  // Asked live of the registries (GET .../updates), for managed services only.
+  const updates = useServiceUpdates(data?.service.id ?? id ?? "", data?.service.file_hash, !!data?.service.managed);
 
   const notFound = !data && asApiError(error).status === 404;
   useTitle(data ? data.service.name : notFound ? "Service not found" : null);
@@ -209,6 +213,11 @@ export function ServiceDetail() {
             </ul>
           ) : null}
         </div>
+      ) : null}
+
+      {service.managed ? (
+        <UpdatesPanel data={updates.data} error={updates.error} isPending={updates.isPending} isFetching={updates.isFetching}
+          onRefresh={() => updates.refetch()} onReview={() => setPending({ action: "update", service })} />
       ) : null}
 
       <Tabs value={tab} onValueChange={setTab}>

@@ -52,3 +52,11 @@ export type AccountWithPassword = S["AccountWithPassword"];
 export type About = S["AboutRead"];
 /** `?dry_run=true` on POST/PUT/PATCH /api/services: the file that would be written and its diff. */
 export type DryRun = S["DryRunRead"];
+// Issue 11: what an update would change, and private registries' credentials.
+export type ServiceUpdates = S["ServiceUpdatesRead"];
+export type ImageUpdate = S["ImageUpdateRead"];
+export type ImageVersion = S["ImageVersionRead"];
+export type UpdatePolicy = S["PolicyRead"];
+export type Registry = S["RegistryRead"];
+export type RegistryCreate = S["RegistryCreate"];
+export type RegistryUpdate = S["RegistryUpdate"];
