@@ -41,6 +41,8 @@ import { UpdatesPanel } from "./updates-panel";
 
 // Issue 18: the .env editor and the usable history load with their tabs, not with the page.
 const EnvPanel = dynamic(() => import("./env-panel"), { ssr: false, loading: () => <Skeleton className="h-40" /> });
+// The update dialog (its diff view included) loads when it is first opened.
+const UpdateDialog = dynamic(() => import("./update-dialog"), { ssr: false });
 const GitHistoryPanel = dynamic(() => import("./git-history"), { ssr: false, loading: () => <Skeleton className="h-24" /> });
 
 const TABS = ["overview", "logs", "compose", "env", "schedules", "activity", "history"] as const;
@@ -79,6 +81,8 @@ export function ServiceDetail() {
   const [deleteOpen, setDeleteOpen] = useState(false);
   const [withVolumes, setWithVolumes] = useState(false);
   const [envOpened, setEnvOpened] = useState(false);
+  const [updateOpen, setUpdateOpen] = useState(false);
+  const [updateMounted, setUpdateMounted] = useState(false);
   if (tab === "env" && !envOpened) setEnvOpened(true);
   const del = useDeleteService();
   const check = useUpdateService();
@@ -155,6 +159,12 @@ export function ServiceDetail() {
     }
   };
 
+  const openUpdate = () => {
+    setUpdateMounted(true);
+    setUpdateOpen(true);
+    if (updates.isStale && !updates.isFetching) void updates.refetch(); // what it shows is asked again
+  };
+
   const scheduleCount = schedules.data?.filter((s) => s.service_id === service.id).length;
 
   return (
@@ -178,7 +188,7 @@ export function ServiceDetail() {
             <>
               <Button variant="outline" size="sm" onClick={() => setPending({ action: "restart", service })} data-testid="restart"><RotateCw aria-hidden /> Restart</Button>
               <Button variant="outline" size="sm" onClick={runCheck} disabled={check.isPending}><SearchCheck aria-hidden /> Check for update</Button>
-              <Button variant={service.update_available ? "default" : "outline"} size="sm" onClick={() => setPending({ action: "update", service })}><ArrowUpCircle aria-hidden /> Update now</Button>
+              <Button variant={service.update_available ? "default" : "outline"} size="sm" onClick={openUpdate} data-testid="update-now"><ArrowUpCircle aria-hidden /> Update now</Button>
               <Button variant="destructive" size="sm" onClick={() => setDeleteOpen(true)} data-testid="delete"><Trash2 aria-hidden /> Delete</Button>
             </>
           ) : (
@@ -217,7 +227,7 @@ export function ServiceDetail() {
 
       {service.managed ? (
         <UpdatesPanel data={updates.data} error={updates.error} isPending={updates.isPending} isFetching={updates.isFetching}
-          onRefresh={() => updates.refetch()} onReview={() => setPending({ action: "update", service })} />
+          onRefresh={() => updates.refetch()} onReview={openUpdate} />
       ) : null}
 
       <Tabs value={tab} onValueChange={setTab}>
@@ -253,6 +263,10 @@ export function ServiceDetail() {
       </Tabs>
 
       <QuickActionDialog pending={pending} onClose={() => setPending(null)} />
+      {updateMounted ? (
+        <UpdateDialog open={updateOpen} onOpenChange={setUpdateOpen} serviceId={service.id} serviceName={service.name}
+          updates={updates.data} updatesPending={updates.isPending} updatesError={updates.error} />
+      ) : null}
       <ConfirmDialog
         open={deleteOpen}
         onOpenChange={(o) => { setDeleteOpen(o); if (!o) del.reset(); }}
