@@ -135,3 +135,47 @@ def test_a_bump_that_fails_its_health_gate_shows_rolled_back_with_the_reason(pag
     assert f"image: {web.ref('1.0.0')}  # pinned" in compose  # the previous file is back
     reason = outcome.get_by_test_id("update-reason").inner_text()
     assert reason.startswith("Reason:") and len(reason) > len("Reason: "), reason
+
+
+def test_the_policy_editor_previews_and_commits_x_sdmd_without_recreating(page: Page, live_server: LiveServer,
+                                                                          tagged, unique_name) -> None:
+    web = tagged("pol")
+    for tag in ("1.0.0", "1.0.1", "1.1.0"):
+        web.build(tag)
+    token = log_in(page, live_server.url)
+    api = live_server.api(token)
+    text = "services:\n" + service_block("web", web.ref("1.0.0"), None)
+    service_id = create(live_server, token, unique_name("pol"), text)
+    before = [c["id"] for c in api.get(f"/api/services/{service_id}").json()["containers"]]
+
+    page.goto(f"{live_server.url}/service/?id={service_id}")
+    row = image_row(page, "web")
+    expect(row).to_have_attribute("data-status", "up_to_date", timeout=60_000)
+    expect(row.get_by_test_id("image-policy")).to_have_text("follows the tag's digest")
+
+    row.get_by_test_id("edit-policy").click()
+    dialog = page.get_by_test_id("policy-dialog")
+    # regex without a pattern is refused by sdmd, naming the key; nothing is written.
+    dialog.locator("#p-update").select_option("regex")
+    dialog.get_by_test_id("policy-preview").click()
+    expect(dialog.get_by_test_id("error-panel")).to_contain_text("x-sdmd")
+    dialog.locator("#p-update").select_option("minor")
+    dialog.locator("#p-exclude").fill("-rc")
+    dialog.get_by_test_id("policy-preview").click()
+    added = dialog.get_by_test_id("diff").locator("[data-kind=add]")
+    expect(added).to_have_count(3)
+    expect(added.nth(0)).to_contain_text("x-sdmd:")
+    expect(added.nth(1)).to_contain_text("update: minor")
+    expect(added.nth(2)).to_contain_text(re.compile(r"exclude: ['\"]?-rc"))
+    expect(dialog.get_by_test_id("diff").locator("[data-kind=del]")).to_have_count(0)
+    shot(page, "11-07-policy-preview")
+    assert "x-sdmd" not in api.get(f"/api/services/{service_id}").json()["compose"]
+    dialog.get_by_test_id("policy-save").click()
+    expect(dialog).to_have_count(0, timeout=90_000)  # the save applies the file (compose up), recreating nothing
+
+    # Asked again with the new policy: minor finds 1.1.0. The container was not recreated.
+    expect(row.get_by_test_id("image-policy")).to_have_text("follows minor versions, not matching -rc", timeout=60_000)
+    expect(row.get_by_test_id("image-change")).to_have_text("1.0.0 → 1.1.0")
+    service = api.get(f"/api/services/{service_id}").json()
+    assert "update: minor" in service["compose"] and f"image: {web.ref('1.0.0')}  # pinned" in service["compose"]
+    assert [c["id"] for c in service["containers"]] == before

@@ -22,7 +22,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { asApiError } from "@/lib/api/errors";
 import { isMissingEndpoint } from "@/lib/api/missing";
-import type { Schedule, Service } from "@/lib/api/types";
+import type { ImageUpdate, Schedule, Service } from "@/lib/api/types";
 import { useSchedules } from "@/lib/queries/schedules";
 import { useServiceUpdates } from "@/lib/queries/updates";
 import {
@@ -43,6 +43,7 @@ import { UpdatesPanel } from "./updates-panel";
 const EnvPanel = dynamic(() => import("./env-panel"), { ssr: false, loading: () => <Skeleton className="h-40" /> });
 // The update dialog (its diff view included) loads when it is first opened.
 const UpdateDialog = dynamic(() => import("./update-dialog"), { ssr: false });
+const PolicyDialog = dynamic(() => import("./policy-dialog"), { ssr: false });
 const GitHistoryPanel = dynamic(() => import("./git-history"), { ssr: false, loading: () => <Skeleton className="h-24" /> });
 
 const TABS = ["overview", "logs", "compose", "env", "schedules", "activity", "history"] as const;
@@ -83,6 +84,7 @@ export function ServiceDetail() {
   const [envOpened, setEnvOpened] = useState(false);
   const [updateOpen, setUpdateOpen] = useState(false);
   const [updateMounted, setUpdateMounted] = useState(false);
+  const [policyImage, setPolicyImage] = useState<ImageUpdate | null>(null);
   if (tab === "env" && !envOpened) setEnvOpened(true);
   const del = useDeleteService();
   const check = useUpdateService();
@@ -227,7 +229,7 @@ export function ServiceDetail() {
 
       {service.managed ? (
         <UpdatesPanel data={updates.data} error={updates.error} isPending={updates.isPending} isFetching={updates.isFetching}
-          onRefresh={() => updates.refetch()} onReview={openUpdate} />
+          onRefresh={() => updates.refetch()} onReview={openUpdate} onPolicy={setPolicyImage} />
       ) : null}
 
       <Tabs value={tab} onValueChange={setTab}>
@@ -263,6 +265,7 @@ export function ServiceDetail() {
       </Tabs>
 
       <QuickActionDialog pending={pending} onClose={() => setPending(null)} />
+      {policyImage ? <PolicyDialog serviceId={service.id} image={policyImage} onClose={() => setPolicyImage(null)} /> : null}
       {updateMounted ? (
         <UpdateDialog open={updateOpen} onOpenChange={setUpdateOpen} serviceId={service.id} serviceName={service.name}
           updates={updates.data} updatesPending={updates.isPending} updatesError={updates.error} />
