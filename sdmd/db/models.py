@@ -4,9 +4,10 @@ from sdmd.audit.models import AuditEntry
 from sdmd.auth.models import AuthSession, EndedSession, LoginFailure, User  # noqa: F401 (registers tables)
 from sdmd.db.base import Base
 from sdmd.gitops.models import GitopsRepo, GitopsRound, GitopsStack
+from sdmd.hosts.models import Host
 from sdmd.registries.models import RegistryCredential
 from sdmd.schedules.models import ScheduledTask, UpdateRun
 from sdmd.services.models import DockerService, DockerServiceConfig
 
 __all__ = ["AuditEntry", "Base", "DockerService", "DockerServiceConfig", "GitopsRepo", "GitopsRound", "GitopsStack",
-           "RegistryCredential", "ScheduledTask", "UpdateRun"]
+           "Host", "RegistryCredential", "ScheduledTask", "UpdateRun"]
