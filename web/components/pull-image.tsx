@@ -32,13 +32,13 @@ function Elapsed({ since }: { since: number }) {
 }
 
 /** `embedded`: a card on the images page, without a page heading of its own. */
-export function PullImage({ embedded = false, onPulled }: { embedded?: boolean; onPulled?: () => void } = {}) {
+export function PullImage({ embedded = false, onPulled, host = "local" }: { embedded?: boolean; onPulled?: () => void; host?: string } = {}) {
   const [image, setImage] = useState("");
   const [tag, setTag] = useState("");
   const [touched, setTouched] = useState(false);
   const [history, setHistory] = useState<PullLog[]>([]);
   const pull = useMutation({
-    mutationFn: async (body: { image: string; tag?: string }) => (await unwrap(api.POST("/api/images/pull", { body }))).data,
+    mutationFn: async (body: { image: string; tag?: string }) => (await unwrap(api.POST("/api/images/pull", { body: { ...body, host } }))).data,
   });
 
   const plan = planPull(image, tag);

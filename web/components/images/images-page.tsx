@@ -207,7 +207,7 @@ export function ImagesPage() {
         </Card>
       ) : null}
 
-      <PullImage embedded onPulled={() => qc.invalidateQueries({ queryKey: ["images"] })} />
+      <PullImage embedded host={host} onPulled={() => qc.invalidateQueries({ queryKey: ["images"] })} />
 
       <RemoveDialog image={removing} host={host} onClose={() => setRemoving(null)} />
       <PruneDialog open={pruneOpen} onOpenChange={setPruneOpen} host={host} />

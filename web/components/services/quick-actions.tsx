@@ -56,7 +56,7 @@ export function QuickActionDialog({ pending, onClose }: { pending: PendingAction
       if (action === "update") {
         const job = await update.mutateAsync({ id: service.id, mode: "update" });
         description = job.run ? outcomeSentence(job.run.result, job.run.reason) : "still running in the background";
-      } else if (action === "adopt") await adopt.mutateAsync(service.name);
+      } else if (action === "adopt") await adopt.mutateAsync({ project: service.name, host: service.host });
       toast(`${text.label}: ${service.name}`, { variant: "success", description });
       onClose();
     } catch (exc) {

@@ -175,7 +175,8 @@ export function useUpdateService() {
 export function useAdoptProject() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (project: string) => (await unwrap(api.POST("/api/services/adopt", { body: { project } }))).data,
+    mutationFn: async ({ project, host }: { project: string; host: string }) =>
+      (await unwrap(api.POST("/api/services/adopt", { body: { project, host } }))).data,
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
   });
 }
