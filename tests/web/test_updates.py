@@ -10,9 +10,17 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from sdmd.config import Settings
 from tests.support import remove_projects
 from tests.updates.support import TaggedRepo
 from tests.web.conftest import LiveServer, log_in, shot
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # A run's docker calls (pull, recreate, remove the failed image) on a busy shared test machine took
+    # longer than the default SDMD_DOCKER_TIMEOUT_SECONDS (5), turning a rollback into an error.
+    return settings.model_copy(update={"docker_timeout_seconds": 30.0})
 
 
 @pytest.fixture
