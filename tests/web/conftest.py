@@ -110,7 +110,8 @@ def worker(settings: Settings) -> Iterator[subprocess.Popen]:
     """A real `sdmd worker` (update now runs through it), sharing the test's database, stacks and Redis."""
     env = dict(os.environ, SDMD_DATABASE_URL=settings.resolved_database_url, SDMD_STACKS_DIR=str(settings.stacks_dir),
                SDMD_DATA_DIR=str(settings.data_dir), SDMD_REDIS_URL=settings.resolved_redis_url,
-               SDMD_HEALTH_GRACE_SECONDS="1", SDMD_HEALTH_TIMEOUT_SECONDS="20")
+               SDMD_HEALTH_GRACE_SECONDS="1", SDMD_HEALTH_TIMEOUT_SECONDS="20",
+               SDMD_DOCKER_TIMEOUT_SECONDS=str(settings.docker_timeout_seconds))
     proc = subprocess.Popen([sys.executable, "-m", "sdmd.cli", "worker"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:

@@ -115,8 +115,11 @@ def test_service_journey(page: Page, live_server: LiveServer, worker, unique_nam
 
     # Update now, through the real worker: the registry has nothing newer for this tag.
     page.get_by_role("button", name="Update now").click()
-    page.get_by_test_id("confirm-action").click()
+    expect(page.get_by_test_id("update-nothing")).to_be_visible(timeout=60_000)
+    page.get_by_test_id("update-confirm").click()
     expect(toast(page, f"Update now: {name}")).to_contain_text("up to date", timeout=90_000)
+    expect(page.get_by_test_id("update-outcome")).to_have_attribute("data-result", "up_to_date")
+    page.get_by_test_id("update-done").click()
 
     # A weekly schedule, shown with its next run; then disabled.
     page.get_by_test_id("tab-schedules").click()

@@ -48,14 +48,16 @@ def test_every_tab_and_new_are_on_a_phone_screen(page: Page, live_server: LiveSe
 
     # The other pages fit the phone too: nothing sticks out sideways (wide tables scroll in their card).
     for path, heading in (("/images/", "Images"), ("/health/", "Health"), ("/hosts/", "Hosts"), ("/gitops/", "GitOps"),
-                          ("/audit/", "Audit log"), ("/settings/users/", "Users"), ("/settings/about/", "About")):
+                          ("/audit/", "Audit log"), ("/settings/users/", "Users"),
+                          ("/settings/registries/", "Registries"), ("/settings/notifications/", "Notifications"),
+                          ("/settings/about/", "About")):
         page.goto(f"{url}{path}")
         expect(page.get_by_role("heading", name=heading, exact=True).first).to_be_visible()
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         inside_the_screen(page, page.get_by_test_id("nav-new"))
     settings_nav = page.get_by_role("navigation", name="Settings")
-    for link in ("Users", "About"):
+    for link in ("Users", "Registries", "About"):
         inside_the_screen(page, settings_nav.get_by_role("link", name=link))
     shot(page, "18-19-phone-settings")
 

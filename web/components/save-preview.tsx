@@ -23,7 +23,6 @@ export function SavePreviewDialog({ preview, onClose, title, description, confir
   confirmLabel: string;
   onConfirm: (preview: DryRun) => void;
 }) {
-  const stats = preview ? diffStats(preview.diff) : null;
   return (
     <Dialog open={!!preview} onOpenChange={(open) => { if (!open) onClose(); }}>
       <DialogContent className="max-w-3xl" data-testid="save-preview"
@@ -37,31 +36,7 @@ export function SavePreviewDialog({ preview, onClose, title, description, confir
           <DialogTitle>{title}</DialogTitle>
           <DialogDescription asChild><div className="space-y-1">{description}</div></DialogDescription>
         </DialogHeader>
-        {preview ? (
-          <div className="min-w-0 space-y-3">
-            {preview.warnings.length ? (
-              <ul role="status" data-testid="preview-warnings" className="space-y-1 rounded-md border border-warning/60 bg-warning/10 p-3 text-sm">
-                {preview.warnings.map((w) => (
-                  <li key={w} className="flex gap-2"><TriangleAlert className="mt-0.5 h-4 w-4 shrink-0" aria-hidden /> {w}</li>
-                ))}
-              </ul>
-            ) : null}
-            {preview.changed ? (
-              <div className="overflow-hidden rounded-md border">
-                <p className="flex flex-wrap items-center gap-2 border-b bg-muted/50 px-3 py-1.5 text-xs" data-testid="preview-stats">
-                  <span className="font-mono font-medium">{preview.name}/compose.yaml</span>
-                  <span className="text-success">+{stats?.additions}</span>
-                  <span className="text-destructive">−{stats?.deletions}</span>
-                </p>
-                <DiffView patch={preview.diff} label={`Changes to ${preview.name}/compose.yaml`} />
-              </div>
-            ) : (
-              <p className="rounded-md border border-info/50 bg-info/5 p-3 text-sm" data-testid="preview-unchanged">
-                The file on the server already says exactly this: there is nothing to save.
-              </p>
-            )}
-          </div>
-        ) : null}
+        {preview ? <DiffPreview preview={preview} /> : null}
         <DialogFooter>
           <DialogClose asChild><Button variant="outline" data-testid="preview-cancel">Back to editing</Button></DialogClose>
           <Button onClick={() => preview && onConfirm(preview)} disabled={!preview?.changed} data-testid="preview-confirm">
@@ -70,5 +45,36 @@ export function SavePreviewDialog({ preview, onClose, title, description, confir
         </DialogFooter>
       </DialogContent>
     </Dialog>
+  );
+}
+
+/** A dry run's answer: compose's warnings and the unified diff of compose.yaml (or that nothing changes). */
+export function DiffPreview({ preview, unchanged = "The file on the server already says exactly this: there is nothing to save." }: {
+  preview: DryRun;
+  unchanged?: string;
+}) {
+  const stats = diffStats(preview.diff);
+  return (
+    <div className="min-w-0 space-y-3">
+      {preview.warnings.length ? (
+        <ul role="status" data-testid="preview-warnings" className="space-y-1 rounded-md border border-warning/60 bg-warning/10 p-3 text-sm">
+          {preview.warnings.map((w) => (
+            <li key={w} className="flex gap-2"><TriangleAlert className="mt-0.5 h-4 w-4 shrink-0" aria-hidden /> {w}</li>
+          ))}
+        </ul>
+      ) : null}
+      {preview.changed ? (
+        <div className="overflow-hidden rounded-md border">
+          <p className="flex flex-wrap items-center gap-2 border-b bg-muted/50 px-3 py-1.5 text-xs" data-testid="preview-stats">
+            <span className="font-mono font-medium">{preview.name}/compose.yaml</span>
+            <span className="text-success">+{stats.additions}</span>
+            <span className="text-destructive">−{stats.deletions}</span>
+          </p>
+          <DiffView patch={preview.diff} label={`Changes to ${preview.name}/compose.yaml`} />
+        </div>
+      ) : (
+        <p className="rounded-md border border-info/50 bg-info/5 p-3 text-sm" data-testid="preview-unchanged">{unchanged}</p>
+      )}
+    </div>
   );
 }

@@ -23,8 +23,9 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { asApiError } from "@/lib/api/errors";
 import { isMissingEndpoint } from "@/lib/api/missing";
-import type { Schedule, Service } from "@/lib/api/types";
+import type { ImageUpdate, Schedule, Service } from "@/lib/api/types";
 import { useSchedules } from "@/lib/queries/schedules";
+import { useServiceUpdates } from "@/lib/queries/updates";
 import {
   serviceKeys, useApplyService, useDeleteService, useLiveAction, useService, useServices, useUpdateService,
   type ServiceAction,
@@ -40,6 +41,7 @@ import { ServiceActivity } from "./history-panels";
 import { LogsPanel } from "./logs-panel";
 import { MoveToHost } from "./move-host";
 import { StatsPanel } from "./stats-panel";
+import { UpdatesPanel } from "./updates-panel";
 
 // xterm.js loads with the Terminal tab only; issue 18: the .env editor and the usable history load with
 // their tabs, not with the page.
@@ -47,6 +49,9 @@ const TerminalPanel = dynamic(() => import("./terminal-panel").then((m) => m.Ter
   ssr: false, loading: () => <Skeleton className="h-64" />,
 });
 const EnvPanel = dynamic(() => import("./env-panel"), { ssr: false, loading: () => <Skeleton className="h-40" /> });
+// The update dialog (its diff view included) loads when it is first opened.
+const UpdateDialog = dynamic(() => import("./update-dialog"), { ssr: false });
+const PolicyDialog = dynamic(() => import("./policy-dialog"), { ssr: false });
 const GitHistoryPanel = dynamic(() => import("./git-history"), { ssr: false, loading: () => <Skeleton className="h-24" /> });
 
 const TABS = ["overview", "logs", "terminal", "compose", "env", "schedules", "activity", "history"] as const;
@@ -85,12 +90,17 @@ export function ServiceDetail() {
   const [deleteOpen, setDeleteOpen] = useState(false);
   const [withVolumes, setWithVolumes] = useState(false);
   const [envOpened, setEnvOpened] = useState(false);
+  const [updateOpen, setUpdateOpen] = useState(false);
+  const [updateMounted, setUpdateMounted] = useState(false);
+  const [policyImage, setPolicyImage] = useState<ImageUpdate | null>(null);
   if (tab === "env" && !envOpened) setEnvOpened(true);
   const del = useDeleteService();
   const check = useUpdateService();
   const apply = useApplyService();
   const live = useLiveAction();
   const queryClient = useQueryClient();
+  // Asked live of the registries (GET .../updates), for managed services only.
+  const updates = useServiceUpdates(data?.service.id ?? id ?? "", data?.service.file_hash, !!data?.service.managed);
 
   const notFound = !data && asApiError(error).status === 404;
   useTitle(data ? data.service.name : notFound ? "Service not found" : null);
@@ -176,6 +186,11 @@ export function ServiceDetail() {
     { action: "pause", label: "Pause", icon: Pause, show: states.has("running") },
     { action: "unpause", label: "Unpause", icon: Play, show: states.has("paused") },
   ];
+  const openUpdate = () => {
+    setUpdateMounted(true);
+    setUpdateOpen(true);
+    if (updates.isStale && !updates.isFetching) void updates.refetch(); // what it shows is asked again
+  };
 
   const scheduleCount = schedules.data?.filter((s) => s.service_id === service.id).length;
 
@@ -206,7 +221,7 @@ export function ServiceDetail() {
               ))}
               <Button variant="outline" size="sm" onClick={() => setPending({ action: "restart", service })} data-testid="restart"><RotateCw aria-hidden /> Restart</Button>
               <Button variant="outline" size="sm" onClick={runCheck} disabled={check.isPending}><SearchCheck aria-hidden /> Check for update</Button>
-              <Button variant={service.update_available ? "default" : "outline"} size="sm" onClick={() => setPending({ action: "update", service })}><ArrowUpCircle aria-hidden /> Update now</Button>
+              <Button variant={service.update_available ? "default" : "outline"} size="sm" onClick={openUpdate} data-testid="update-now"><ArrowUpCircle aria-hidden /> Update now</Button>
               <MoveToHost service={service} />
               <Button variant="destructive" size="sm" onClick={() => setDeleteOpen(true)} data-testid="delete"><Trash2 aria-hidden /> Delete</Button>
             </>
@@ -242,6 +257,11 @@ export function ServiceDetail() {
             </ul>
           ) : null}
         </div>
+      ) : null}
+
+      {service.managed ? (
+        <UpdatesPanel data={updates.data} error={updates.error} isPending={updates.isPending} isFetching={updates.isFetching}
+          onRefresh={() => updates.refetch()} onReview={openUpdate} onPolicy={setPolicyImage} />
       ) : null}
 
       <Tabs value={tab} onValueChange={setTab}>
@@ -282,6 +302,11 @@ export function ServiceDetail() {
       </Tabs>
 
       <QuickActionDialog pending={pending} onClose={() => setPending(null)} />
+      {policyImage ? <PolicyDialog serviceId={service.id} image={policyImage} onClose={() => setPolicyImage(null)} /> : null}
+      {updateMounted ? (
+        <UpdateDialog open={updateOpen} onOpenChange={setUpdateOpen} serviceId={service.id} serviceName={service.name}
+          updates={updates.data} updatesPending={updates.isPending} updatesError={updates.error} />
+      ) : null}
       <ConfirmDialog
         open={deleteOpen}
         onOpenChange={(o) => { setDeleteOpen(o); if (!o) del.reset(); }}

@@ -68,3 +68,12 @@ export type NotificationChannelUpdate = S["ChannelUpdate"];
 export type NotificationDelivery = S["DeliveryRead"];
 export type NotificationTestResult = S["ChannelTestResult"];
 export type NotificationEventType = S["EventType"];
+
+// Issue 11: what an update would change, and private registries' credentials.
+export type ServiceUpdates = S["ServiceUpdatesRead"];
+export type ImageUpdate = S["ImageUpdateRead"];
+export type ImageVersion = S["ImageVersionRead"];
+export type UpdatePolicy = S["PolicyRead"];
+export type Registry = S["RegistryRead"];
+export type RegistryCreate = S["RegistryCreate"];
+export type RegistryUpdate = S["RegistryUpdate"];
