@@ -22,6 +22,7 @@ from sdmd.gitops.git import GITOPS as GITOPS_AUTHOR
 from sdmd.gitops.git import GitError
 from sdmd.gitops.hooks import commit_hand_edits
 from sdmd.services import repository as services_repo
+from sdmd.services import teardown
 from sdmd.services.definition import NAME_RE, content_hash
 
 log = logging.getLogger("sdmd.gitops")
@@ -56,6 +57,9 @@ def reconcile(core: Core, *, names: Iterable[str] | None = None, remote_sync: bo
 def _round(core: Core, only: set[str] | None, remote_sync: bool) -> dict[str, Any]:
     git = git_repo(core)
     settings = core.settings
+    # What a killed process left behind (issue 19), before anything reads the folder.
+    scratch = _remove_stale_scratch(core, only)
+    finished = teardown.finish_pending_deletes(core)
     commits: list[str] = []
     commit_error: str | None = None
     remote_report: dict[str, Any] | None = None
@@ -75,7 +79,22 @@ def _round(core: Core, only: set[str] | None, remote_sync: bool) -> dict[str, An
         with core.stacks.locked(name):
             outcomes.append(_reconcile_one(core, name))
     return {"commits": commits, "remote": remote_report, "commit_error": commit_error,
-            "stacks": [asdict(o) for o in outcomes if o.action != "in_sync" or only is not None]}
+            "stacks": [asdict(o) for o in outcomes if o.action != "in_sync" or only is not None],
+            "removed_scratch": scratch, "finished_deletes": finished}
+
+
+def _remove_stale_scratch(core: Core, only: set[str] | None) -> list[str]:
+    """Draft folders and write temporaries exist only while their stack's lock is held: any found
+    while we hold that lock belong to a process that died (kill -9 mid-request)."""
+    removed = []
+    for name in sorted(core.stacks.scratch_owners()):
+        if only is not None and name not in only:
+            continue
+        with core.stacks.locked(name):
+            removed += core.stacks.remove_scratch(name)
+    if removed:
+        log.info("removed scratch files a killed process left: %s", ", ".join(removed))
+    return removed
 
 
 def _commit_hand_edits(core: Core, only: set[str] | None) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -17,12 +18,17 @@ from sdmd.services.definition import NAME_RE
 
 COMPOSE_FILE = "compose.yaml"
 ENV_FILE = ".env"  # compose reads it from the project folder to interpolate ${VARIABLES}
+DRAFT_PREFIX = ".draft-"  # tempfile adds "<name>-" and 8 random characters
+TEMP_GLOB = ".compose.*.tmp"  # write()'s temporary, left only by a process killed mid-write
 
 
 class StackStore:
     def __init__(self, root: Path, lock_dir: Path) -> None:
         self.root = root
         self.lock_dir = lock_dir
+        # Deletes begun and not finished (the process died): reconcile finishes them. Outside the
+        # stacks folder, so git and the folder watcher never see them.
+        self.deleting_dir = lock_dir.parent / "deleting"
         self._thread_locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
 
@@ -94,6 +100,52 @@ class StackStore:
 
     def remove(self, name: str) -> None:
         shutil.rmtree(self.directory(name), ignore_errors=True)
+
+    # -- crash safety: what a killed process leaves behind (issue 19) -------------------------
+    def scratch_owners(self) -> set[str]:
+        """Stack names with a draft folder or a write temporary on disk. Drafts only exist while their
+        stack's lock is held, so whoever holds that lock and still sees one knows it is stale."""
+        if not self.root.is_dir():
+            return set()
+        owners = set()
+        for entry in self.root.iterdir():
+            if entry.name.startswith(DRAFT_PREFIX) and entry.is_dir():
+                name = entry.name[len(DRAFT_PREFIX):-9]  # "<name>-xxxxxxxx"
+                if NAME_RE.match(name):
+                    owners.add(name)
+            elif NAME_RE.match(entry.name) and entry.is_dir() and next(entry.glob(TEMP_GLOB), None):
+                owners.add(entry.name)
+        return owners
+
+    def remove_scratch(self, name: str) -> list[str]:
+        """Remove `name`'s stale drafts and write temporaries; call with the stack's lock held."""
+        removed = []
+        for draft in self.root.glob(f"{DRAFT_PREFIX}{name}-*"):
+            if draft.is_dir() and len(draft.name) == len(DRAFT_PREFIX) + len(name) + 9:
+                shutil.rmtree(draft, ignore_errors=True)
+                removed.append(draft.name)
+        for tmp in self.directory(name).glob(TEMP_GLOB):
+            tmp.unlink(missing_ok=True)
+            removed.append(f"{name}/{tmp.name}")
+        return removed
+
+    def mark_deleting(self, name: str, record: dict) -> None:
+        """Written before a delete changes anything: if the process dies, reconcile finishes the delete."""
+        write_private_file(self.deleting_dir / f"{name}.json", json.dumps(record).encode())
+
+    def clear_deleting(self, name: str) -> None:
+        (self.deleting_dir / f"{name}.json").unlink(missing_ok=True)
+
+    def pending_deletes(self) -> dict[str, dict]:
+        if not self.deleting_dir.is_dir():
+            return {}
+        found = {}
+        for path in sorted(self.deleting_dir.glob("*.json")):
+            try:
+                found[path.stem] = json.loads(path.read_text())
+            except (OSError, ValueError):  # a record torn by the crash itself: the name is enough
+                found[path.stem] = {}
+        return {name: record for name, record in found.items() if NAME_RE.match(name)}
 
     @contextmanager
     def candidate(self, name: str, text: str) -> Iterator[ComposeProject]:
