@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     gitops_watch: bool = True  # the API process watches the folder and reconciles periodically
     git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
     git_branch: str = "main"
+    # Every git call is killed (its whole process group) past these: local commands, and fetch/push.
+    git_timeout_seconds: float = Field(default=30.0, gt=0)
+    git_network_timeout_seconds: float = Field(default=120.0, gt=0)
 
     # -- edit: compose files read and edited by sdmd (issue 17; alias bound from issue 12)
     # Most YAML nodes a compose file may hold with every alias and merge key expanded: an alias bomb
