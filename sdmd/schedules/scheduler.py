@@ -10,7 +10,7 @@ from rq_scheduler import Scheduler
 
 from sdmd.config import Settings
 from sdmd.core import Core
-from sdmd.schedules.sync import reconcile
+from sdmd.schedules.sync import SYNCED_MARKER, reconcile
 from sdmd.updates.queue import redis_connection
 
 log = logging.getLogger("sdmd.scheduler")
@@ -26,7 +26,7 @@ class ReconcilingScheduler(Scheduler):
         self._next_reconcile = time.monotonic() + core.settings.reconcile_interval_seconds
 
     def enqueue_jobs(self):
-        if time.monotonic() >= self._next_reconcile:
+        if time.monotonic() >= self._next_reconcile or not self.connection.exists(SYNCED_MARKER):
             try:
                 reconcile(self.core, self.connection)
             except Exception:  # a failed reconcile must not stop due jobs from running
