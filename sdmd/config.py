@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     health_grace_seconds: float = Field(default=10.0, ge=0)
     health_timeout_seconds: float = Field(default=120.0, gt=0)
     update_lock_seconds: int = Field(default=1800, gt=0)
+    # The per-service update lock lives this long without renewal: a killed worker's lock frees itself.
+    update_lock_ttl_seconds: float = Field(default=30.0, ge=1)
     update_wait_seconds: float = Field(default=120.0, ge=0)
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
     reconcile_interval_seconds: float = Field(default=60.0, gt=0)
