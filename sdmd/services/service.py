@@ -99,13 +99,17 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition,
         _check_name_free(core, name, host)
         hashes = _write_and_apply(core, host, name, text, audit, operation="create",
                                   on_failure=lambda _: _undo_create(core, host, name))
-        with core.db.session() as session:
-            config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
-                                         content_hash=content_hash(text), host=host)
-            session.add(config)
-            session.flush()
-            repo.add_history(session, config.id, status="deployed", event="create")
-            faults.point("create", "before_db_commit")
+        try:
+            with core.db.session() as session:
+                config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
+                                             content_hash=content_hash(text), host=host)
+                session.add(config)
+                session.flush()
+                repo.add_history(session, config.id, status="deployed", event="create")
+                faults.point("create", "before_db_commit")
+        except Exception:  # the database refused (full disk, gone): no service without its row
+            _undo_create(core, host, name)
+            raise
         audit.target_id = config.id
         reader.after_change(core, host, name)
         faults.point("create", "before_git_commit")
@@ -197,15 +201,20 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
         else:
             hashes = _write_and_apply(core, config.host, name, text, audit, operation="update",
                                       on_failure=lambda exc: _restore(core, config.host, name, previous, exc))
-        with core.db.session() as session:
-            row = repo.get(session, config.id)
-            assert row is not None
-            row.compose_text = text
-            row.content_hash = content_hash(text)
-            row.host = target
-            repo.add_history(session, row.id, status="deployed", event="move" if moving else action,
-                             detail=f"from host {config.host} to {target}" if moving else None)
-            faults.point("update", "before_db_commit")
+        try:
+            with core.db.session() as session:
+                row = repo.get(session, config.id)
+                assert row is not None
+                row.compose_text = text
+                row.content_hash = content_hash(text)
+                row.host = target
+                repo.add_history(session, row.id, status="deployed", event="move" if moving else action,
+                                 detail=f"from host {config.host} to {target}" if moving else None)
+                faults.point("update", "before_db_commit")
+        except Exception:  # the database refused: the mirror still says `previous`, so run that again
+            if not moving:
+                _restore(core, config.host, name, previous, SdmdError("database write failed"))
+            raise
         for host in {config.host, target}:
             reader.after_change(core, host, name)
         faults.point("update", "before_git_commit")

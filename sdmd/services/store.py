@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sdmd.docker import ComposeProject
+from sdmd.errors import InsufficientStorage
 from sdmd.secretbox import write_private_file
 from sdmd.services.definition import NAME_RE
 
@@ -20,6 +22,18 @@ COMPOSE_FILE = "compose.yaml"
 ENV_FILE = ".env"  # compose reads it from the project folder to interpolate ${VARIABLES}
 DRAFT_PREFIX = ".draft-"  # tempfile adds "<name>-" and 8 random characters
 TEMP_GLOB = ".compose.*.tmp"  # write()'s temporary, left only by a process killed mid-write
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+@contextmanager
+def storage_errors(where: Path) -> Iterator[None]:
+    """A full disk is the user's to fix, not a bug: 507 naming the folder, never a 500."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in FULL:
+            raise InsufficientStorage(details=f"{where}: {exc.strerror}; nothing was changed") from exc
+        raise
 
 
 class StackStore:
@@ -58,19 +72,24 @@ class StackStore:
         return sorted(p.name for p in self.root.iterdir() if NAME_RE.match(p.name) and (p / COMPOSE_FILE).is_file())
 
     def write(self, name: str, text: str) -> None:
-        """Atomic: a reader sees the old file or the new one, never half of one."""
+        """Atomic: a reader sees the old file or the new one, never half of one. On a full disk the old
+        file stays as it was (and a folder made for a new one goes again): InsufficientStorage."""
         directory = self.directory(name)
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".compose.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.file(name))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        made = not directory.exists()
+        with storage_errors(directory):
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".compose.", suffix=".tmp", dir=directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.file(name))
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                if made:
+                    shutil.rmtree(directory, ignore_errors=True)
+                raise
 
     # -- the stack's .env, beside compose.yaml (issue 18) ------------------------------------
     def env_file(self, name: str) -> Path:
@@ -156,7 +175,7 @@ class StackStore:
         self.root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=f".draft-{name}-", dir=self.root) as tmp:
             draft = Path(tmp) / COMPOSE_FILE
-            with open(draft, "w", encoding="utf-8", newline="") as fh:
+            with storage_errors(self.root), open(draft, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
             yield ComposeProject(name=name, directory=self.directory(name).resolve(), files=(draft,))
 
