@@ -111,6 +111,7 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition,
             _undo_create(core, host, name)
             raise
         audit.target_id = config.id
+        core.stacks.clear_deleting(name)  # an earlier failed or crashed service of this name is this one now
         reader.after_change(core, host, name)
         faults.point("create", "before_git_commit")
         gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id,
@@ -138,13 +139,16 @@ def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditSc
 
 
 def _restore(core: Core, host: str, name: str, previous: str, exc: SdmdError) -> None:
-    """Put the last good file back and re-apply it, so containers compose replaced come back."""
+    """Put the last good file back and re-apply it, so containers compose replaced come back. If that
+    fails too (the daemon restarting, say), reconcile applies it again once the host answers."""
     core.stacks.write(name, previous)
     try:
         core.gateway(host).compose_up(core.stacks.project(name))
         exc.details = f"{exc.details}\n(the previous definition was restored and re-applied)"
     except SdmdError as again:
-        exc.details = f"{exc.details}\n(restoring the previous definition also failed: {again.details})"
+        core.stacks.mark_intent("reapply", name, {"host": host})
+        exc.details = (f"{exc.details}\n(restoring the previous definition also failed: {again.details}; "
+                       "the next reconcile applies it again)")
 
 
 def _undo_create(core: Core, host: str, name: str) -> None:
@@ -152,6 +156,8 @@ def _undo_create(core: Core, host: str, name: str) -> None:
         core.gateway(host).compose_down(core.stacks.project(name), volumes=True)
     except SdmdError as exc:  # keep the original error; this is cleanup
         log.warning("cleanup after failed create of %s: %s", name, exc)
+        # Containers may be left on the host: reconcile takes them down by label when it answers.
+        core.stacks.mark_deleting(name, {"service_id": None, "host": host, "volumes": True})
     core.stacks.remove(name)
 
 

@@ -40,9 +40,7 @@ class StackStore:
     def __init__(self, root: Path, lock_dir: Path) -> None:
         self.root = root
         self.lock_dir = lock_dir
-        # Deletes begun and not finished (the process died): reconcile finishes them. Outside the
-        # stacks folder, so git and the folder watcher never see them.
-        self.deleting_dir = lock_dir.parent / "deleting"
+        self.intent_dir = lock_dir.parent / "intents"  # see mark_intent
         self._thread_locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
 
@@ -148,23 +146,36 @@ class StackStore:
             removed.append(f"{name}/{tmp.name}")
         return removed
 
-    def mark_deleting(self, name: str, record: dict) -> None:
-        """Written before a delete changes anything: if the process dies, reconcile finishes the delete."""
-        write_private_file(self.deleting_dir / f"{name}.json", json.dumps(record).encode())
+    # Intents: what a step began and must be finished even if the process dies or the host was down
+    # (kinds "deleting": a delete; "reapply": a stack whose containers may not match its file).
+    # Outside the stacks folder, so git and the folder watcher never see them.
+    def mark_intent(self, kind: str, name: str, record: dict | None = None) -> None:
+        write_private_file(self.intent_dir / kind / f"{name}.json", json.dumps(record or {}).encode())
 
-    def clear_deleting(self, name: str) -> None:
-        (self.deleting_dir / f"{name}.json").unlink(missing_ok=True)
+    def clear_intent(self, kind: str, name: str) -> None:
+        (self.intent_dir / kind / f"{name}.json").unlink(missing_ok=True)
 
-    def pending_deletes(self) -> dict[str, dict]:
-        if not self.deleting_dir.is_dir():
+    def pending_intents(self, kind: str) -> dict[str, dict]:
+        folder = self.intent_dir / kind
+        if not folder.is_dir():
             return {}
         found = {}
-        for path in sorted(self.deleting_dir.glob("*.json")):
+        for path in sorted(folder.glob("*.json")):
             try:
                 found[path.stem] = json.loads(path.read_text())
-            except (OSError, ValueError):  # a record torn by the crash itself: the name is enough
+            except (OSError, ValueError):  # written atomically, so only a hand edit gets here
                 found[path.stem] = {}
         return {name: record for name, record in found.items() if NAME_RE.match(name)}
+
+    def mark_deleting(self, name: str, record: dict) -> None:
+        """Written before a delete changes anything: if the process dies, reconcile finishes the delete."""
+        self.mark_intent("deleting", name, record)
+
+    def clear_deleting(self, name: str) -> None:
+        self.clear_intent("deleting", name)
+
+    def pending_deletes(self) -> dict[str, dict]:
+        return self.pending_intents("deleting")
 
     @contextmanager
     def candidate(self, name: str, text: str) -> Iterator[ComposeProject]:

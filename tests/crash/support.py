@@ -125,6 +125,17 @@ def compose_processes(project: str) -> list[int]:
     return found
 
 
+def compose_up_running(project: str) -> bool:
+    """A `compose up` of `project` is running now."""
+    for pid in compose_processes(project):
+        try:
+            if b"up" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def wait_for_orphans(project: str, timeout: float = 120.0) -> None:
     """What an operator's restart takes anyway: the compose the dead API started finishes first."""
     deadline = time.monotonic() + timeout

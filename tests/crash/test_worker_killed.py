@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sdmd.config import Settings
 from sdmd.schedules.models import UpdateRun
 from sdmd.updates.cycle import lock_key
-from tests.crash.support import compose_processes, project_containers, wait_for_orphans
+from tests.crash.support import compose_up_running, project_containers, wait_for_orphans
 from tests.schedules.conftest import Processes, redis, redis_socket, redis_url, upstream  # noqa: F401
 from tests.support import IMAGE_V1, IMAGE_V2, SLEEPER, wait_until
 
@@ -27,11 +27,6 @@ def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:  # 
     return Settings(data_dir=tmp_path / "data", stacks_dir=tmp_path / "stacks", database_url=database_url,
                     redis_url=redis_url, gitops_watch=False, health_grace_seconds=1.0, health_timeout_seconds=20.0,
                     update_wait_seconds=90.0, update_lock_ttl_seconds=LOCK_TTL)
-
-
-def compose_up_running(name: str) -> bool:
-    return any(b"up" in open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0") for pid in compose_processes(name)
-               if os.path.exists(f"/proc/{pid}/cmdline"))
 
 
 def runs(core, service_id: str) -> list[UpdateRun]:
