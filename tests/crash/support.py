@@ -67,7 +67,7 @@ class ApiProcess:
         log = (self.log_dir / f"api-{self.starts}.log").open("w")
         self.proc = subprocess.Popen([*sdmd_command(), "serve", "--port", str(self.port)],
                                      env=base_env(self.settings, **env), stdout=log, stderr=subprocess.STDOUT)
-        wait_until(self._up, timeout=60, what=f"sdmd serve on {self.port}\n{self.logs()}")
+        wait_until(self._up, timeout=180, what=f"sdmd serve on {self.port}\n{self.logs()}")  # a loaded machine
         return self
 
     def _up(self) -> bool:
@@ -78,7 +78,7 @@ class ApiProcess:
         except httpx.HTTPError:
             return False
 
-    def client(self, timeout: float = 120.0) -> httpx.Client:
+    def client(self, timeout: float = 300.0) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=timeout, headers={"Authorization": f"Bearer {self.token}"})
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
