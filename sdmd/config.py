@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     gitops_watch: bool = True  # the API process watches the folder and reconciles periodically
     git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
     git_branch: str = "main"
+    # Every git call is killed (its whole process group) past these: local commands, and fetch/push.
+    git_timeout_seconds: float = Field(default=30.0, gt=0)
+    git_network_timeout_seconds: float = Field(default=120.0, gt=0)
 
     # -- edit: compose files read and edited by sdmd (issue 17; alias bound from issue 12)
     # Most YAML nodes a compose file may hold with every alias and merge key expanded: an alias bomb
@@ -89,6 +92,8 @@ class Settings(BaseSettings):
     health_grace_seconds: float = Field(default=10.0, ge=0)
     health_timeout_seconds: float = Field(default=120.0, gt=0)
     update_lock_seconds: int = Field(default=1800, gt=0)
+    # The per-service update lock lives this long without renewal: a killed worker's lock frees itself.
+    update_lock_ttl_seconds: float = Field(default=30.0, ge=1)
     update_wait_seconds: float = Field(default=120.0, ge=0)
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
     reconcile_interval_seconds: float = Field(default=60.0, gt=0)

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("sdmd.errors")
@@ -74,6 +75,20 @@ class UpstreamUnavailable(SdmdError):
     message = "service unavailable"
 
 
+class DatabaseUnavailable(SdmdError):
+    """The database did not answer (restarting, down, or the connection dropped): try again shortly."""
+
+    status = 503
+    message = "database unavailable"
+
+
+class InsufficientStorage(SdmdError):
+    """The disk holding the stacks or data folder is full: nothing was written (or it was undone)."""
+
+    status = 507
+    message = "insufficient storage"
+
+
 class UpstreamError(SdmdError):
     status = 502
     message = "upstream error"
@@ -108,6 +123,11 @@ class HostKeyChanged(Conflict):
     """An SSH host presented another host key than the one pinned: refused, never accepted silently."""
 
     message = "host key changed"
+
+
+def disk_full_text(text: str) -> bool:
+    text = text.lower()
+    return "no space left on device" in text or "disk is full" in text or "disk quota exceeded" in text
 
 
 def error_body(error: str, details: str | None = None, field: str | None = None) -> dict:
@@ -160,6 +180,18 @@ def add_exception_handlers(app: FastAPI) -> None:
             details = None
         return JSONResponse(error_body(error, details), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database(_: Request, exc: OperationalError | InterfaceError) -> JSONResponse:
+        # Connection refused, server shutting down, connection dropped mid-query: the pool reconnects
+        # (pool_pre_ping) once the server is back, so the client can simply retry.
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:500]
+        if disk_full_text(detail):  # SQLite on a full disk: "database or disk is full"
+            return JSONResponse(error_body(InsufficientStorage.message, detail), status_code=507)
+        log.warning("database unavailable: %s", detail)
+        return JSONResponse(error_body(DatabaseUnavailable.message, detail), status_code=503,
+                            headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -158,6 +158,28 @@ class DockerGateway(ComposeCommands, RegistryCalls, LiveDocker):  # live: stream
         return [c for c in self._call("list containers", _all_containers, timeout=timeout)
                 if PROJECT_LABEL in (c.get("Labels") or {})]
 
+    def remove_project(self, project: str, volumes: bool = False) -> int:
+        """What `compose down` does, found by the com.docker.compose.project label alone: for a project
+        whose compose file cannot be read any more. Returns how many containers were removed."""
+        label = {"label": f"{PROJECT_LABEL}={project}"}
+
+        def run(client: docker.APIClient) -> int:
+            boxes = client.containers(all=True, filters=label)
+            for box in boxes:
+                with contextlib.suppress(NotFound):
+                    client.remove_container(box["Id"], force=True, v=volumes)
+            for network in client.networks(filters=label):
+                with contextlib.suppress(NotFound):
+                    client.remove_network(network["Id"])
+            if volumes:
+                for volume in (client.volumes(filters=label) or {}).get("Volumes") or []:
+                    with contextlib.suppress(NotFound):
+                        client.remove_volume(volume["Name"], force=True)
+            return len(boxes)
+
+        # Stopping containers takes longer than a read; bounded like a compose call.
+        return self._call("remove project", run, timeout=max(self.timeout, 60.0))
+
     def containers_by_id(self, ids: list[str], timeout: float | None = None) -> list[dict]:
         """The /containers/json entries of these containers (those that still exist), in one call."""
         if not ids:

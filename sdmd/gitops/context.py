@@ -26,6 +26,8 @@ def git_repo(core: Core) -> GitRepo:
         found = _repos.get(key)
         if found is None:
             found = _repos[key] = GitRepo(core.stacks.root, core.stacks.lock_dir)
+    found.timeout = core.settings.git_timeout_seconds
+    found.network_timeout = core.settings.git_network_timeout_seconds
     if not found.ensured or not (found.root / ".git").exists():
         found.ensure(core.settings.git_branch)
     return found

@@ -12,12 +12,15 @@ stack lock(s) first, then this lock, so it never deadlocks with the per-stack lo
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
+import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,16 +64,22 @@ GITOPS = Author(*GITOPS_AUTHOR)
 
 
 class GitRepo:
-    def __init__(self, root: Path, lock_dir: Path) -> None:
+    def __init__(self, root: Path, lock_dir: Path, *, timeout: float = LOCAL_TIMEOUT,
+                 network_timeout: float = NETWORK_TIMEOUT) -> None:
         self.root = root.resolve()
         self.lock_dir = lock_dir
+        self.timeout = timeout  # SDMD_GIT_TIMEOUT_SECONDS
+        self.network_timeout = network_timeout  # SDMD_GIT_NETWORK_TIMEOUT_SECONDS
         self._thread_lock = threading.RLock()
         self._holder = threading.local()
         self.ensured = False
 
     # -- plumbing ---------------------------------------------------------------------------
-    def run(self, *args: str, check: bool = True, timeout: float = LOCAL_TIMEOUT,
+    def run(self, *args: str, check: bool = True, timeout: float | None = None, network: bool = False,
             author: Author | None = None, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """git with a deadline: past it the whole process group (git and the ssh, remote helpers or hooks
+        it started) is killed, and GitError says so."""
+        timeout = timeout if timeout is not None else self.network_timeout if network else self.timeout
         env = dict(os.environ)
         env.update(env_extra or {})
         env.update({
@@ -84,18 +93,39 @@ class GitRepo:
             env.update({"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email})
         # The stacks folder may belong to another user (a mounted volume); it is ours to manage.
         cmd = ["git", "-c", f"safe.directory={self.root}", "-c", "commit.gpgsign=false", *args]
+        started = time.time()
         try:
-            proc = subprocess.run(cmd, cwd=self.root, env=env, capture_output=True, text=True,
-                                  timeout=timeout, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise GitError("git timed out", f"git {' '.join(args)} after {timeout:.0f}s") from exc
+            proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
         except FileNotFoundError as exc:
             raise GitError("git is not installed", str(exc)) from exc
-        if check and proc.returncode != 0:
-            raise GitError("git error", f"git {' '.join(args)}: {(proc.stderr or proc.stdout).strip()[-2000:]}")
-        return proc
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            _kill_group(proc)
+            self._drop_our_index_lock(started)
+            setting = "SDMD_GIT_NETWORK_TIMEOUT_SECONDS" if network else "SDMD_GIT_TIMEOUT_SECONDS"
+            raise GitError("git timed out", f"git {' '.join(args)}: timed out after {timeout:g}s and was "
+                           f"stopped ({setting})") from exc
+        except BaseException:
+            _kill_group(proc)
+            raise
+        result = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+        if check and result.returncode != 0:
+            raise GitError("git error", f"git {' '.join(args)}: {(stderr or stdout).strip()[-2000:]}")
+        return result
 
-    def out(self, *args: str, timeout: float = LOCAL_TIMEOUT, author: Author | None = None,
+    def _drop_our_index_lock(self, since: float) -> None:
+        """A git killed while it held index.lock leaves it behind and every later git write fails. One made
+        since our call started is that git's (sdmd's calls are serialised by lock()); an older one is a person's."""
+        index_lock = self.root / ".git" / "index.lock"
+        try:
+            if index_lock.stat().st_mtime >= since - 1:
+                index_lock.unlink()
+        except FileNotFoundError:
+            pass
+
+    def out(self, *args: str, timeout: float | None = None, author: Author | None = None,
             env_extra: dict[str, str] | None = None) -> str:
         return self.run(*args, timeout=timeout, author=author, env_extra=env_extra).stdout.strip()
 
@@ -221,11 +251,11 @@ class GitRepo:
 
     def fetch(self, url: str, branch: str) -> str | None:
         """The remote branch's commit (kept as refs/remotes/sdmd/<branch>), or None when it has no such branch."""
-        proc = self.run("ls-remote", "--heads", url, f"refs/heads/{branch}", timeout=NETWORK_TIMEOUT)
+        proc = self.run("ls-remote", "--heads", url, f"refs/heads/{branch}", network=True)
         if not proc.stdout.strip():
             return None
         self.run("fetch", "-q", "--no-tags", url, f"+refs/heads/{branch}:refs/remotes/sdmd/{branch}",
-                 timeout=NETWORK_TIMEOUT)
+                 network=True)
         return self.out("rev-parse", f"refs/remotes/sdmd/{branch}")
 
     def fast_forward(self, target: str) -> None:
@@ -237,4 +267,10 @@ class GitRepo:
 
     def push(self, url: str, branch: str) -> subprocess.CompletedProcess[str]:
         return self.run("push", "-q", "--porcelain", url, f"HEAD:refs/heads/{branch}", check=False,
-                        timeout=NETWORK_TIMEOUT)
+                        network=True)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):  # its own session: the group is git and its children only
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()

@@ -23,6 +23,7 @@ from sdmd.gitops.git import GitError
 from sdmd.gitops.hooks import commit_hand_edits
 from sdmd.notifications import messages
 from sdmd.services import repository as services_repo
+from sdmd.services import teardown
 from sdmd.services.definition import NAME_RE, content_hash
 
 log = logging.getLogger("sdmd.gitops")
@@ -57,6 +58,10 @@ def reconcile(core: Core, *, names: Iterable[str] | None = None, remote_sync: bo
 def _round(core: Core, only: set[str] | None, remote_sync: bool) -> dict[str, Any]:
     git = git_repo(core)
     settings = core.settings
+    # What a killed process left behind (issue 19), before anything reads the folder.
+    scratch = _remove_stale_scratch(core, only)
+    finished = teardown.finish_pending_deletes(core)
+    reapplied = _reapply_pending(core)
     commits: list[str] = []
     commit_error: str | None = None
     remote_report: dict[str, Any] | None = None
@@ -76,7 +81,43 @@ def _round(core: Core, only: set[str] | None, remote_sync: bool) -> dict[str, An
         with core.stacks.locked(name):
             outcomes.append(_reconcile_one(core, name))
     return {"commits": commits, "remote": remote_report, "commit_error": commit_error,
-            "stacks": [asdict(o) for o in outcomes if o.action != "in_sync" or only is not None]}
+            "stacks": [asdict(o) for o in outcomes if o.action != "in_sync" or only is not None],
+            "removed_scratch": scratch, "finished_deletes": finished, "reapplied": reapplied}
+
+
+def _reapply_pending(core: Core) -> list[str]:
+    """Stacks whose last apply and restore both failed (the host went away mid-`compose up`): their
+    containers may be anything, so the file (which is the mirror) is applied again once the host answers."""
+    done = []
+    for name in core.stacks.pending_intents("reapply"):
+        with core.stacks.locked(name):
+            text = core.stacks.read(name)
+            with core.db.sessions() as session:
+                config = services_repo.get_by_name(session, name)
+            if config is not None and text is not None and text == config.compose_text:
+                try:
+                    core.gateway(config.host).compose_up(core.stacks.project(name))
+                except SdmdError as exc:  # still away: the next round tries again
+                    log.warning("re-applying %s failed: %s", name, exc.details or exc.message)
+                    continue
+                done.append(name)
+            # else: gone, or the file changed since; the round below applies whatever it says now
+            core.stacks.clear_intent("reapply", name)
+    return done
+
+
+def _remove_stale_scratch(core: Core, only: set[str] | None) -> list[str]:
+    """Draft folders and write temporaries exist only while their stack's lock is held: any found
+    while we hold that lock belong to a process that died (kill -9 mid-request)."""
+    removed = []
+    for name in sorted(core.stacks.scratch_owners()):
+        if only is not None and name not in only:
+            continue
+        with core.stacks.locked(name):
+            removed += core.stacks.remove_scratch(name)
+    if removed:
+        log.info("removed scratch files a killed process left: %s", ", ".join(removed))
+    return removed
 
 
 def _commit_hand_edits(core: Core, only: set[str] | None) -> list[str]:

@@ -11,7 +11,7 @@ from rq_scheduler import Scheduler
 from sdmd.config import Settings
 from sdmd.core import Core
 from sdmd.notifications.digest import DailyTrigger
-from sdmd.schedules.sync import reconcile
+from sdmd.schedules.sync import SYNCED_MARKER, reconcile
 from sdmd.updates.queue import redis_connection
 
 log = logging.getLogger("sdmd.scheduler")
@@ -32,7 +32,7 @@ class ReconcilingScheduler(Scheduler):
             self._daily.tick(self.connection)
         except Exception:  # a digest problem must not stop due update jobs
             log.exception("daily notification job not queued")
-        if time.monotonic() >= self._next_reconcile:
+        if time.monotonic() >= self._next_reconcile or not self.connection.exists(SYNCED_MARKER):
             try:
                 reconcile(self.core, self.connection)
             except Exception:  # a failed reconcile must not stop due jobs from running

@@ -33,6 +33,9 @@ log = logging.getLogger("sdmd.schedules")
 
 JOB_PREFIX = "sdmd-schedule-"
 RECONCILE_LOCK = "sdmd:schedules:reconcile"
+# Set by every reconcile. Gone means Redis restarted empty or was flushed: the scheduler reconciles
+# at its next tick instead of waiting for the periodic round (issue 19).
+SYNCED_MARKER = "sdmd:schedules:synced"
 FIRE_FUNC = "sdmd.schedules.jobs.fire_schedule"
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED}
 
@@ -117,6 +120,7 @@ def reconcile_locked(core: Core, conn: Redis) -> Report:
                              job_description=f"scheduled update ({schedule_id})",
                              queue_name=core.settings.queue_name)
         report.added.append(wanted)
+    conn.set(SYNCED_MARKER, "1")
     if report.added or report.removed:
         log.info("reconciled schedules: added %s, removed %s", report.added, report.removed)
     return report

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from sdmd import faults
 from sdmd.audit.log import AuditScope, audited
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
@@ -20,7 +21,7 @@ from sdmd.docker import DockerGateway
 from sdmd.errors import Conflict, InvalidInput, SdmdError
 from sdmd.gitops import hooks as gitops
 from sdmd.hosts import reader
-from sdmd.services import move, placement
+from sdmd.services import move, placement, teardown
 from sdmd.services import repository as repo
 from sdmd.services.changes import Definition, preview, validate
 from sdmd.services.definition import content_hash, validate_name
@@ -96,30 +97,41 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition,
         host = placement.host_of_text(text, max_nodes)
         audit.details["host"] = host
         _check_name_free(core, name, host)
-        hashes = _write_and_apply(core, host, name, text, audit, on_failure=lambda _: _undo_create(core, host, name))
-        with core.db.session() as session:
-            config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
-                                         content_hash=content_hash(text), host=host)
-            session.add(config)
-            session.flush()
-            repo.add_history(session, config.id, status="deployed", event="create")
+        hashes = _write_and_apply(core, host, name, text, audit, operation="create",
+                                  on_failure=lambda _: _undo_create(core, host, name))
+        try:
+            with core.db.session() as session:
+                config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
+                                             content_hash=content_hash(text), host=host)
+                session.add(config)
+                session.flush()
+                repo.add_history(session, config.id, status="deployed", event="create")
+                faults.point("create", "before_db_commit")
+        except Exception:  # the database refused (full disk, gone): no service without its row
+            _undo_create(core, host, name)
+            raise
         audit.target_id = config.id
+        core.stacks.clear_deleting(name)  # an earlier failed or crashed service of this name is this one now
         reader.after_change(core, host, name)
+        faults.point("create", "before_git_commit")
         gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id,
                             hashes_future=hashes)
     return _with_notes(get_service(core, config.id), result.notes)
 
 
-def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditScope,
+def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditScope, *, operation: str,
                      on_failure: Callable[[SdmdError], None]) -> Future[dict[str, Any]]:
     """Validate with compose's parser, write the file atomically, `compose up` on `host`; undo on failure."""
     validate(core, name, text)
     gateway = gateway_of(core, host)
+    faults.point(operation, "after_validation")
     hashes = gitops.hashes_in_background(core, name=name, text=text)
     audit.details.update(_summary(text))
     core.stacks.write(name, text)
+    faults.point(operation, "after_write")
     try:
-        gateway.compose_up(core.stacks.project(name))
+        with faults.during(operation, "during_up"):
+            gateway.compose_up(core.stacks.project(name))
     except SdmdError as exc:
         on_failure(exc)
         raise
@@ -127,13 +139,16 @@ def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditSc
 
 
 def _restore(core: Core, host: str, name: str, previous: str, exc: SdmdError) -> None:
-    """Put the last good file back and re-apply it, so containers compose replaced come back."""
+    """Put the last good file back and re-apply it, so containers compose replaced come back. If that
+    fails too (the daemon restarting, say), reconcile applies it again once the host answers."""
     core.stacks.write(name, previous)
     try:
         core.gateway(host).compose_up(core.stacks.project(name))
         exc.details = f"{exc.details}\n(the previous definition was restored and re-applied)"
     except SdmdError as again:
-        exc.details = f"{exc.details}\n(restoring the previous definition also failed: {again.details})"
+        core.stacks.mark_intent("reapply", name, {"host": host})
+        exc.details = (f"{exc.details}\n(restoring the previous definition also failed: {again.details}; "
+                       "the next reconcile applies it again)")
 
 
 def _undo_create(core: Core, host: str, name: str) -> None:
@@ -141,6 +156,8 @@ def _undo_create(core: Core, host: str, name: str) -> None:
         core.gateway(host).compose_down(core.stacks.project(name), volumes=True)
     except SdmdError as exc:  # keep the original error; this is cleanup
         log.warning("cleanup after failed create of %s: %s", name, exc)
+        # Containers may be left on the host: reconcile takes them down by label when it answers.
+        core.stacks.mark_deleting(name, {"service_id": None, "host": host, "volumes": True})
     core.stacks.remove(name)
 
 
@@ -188,18 +205,25 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
         if moving:
             hashes = _relocate(core, config, previous, text, target, audit)
         else:
-            hashes = _write_and_apply(core, config.host, name, text, audit,
+            hashes = _write_and_apply(core, config.host, name, text, audit, operation="update",
                                       on_failure=lambda exc: _restore(core, config.host, name, previous, exc))
-        with core.db.session() as session:
-            row = repo.get(session, config.id)
-            assert row is not None
-            row.compose_text = text
-            row.content_hash = content_hash(text)
-            row.host = target
-            repo.add_history(session, row.id, status="deployed", event="move" if moving else action,
-                             detail=f"from host {config.host} to {target}" if moving else None)
+        try:
+            with core.db.session() as session:
+                row = repo.get(session, config.id)
+                assert row is not None
+                row.compose_text = text
+                row.content_hash = content_hash(text)
+                row.host = target
+                repo.add_history(session, row.id, status="deployed", event="move" if moving else action,
+                                 detail=f"from host {config.host} to {target}" if moving else None)
+                faults.point("update", "before_db_commit")
+        except Exception:  # the database refused: the mirror still says `previous`, so run that again
+            if not moving:
+                _restore(core, config.host, name, previous, SdmdError("database write failed"))
+            raise
         for host in {config.host, target}:
             reader.after_change(core, host, name)
+        faults.point("update", "before_git_commit")
         gitops.after_change(core, name=name, actor=actor, action=action, audit=audit, service_id=config.id,
                             hashes_future=hashes, title=title)
     return _with_notes(get_service(core, config.id), result.notes)
@@ -267,7 +291,8 @@ def move_plan(core: Core, service_id: str, *, host: str) -> dict[str, Any]:
 
 def delete_service(core: Core, service_id: str, *, actor: Actor | None, volumes: bool = False) -> None:
     """`compose down` on the service's host, then the folder and rows. A service whose host was removed
-    (orphaned) touches no host: only its folder and rows go."""
+    (orphaned) touches no host: only its folder and rows go. A broken or missing compose file does not
+    block it, and a crash half-way is finished by the next reconcile (sdmd/services/teardown.py)."""
     config = managed(core, service_id)
     name = config.name
     with audited(core.db, actor, "service.delete", target_id=config.id, target_name=name,
@@ -277,16 +302,10 @@ def delete_service(core: Core, service_id: str, *, actor: Actor | None, volumes:
         if gateway is None:
             audit.details["orphaned"] = True
         gitops.before_change(core, name=name, action="delete", config=config)
-        if gateway is not None and core.stacks.exists(name):
-            gateway.compose_down(core.stacks.project(name), volumes=volumes)
-        core.stacks.remove(name)
-        with core.db.session() as session:
-            row = repo.get(session, config.id)
-            if row is not None:
-                session.delete(row)
-        if gateway is not None:
-            reader.after_change(core, config.host, name)
-        gitops.after_change(core, name=name, actor=actor, action="delete", audit=audit, service_id=None)
+        faults.point("delete", "after_validation")
+        teardown.delete_steps(core, name=name, service_id=config.id, host=config.host,
+                              mirror_text=config.compose_text, volumes=volumes, actor=actor, audit=audit,
+                              gateway=gateway)
 
 
 def restart_service(core: Core, service_id: str, *, actor: Actor | None) -> dict[str, Any]:

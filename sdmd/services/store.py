@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -12,17 +14,33 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sdmd.docker import ComposeProject
+from sdmd.errors import InsufficientStorage
 from sdmd.secretbox import write_private_file
 from sdmd.services.definition import NAME_RE
 
 COMPOSE_FILE = "compose.yaml"
 ENV_FILE = ".env"  # compose reads it from the project folder to interpolate ${VARIABLES}
+DRAFT_PREFIX = ".draft-"  # tempfile adds "<name>-" and 8 random characters
+TEMP_GLOB = ".compose.*.tmp"  # write()'s temporary, left only by a process killed mid-write
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+@contextmanager
+def storage_errors(where: Path) -> Iterator[None]:
+    """A full disk is the user's to fix, not a bug: 507 naming the folder, never a 500."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in FULL:
+            raise InsufficientStorage(details=f"{where}: {exc.strerror}; nothing was changed") from exc
+        raise
 
 
 class StackStore:
     def __init__(self, root: Path, lock_dir: Path) -> None:
         self.root = root
         self.lock_dir = lock_dir
+        self.intent_dir = lock_dir.parent / "intents"  # see mark_intent
         self._thread_locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
 
@@ -52,19 +70,24 @@ class StackStore:
         return sorted(p.name for p in self.root.iterdir() if NAME_RE.match(p.name) and (p / COMPOSE_FILE).is_file())
 
     def write(self, name: str, text: str) -> None:
-        """Atomic: a reader sees the old file or the new one, never half of one."""
+        """Atomic: a reader sees the old file or the new one, never half of one. On a full disk the old
+        file stays as it was (and a folder made for a new one goes again): InsufficientStorage."""
         directory = self.directory(name)
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".compose.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.file(name))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        made = not directory.exists()
+        with storage_errors(directory):
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".compose.", suffix=".tmp", dir=directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.file(name))
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                if made:
+                    shutil.rmtree(directory, ignore_errors=True)
+                raise
 
     # -- the stack's .env, beside compose.yaml (issue 18) ------------------------------------
     def env_file(self, name: str) -> Path:
@@ -95,6 +118,65 @@ class StackStore:
     def remove(self, name: str) -> None:
         shutil.rmtree(self.directory(name), ignore_errors=True)
 
+    # -- crash safety: what a killed process leaves behind (issue 19) -------------------------
+    def scratch_owners(self) -> set[str]:
+        """Stack names with a draft folder or a write temporary on disk. Drafts only exist while their
+        stack's lock is held, so whoever holds that lock and still sees one knows it is stale."""
+        if not self.root.is_dir():
+            return set()
+        owners = set()
+        for entry in self.root.iterdir():
+            if entry.name.startswith(DRAFT_PREFIX) and entry.is_dir():
+                name = entry.name[len(DRAFT_PREFIX):-9]  # "<name>-xxxxxxxx"
+                if NAME_RE.match(name):
+                    owners.add(name)
+            elif NAME_RE.match(entry.name) and entry.is_dir() and next(entry.glob(TEMP_GLOB), None):
+                owners.add(entry.name)
+        return owners
+
+    def remove_scratch(self, name: str) -> list[str]:
+        """Remove `name`'s stale drafts and write temporaries; call with the stack's lock held."""
+        removed = []
+        for draft in self.root.glob(f"{DRAFT_PREFIX}{name}-*"):
+            if draft.is_dir() and len(draft.name) == len(DRAFT_PREFIX) + len(name) + 9:
+                shutil.rmtree(draft, ignore_errors=True)
+                removed.append(draft.name)
+        for tmp in self.directory(name).glob(TEMP_GLOB):
+            tmp.unlink(missing_ok=True)
+            removed.append(f"{name}/{tmp.name}")
+        return removed
+
+    # Intents: what a step began and must be finished even if the process dies or the host was down
+    # (kinds "deleting": a delete; "reapply": a stack whose containers may not match its file).
+    # Outside the stacks folder, so git and the folder watcher never see them.
+    def mark_intent(self, kind: str, name: str, record: dict | None = None) -> None:
+        write_private_file(self.intent_dir / kind / f"{name}.json", json.dumps(record or {}).encode())
+
+    def clear_intent(self, kind: str, name: str) -> None:
+        (self.intent_dir / kind / f"{name}.json").unlink(missing_ok=True)
+
+    def pending_intents(self, kind: str) -> dict[str, dict]:
+        folder = self.intent_dir / kind
+        if not folder.is_dir():
+            return {}
+        found = {}
+        for path in sorted(folder.glob("*.json")):
+            try:
+                found[path.stem] = json.loads(path.read_text())
+            except (OSError, ValueError):  # written atomically, so only a hand edit gets here
+                found[path.stem] = {}
+        return {name: record for name, record in found.items() if NAME_RE.match(name)}
+
+    def mark_deleting(self, name: str, record: dict) -> None:
+        """Written before a delete changes anything: if the process dies, reconcile finishes the delete."""
+        self.mark_intent("deleting", name, record)
+
+    def clear_deleting(self, name: str) -> None:
+        self.clear_intent("deleting", name)
+
+    def pending_deletes(self) -> dict[str, dict]:
+        return self.pending_intents("deleting")
+
     @contextmanager
     def candidate(self, name: str, text: str) -> Iterator[ComposeProject]:
         """A draft compose file beside the stack, for `docker compose config` before anything is written.
@@ -104,7 +186,7 @@ class StackStore:
         self.root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=f".draft-{name}-", dir=self.root) as tmp:
             draft = Path(tmp) / COMPOSE_FILE
-            with open(draft, "w", encoding="utf-8", newline="") as fh:
+            with storage_errors(self.root), open(draft, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
             yield ComposeProject(name=name, directory=self.directory(name).resolve(), files=(draft,))
 

@@ -17,10 +17,12 @@ import json
 import logging
 import os
 import re
+import threading
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import LockError, RedisError
+from redis.lock import Lock
 
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
@@ -64,11 +66,16 @@ def run_update(core: Core, redis: Redis, *, service_id: str, mode: str, actor: A
     # hosts: every pull, compose call, registry check and health gate of the run goes to the service's host
     core = core.on_host(config.host)
     started = utcnow()
-    lock = redis.lock(lock_key(config.id), timeout=core.settings.update_lock_seconds, blocking=False)
+    sweep_interrupted(core, redis)
+    # A short lock kept alive while the run is: a worker that dies frees it within the TTL (issue 19).
+    lock = redis.lock(lock_key(config.id), timeout=core.settings.update_lock_ttl_seconds, blocking=False)
+    run_id = None
     if not lock.acquire():
         outcome = Outcome(records.SKIPPED, "another update of this service is in progress")
     else:
+        renewing = _keep_alive(lock, core.settings.update_lock_ttl_seconds)
         try:
+            run_id = records.start_run(core, ctx, started=started)
             outcome = _cycle(core, redis, ctx)
         except SdmdError as exc:
             outcome = Outcome(records.ERROR, _reason(exc))
@@ -76,12 +83,44 @@ def run_update(core: Core, redis: Redis, *, service_id: str, mode: str, actor: A
             log.exception("update of %s failed", config.name)
             outcome = Outcome(records.ERROR, f"{type(exc).__name__}: {exc}")
         finally:
+            renewing.set()
             try:
                 lock.release()
             except LockError:
                 log.warning("update lock of %s expired before the run ended", config.name)
     log.info("update %s (%s, %s): %s %s", config.name, mode, trigger, outcome.result, outcome.reason or "")
-    return records.write_run(core, ctx, outcome, started=started, finished=utcnow())
+    return records.write_run(core, ctx, outcome, started=started, finished=utcnow(), run_id=run_id)
+
+
+def _keep_alive(lock: Lock, ttl: float) -> threading.Event:
+    """Renew `lock` every third of its TTL until the returned event is set."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(ttl / 3):
+            try:
+                lock.reacquire()
+            except (LockError, RedisError) as exc:  # Redis away: the stack lock still guards the apply
+                log.warning("could not renew the update lock: %s", exc)
+
+    threading.Thread(target=renew, name="update-lock", daemon=True).start()
+    return stop
+
+
+def sweep_interrupted(core: Core, redis: Redis) -> list[int]:
+    """Runs still `running` whose lock is gone: their worker died. Recorded as interrupted."""
+    swept = []
+    for run_id, service_id in records.running_runs(core):
+        try:
+            if redis.exists(lock_key(service_id)):
+                continue
+        except RedisError:
+            return swept  # cannot tell: leave them for the next sweep
+        records.mark_interrupted(core, run_id, finished=utcnow())
+        swept.append(run_id)
+    if swept:
+        log.warning("update runs %s were interrupted (their worker stopped mid-run)", swept)
+    return swept
 
 
 def _reason(exc: SdmdError) -> str:

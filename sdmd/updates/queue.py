@@ -73,6 +73,17 @@ class SdmdWorker(SimpleWorker):
         super().heartbeat(timeout, pipeline)
 
 
+def _sweep_interrupted(settings: Settings, conn: Redis) -> None:
+    """A worker that starts records the runs a dead one left `running` (sdmd/updates/cycle.py)."""
+    from sdmd.updates.cycle import sweep_interrupted
+    from sdmd.updates.jobs import job_core
+
+    try:
+        sweep_interrupted(job_core(), conn)
+    except Exception:  # never keep the worker from starting
+        log.exception("could not record interrupted update runs")
+
+
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
     """`sdmd worker`: an RQ worker on sdmd's queue."""
     # Imported up front so that the first job does not pay for it.
@@ -88,6 +99,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     worker = SdmdWorker([notify_queue(settings, conn), update_queue(settings, conn)], connection=conn, name=name,
                         worker_ttl=settings.worker_heartbeat_seconds + 15)
     log.info("worker %s listening on queues %s, %s", name, settings.notify_queue_name, settings.queue_name)
+    _sweep_interrupted(settings, conn)
     # with_scheduler: RQ's own scheduler (one per Redis, by lock) re-enqueues failed deliveries after
     # their backoff (rq.Retry intervals); update schedules stay with rq-scheduler (`sdmd scheduler`).
     worker.work(burst=burst, logging_level="INFO", with_scheduler=True)

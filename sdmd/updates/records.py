@@ -26,7 +26,11 @@ ROLLED_BACK = "rolled_back"
 ERROR = "error"
 SKIPPED = "skipped"
 UNKNOWN = "unknown"  # every image was built or imported locally: no registry digest to compare with
-RESULTS = (UP_TO_DATE, UPDATE_AVAILABLE, UPDATED, ROLLED_BACK, ERROR, SKIPPED, UNKNOWN)
+RUNNING = "running"  # kept from the start of a run, so a worker that dies leaves a trace (issue 19)
+INTERRUPTED = "interrupted"  # a running run whose worker died: its lock expired with no result
+RESULTS = (UP_TO_DATE, UPDATE_AVAILABLE, UPDATED, ROLLED_BACK, ERROR, SKIPPED, UNKNOWN, RUNNING, INTERRUPTED)
+INTERRUPTED_REASON = ("the worker stopped during the run (killed, crashed or restarted); the containers run "
+                      "what compose left them with, the old image or the new one")
 
 
 @dataclass
@@ -64,8 +68,42 @@ def run_view(run: UpdateRun) -> dict[str, Any]:
     }
 
 
+def start_run(core: Core, ctx: RunContext, *, started: datetime) -> int | None:
+    """The run's row, `running` until write_run gives it its result; None if the service is gone."""
+    run = UpdateRun(service_id=ctx.service_id, schedule_id=ctx.schedule_id, mode=ctx.mode, trigger=ctx.trigger,
+                    actor_id=ctx.actor.id, job_id=ctx.job_id, result=RUNNING, reason=None, images=[],
+                    started_at=started, finished_at=started)
+    try:
+        with core.db.session() as session:
+            session.add(run)
+            session.flush()
+            return run.id
+    except IntegrityError:
+        return None
+
+
+def running_runs(core: Core) -> list[tuple[int, str]]:
+    """(run id, service id) of every run still marked running."""
+    with core.db.sessions() as session:
+        return [(r.id, r.service_id) for r in session.scalars(select(UpdateRun).where(UpdateRun.result == RUNNING))]
+
+
+def mark_interrupted(core: Core, run_id: int, *, finished: datetime) -> None:
+    """A run whose worker died: recorded as interrupted, with the audit record the run never wrote."""
+    with core.db.session() as session:
+        run = session.get(UpdateRun, run_id)
+        if run is None or run.result != RUNNING:
+            return
+        run.result, run.reason, run.finished_at = INTERRUPTED, INTERRUPTED_REASON, finished
+        if run.schedule_id and (schedule := session.get(ScheduledTask, run.schedule_id)) is not None:
+            schedule.last_run_at, schedule.last_result = finished, INTERRUPTED
+        service_id, details = run.service_id, {"mode": run.mode, "trigger": run.trigger, "result": INTERRUPTED,
+                                               "reason": INTERRUPTED_REASON, "job_id": run.job_id, "run_id": run.id}
+    record(core.db, actor=None, action="update.run", outcome="error", target_id=service_id, details=details)
+
+
 def write_run(core: Core, ctx: RunContext, outcome: Outcome, *, started: datetime,
-              finished: datetime) -> dict[str, Any]:
+              finished: datetime, run_id: int | None = None) -> dict[str, Any]:
     run = UpdateRun(service_id=ctx.service_id, schedule_id=ctx.schedule_id, mode=ctx.mode, trigger=ctx.trigger,
                     actor_id=ctx.actor.id, job_id=ctx.job_id, result=outcome.result, reason=outcome.reason,
                     images=outcome.images, commit=outcome.commit, revert_commit=outcome.revert_commit,
@@ -73,7 +111,13 @@ def write_run(core: Core, ctx: RunContext, outcome: Outcome, *, started: datetim
     view: dict[str, Any]
     try:
         with core.db.session() as session:
-            session.add(run)
+            kept = session.get(UpdateRun, run_id) if run_id is not None else None
+            if kept is not None:  # the row start_run made: give it the result
+                for key in ("result", "reason", "images", "commit", "revert_commit", "finished_at"):
+                    setattr(kept, key, getattr(run, key))
+                run = kept
+            else:
+                session.add(run)
             if ctx.schedule_id:
                 schedule = session.get(ScheduledTask, ctx.schedule_id)
                 if schedule is not None:
