@@ -69,11 +69,12 @@ class SdmdWorker(SimpleWorker):
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
-    """`sdmd worker`: an RQ worker on sdmd's queue."""
-    # Imported up front so that the first job does not pay for it.
-    import sdmd.schedules.jobs
-    import sdmd.updates.jobs  # noqa: F401
+    """`sdmd worker`: an RQ worker on sdmd's queue.
 
+    The job modules (sdmd.updates.jobs, sdmd.schedules.jobs) are not imported here: RQ imports them
+    by name on the first job, so an idle worker stays small and this module needs neither domain
+    (schedules imports updates, never the other way round).
+    """
     conn = redis_connection(settings)
     conn.ping()
     name = f"sdmd-{socket.gethostname()}-{os.getpid()}"
