@@ -1,4 +1,4 @@
-"""sdmd's imports run one way.
+"""sdmd's imports run one way, and each process loads only what it uses.
 
 The graph counts every `import` of an sdmd module, those inside functions too (a lazy import is
 still an arrow: it only moves the cost to the first call), but not those under `if TYPE_CHECKING:`.
@@ -7,6 +7,9 @@ still an arrow: it only moves the cost to the first call), but not those under `
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import sdmd
@@ -120,3 +123,31 @@ def test_schedules_import_updates_never_the_reverse_in_the_job_plumbing():
     graph = import_graph()
     for module in ("sdmd.updates.queue", "sdmd.updates.jobs"):
         assert not {m for m in graph[module] if m.startswith("sdmd.schedules")}, module
+
+
+def _loaded_after(module: str) -> dict:
+    code = ("import importlib, json, sys; importlib.import_module(sys.argv[1]); "
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} | "
+            "{m for m in sys.modules if m.startswith('sdmd.')})))")
+    done = subprocess.run([sys.executable, "-c", code, module], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout))
+
+
+def test_the_scheduler_loads_no_api_docker_or_yaml_editor():
+    loaded = _loaded_after("sdmd.schedules.scheduler")
+    assert {"rq_scheduler", "sqlalchemy"} <= loaded
+    assert not loaded & {"fastapi", "starlette", "docker", "python_on_whales", "ruamel", "uvicorn", "sdmd.app"}
+
+
+def test_the_idle_worker_loads_no_api_and_no_job_code():
+    loaded = _loaded_after("sdmd.updates.queue")
+    assert "rq" in loaded
+    assert not loaded & {"fastapi", "starlette", "docker", "python_on_whales", "ruamel", "sqlalchemy",
+                         "sdmd.updates.cycle", "sdmd.schedules.jobs"}
+
+
+def test_the_cli_loads_no_domain_before_a_command_runs():
+    loaded = _loaded_after("sdmd.cli")
+    assert not {m for m in loaded if m.startswith("sdmd.")} - {"sdmd.cli"}
+    assert not loaded & {"pydantic", "fastapi", "sqlalchemy"}
