@@ -1,26 +1,41 @@
-"""The sdmd command: serve, migrate (and, as domains land, worker, scheduler, user)."""
+"""The sdmd command: serve, migrate, reconcile, user, audit, worker, scheduler.
+
+Each command imports what it needs when it runs: `sdmd --help` loads no sdmd domain at all, and the
+worker or the scheduler never load the API (tests/bench/bench_memory.py measures both).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 
-from sdmd.audit.cli import configure_audit, run_audit
-from sdmd.auth.cli import bootstrap_admin, configure_user, run_user
-from sdmd.config import Settings
-from sdmd.logging import configure as configure_logging
-
 Command = Callable[[argparse.Namespace], int]
-COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
+Configure = Callable[[argparse.ArgumentParser], None]
+# name -> (run, configure, help); a str is "module:function", imported only for the chosen command.
+COMMANDS: dict[str, tuple[Command | str, Configure | str | None, str]] = {}
 
 
-def command(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None] = lambda p: None):
+def command(name: str, help_text: str, configure: Configure | str | None = None):
     def register(fn: Command) -> Command:
         COMMANDS[name] = (fn, configure, help_text)
         return fn
 
     return register
+
+
+def _resolve(ref: Callable | str) -> Callable:
+    if isinstance(ref, str):
+        module, _, attr = ref.partition(":")
+        return getattr(importlib.import_module(module), attr)
+    return ref
+
+
+def _settings():
+    from sdmd.config import Settings
+
+    return Settings()
 
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
@@ -31,10 +46,11 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
 @command("serve", "run the API and web UI", _serve_args)
 def serve(args: argparse.Namespace) -> int:
     from sdmd.app import create_app
+    from sdmd.auth.cli import bootstrap_admin
     from sdmd.core import Core
     from sdmd.live.server import serve as serve_app
 
-    core = Core(Settings())
+    core = Core(_settings())
     core.settings.ensure_dirs()
     core.db.migrate()
     bootstrap_admin(core)
@@ -47,7 +63,7 @@ def serve(args: argparse.Namespace) -> int:
 def migrate(_: argparse.Namespace) -> int:
     from sdmd.core import Core
 
-    core = Core(Settings())
+    core = Core(_settings())
     core.settings.ensure_dirs()
     core.db.migrate()
     print(f"database at head: {core.settings.resolved_database_url.split('@')[-1]}")
@@ -61,7 +77,7 @@ def reconcile(_: argparse.Namespace) -> int:
     from sdmd.core import Core
     from sdmd.gitops.reconcile import reconcile as run
 
-    core = Core(Settings())
+    core = Core(_settings())
     core.settings.ensure_dirs()
     core.db.migrate()
     report = run(core, trigger="cli")
@@ -71,32 +87,40 @@ def reconcile(_: argparse.Namespace) -> int:
     return 1 if failed or remote_state in ("diverged", "rejected", "error") else 0
 
 
-command("user", "manage built-in users (local auth mode)", configure_user)(run_user)
-command("audit", "audit log maintenance (purge)", configure_audit)(run_audit)
+COMMANDS["user"] = ("sdmd.auth.cli:run_user", "sdmd.auth.cli:configure_user", "manage built-in users (local auth mode)")
+COMMANDS["audit"] = ("sdmd.audit.cli:run_audit", "sdmd.audit.cli:configure_audit", "audit log maintenance (purge)")
 
 
 @command("worker", "run the RQ worker that performs update jobs (SDMD_REDIS_URL)")
 def worker(_: argparse.Namespace) -> int:
     from sdmd.updates.queue import run_worker
 
-    return run_worker(Settings())
+    return run_worker(_settings())
 
 
 @command("scheduler", "run rq-scheduler, kept reconciled with the schedules table")
 def scheduler(_: argparse.Namespace) -> int:
     from sdmd.schedules.scheduler import run_scheduler
 
-    return run_scheduler(Settings())
+    return run_scheduler(_settings())
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging()
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="sdmd", description="Self-hosted Docker management dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
+    # Only the command being run gets its arguments (and imports its module); the others need just a
+    # name and a help line for `sdmd --help`.
+    chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (_, configure, help_text) in COMMANDS.items():
-        configure(sub.add_parser(name, help=help_text))
+        sub_parser = sub.add_parser(name, help=help_text)
+        if name == chosen and configure is not None:
+            _resolve(configure)(sub_parser)
     args = parser.parse_args(argv)
-    return COMMANDS[args.command][0](args)
+    from sdmd.logging import configure as configure_logging
+
+    configure_logging()
+    return _resolve(COMMANDS[args.command][0])(args)
 
 
 if __name__ == "__main__":

@@ -6,17 +6,19 @@ import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sdmd.auth.service import AuthService
 from sdmd.config import Settings
-from sdmd.db import Database
-from sdmd.docker import DockerGateway
-from sdmd.hosts.registry import LOCAL, HostRegistry
-from sdmd.registries.client import RegistryClient
-from sdmd.secretbox import SecretBox
-from sdmd.services.store import StackStore
 
+# Each part is imported when a process first uses it, so a process pays only for what it uses: the
+# scheduler touches `db` alone and never loads docker-py, ruamel or the auth stack (tests/bench/bench_memory.py).
 if TYPE_CHECKING:
+    from sdmd.auth.service import AuthService
+    from sdmd.db import Database
+    from sdmd.docker import DockerGateway
     from sdmd.hosts.live import LiveModel
+    from sdmd.hosts.registry import HostRegistry
+    from sdmd.registries.client import RegistryClient
+    from sdmd.secretbox import SecretBox
+    from sdmd.services.store import StackStore
 
 
 class Core:
@@ -29,16 +31,22 @@ class Core:
 
     @cached_property
     def db(self) -> Database:
+        from sdmd.db import Database
+
         return Database(self.settings.resolved_database_url)
 
     @cached_property
     def hosts(self) -> HostRegistry:
         """Every Docker host, and this process's gateway to each (sdmd/hosts/registry.py)."""
+        from sdmd.hosts.registry import HostRegistry
+
         return HostRegistry(self.settings, self.db)
 
     @property
     def docker(self) -> DockerGateway:
         """The gateway of the `local` host."""
+        from sdmd.hosts.registry import LOCAL
+
         return self.hosts.gateway(LOCAL)
 
     def gateway(self, host: str) -> DockerGateway:
@@ -60,20 +68,28 @@ class Core:
 
     @cached_property
     def stacks(self) -> StackStore:
+        from sdmd.services.store import StackStore
+
         return StackStore(self.settings.stacks_dir, self.settings.data_dir / "locks")
 
     @cached_property
     def secrets(self) -> SecretBox:
+        from sdmd.secretbox import SecretBox
+
         return SecretBox(self.settings.data_dir)
 
     @cached_property
     def registries(self) -> RegistryClient:
         """The registry HTTP API (tag lists, image configs); plain HTTP where the local daemon allows it."""
+        from sdmd.hosts.registry import LOCAL
+
         return self._registry_client(LOCAL)
 
     def registries_on(self, host: str) -> RegistryClient:
         """The registry client for a service on `host`: plain HTTP where THAT host's daemon allows it
         (its --insecure-registry), since that daemon pulls what the check finds. One per host, kept."""
+        from sdmd.hosts.registry import LOCAL
+
         if host == LOCAL:
             return self.registries
         with self._registries_lock:
@@ -83,6 +99,8 @@ class Core:
         return client
 
     def _registry_client(self, host: str) -> RegistryClient:
+        from sdmd.registries.client import RegistryClient
+
         s = self.settings
         return RegistryClient(timeout=s.registry_timeout_seconds, concurrency=s.registry_concurrency,
                               retry_max_seconds=s.registry_retry_max_seconds, certs_dir=s.registry_certs_dir,
@@ -90,9 +108,11 @@ class Core:
 
     @cached_property
     def auth(self) -> AuthService:
-        from sdmd.notifications import messages
+        from sdmd.auth.service import AuthService
 
         def throttled(**report) -> None:
+            from sdmd.notifications import messages
+
             messages.login_throttled(self, **report)
 
         return AuthService(self.settings, self.db, on_throttled=throttled)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import InterfaceError, OperationalError
-from starlette.exceptions import HTTPException as StarletteHTTPException
+
+if TYPE_CHECKING:  # FastAPI only in the API process: the worker and the scheduler raise these too
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from sqlalchemy.exc import InterfaceError, OperationalError
 
 log = logging.getLogger("sdmd.errors")
 
@@ -158,6 +160,11 @@ def _validation_details(exc: RequestValidationError) -> str:
 
 
 def add_exception_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     @app.exception_handler(SdmdError)
     async def _sdmd_error(_: Request, exc: SdmdError) -> JSONResponse:
         if exc.status >= 500:

@@ -14,18 +14,24 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from python_on_whales import DockerClient
-from python_on_whales.exceptions import DockerException as WhalesError
-from python_on_whales.utils import run as whales_run
+from typing import TYPE_CHECKING, Any
 
 from sdmd.docker import compose_errors
 from sdmd.docker.endpoint import Endpoint
 from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout
 from sdmd.live import progress
 
-TIMED_OUT = (124, 137)  # coreutils timeout: the deadline passed (137: it had to SIGKILL)
+if TYPE_CHECKING:
+    from python_on_whales import DockerClient
+    from python_on_whales.exceptions import DockerException as WhalesError
+
+TIMED_OUT = (124, 137)
+
+
+def whales_run(*args: Any, **kwargs: Any) -> Any:
+    from python_on_whales.utils import run
+
+    return run(*args, **kwargs)  # coreutils timeout: the deadline passed (137: it had to SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,10 @@ class ComposeCommands:
         return [timeout, "--kill-after=5", f"{self.compose_timeout:g}", docker]
 
     def _compose(self, project: ComposeProject) -> DockerClient:
+        # python-on-whales (~25 MB of pydantic models) loads on the first compose call, not at import:
+        # an API that only lists, and the worker between jobs, never pay for it.
+        from python_on_whales import DockerClient
+
         tls = self.endpoint.tls
         return DockerClient(
             host=self.endpoint.base_url or None,
@@ -83,6 +93,8 @@ class ComposeCommands:
 
     def _run_compose(self, what: str, project: ComposeProject, fn: Callable[[DockerClient], Any],
                      error: type = ApplyFailed) -> Any:
+        from python_on_whales.exceptions import DockerException as WhalesError
+
         self.endpoint.ready()
         try:
             return fn(self._compose(project))

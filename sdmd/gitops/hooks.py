@@ -99,7 +99,7 @@ def after_change(core: Core, *, name: str, actor: Actor | None, action: str, aud
             row.last_commit = sha or row.last_commit
             store_hashes(row, content_hash(text), hashes)
     if sha:
-        from sdmd.gitops.loop import nudge
+        from sdmd.gitops.signals import nudge
 
         nudge(core)  # push soon, outside this request
     return sha

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,11 +17,9 @@ from pathlib import Path
 from watchfiles import DefaultFilter, watch
 
 from sdmd.core import Core
+from sdmd.gitops import signals
 
 log = logging.getLogger("sdmd.gitops")
-
-_loops: weakref.WeakKeyDictionary[Core, GitopsLoop] = weakref.WeakKeyDictionary()
-
 
 class _StacksFilter(DefaultFilter):
     # sdmd's own scratch files (validation drafts, atomic-write temporaries) are not edits.
@@ -48,7 +45,7 @@ class GitopsLoop:
             self._threads.append(threading.Thread(target=self._watch, name="sdmd-gitops-watch", daemon=True))
         for thread in self._threads:
             thread.start()
-        _loops[self.core] = self
+        signals.register(self.core, self.trigger)
 
     def stop(self, timeout: float = 15.0) -> None:
         self._stop.set()
@@ -56,7 +53,7 @@ class GitopsLoop:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        _loops.pop(self.core, None)
+        signals.unregister(self.core)
 
     def trigger(self, names: set[str] | None = None) -> None:
         with self._guard:
@@ -105,13 +102,6 @@ class GitopsLoop:
                     self.trigger(names)
         except Exception:
             log.exception("the stacks folder watcher stopped; the periodic reconcile continues")
-
-
-def nudge(core: Core) -> None:
-    """After an API commit: let the running loop push it (and pull) soon, outside the request."""
-    loop = _loops.get(core)
-    if loop is not None and core.settings.git_remote:
-        loop.trigger()
 
 
 @contextmanager

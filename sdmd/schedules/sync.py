@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from rq_scheduler import Scheduler
 
 from sdmd.core import Core
 from sdmd.db.base import utcnow
@@ -28,6 +28,9 @@ from sdmd.schedules import repository as repo
 from sdmd.schedules.models import ScheduledTask
 from sdmd.schedules.timing import next_run
 from sdmd.updates.queue import redis_connection, update_queue
+
+if TYPE_CHECKING:
+    from rq_scheduler import Scheduler
 
 log = logging.getLogger("sdmd.schedules")
 
@@ -56,6 +59,8 @@ def next_run_for(schedule: ScheduledTask, *, after: datetime) -> datetime:
 
 
 def scheduler_for(core: Core, conn: Redis) -> Scheduler:
+    from rq_scheduler import Scheduler  # only when reconciling: the API loads it on its first schedule change
+
     return Scheduler(queue_name=core.settings.queue_name, connection=conn)
 
 

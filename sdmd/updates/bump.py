@@ -118,6 +118,6 @@ def _commit(core: Core, ctx: RunContext, message: str) -> str | None:
 
 def _push_soon(core: Core) -> None:
     if core.settings.git_remote:
-        from sdmd.gitops.loop import nudge
+        from sdmd.gitops.signals import nudge
 
         nudge(core)

@@ -75,22 +75,26 @@ class SdmdWorker(SimpleWorker):
 
 def _sweep_interrupted(settings: Settings, conn: Redis) -> None:
     """A worker that starts records the runs a dead one left `running` (sdmd/updates/cycle.py)."""
+    from sdmd.core import Core
     from sdmd.updates.cycle import sweep_interrupted
-    from sdmd.updates.jobs import job_core
 
+    core = Core(settings)
     try:
-        sweep_interrupted(job_core(), conn)
+        sweep_interrupted(core, conn)
     except Exception:  # never keep the worker from starting
         log.exception("could not record interrupted update runs")
+    finally:
+        core.close()
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
-    """`sdmd worker`: an RQ worker on sdmd's queue."""
-    # Imported up front so that the first job does not pay for it.
-    import sdmd.notifications.delivery
-    import sdmd.schedules.jobs
-    import sdmd.updates.jobs  # noqa: F401
+    """`sdmd worker`: an RQ worker on sdmd's queue.
 
+    The job modules (sdmd.updates.jobs, sdmd.schedules.jobs, sdmd.notifications.delivery) are not
+    imported here: RQ imports them by name on the first job, so an idle worker stays small and this
+    module needs neither domain
+    (schedules imports updates, never the other way round).
+    """
     conn = redis_connection(settings)
     conn.ping()
     name = f"sdmd-{socket.gethostname()}-{os.getpid()}"

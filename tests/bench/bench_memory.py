@@ -1,0 +1,187 @@
+"""Benchmark: what each sdmd process loads and how much memory it holds, beside issue 19's targets.
+
+Run: .venv/bin/python -m tests.bench.bench_memory [--idle 8] [--image sdmd:latest]
+Not part of the test suite. Starts the same processes as scripts/run.sh (a private redis-server on a
+unix socket, `sdmd worker`, `sdmd scheduler`, rq-dashboard, `sdmd serve`) in a temp data dir, lets
+them idle, and reads each one's RSS from /proc. Stops them all at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.bench.common import free_port
+
+MB = 1024 * 1024
+# What each process imports before it does its work (its "import graph"): the API builds its app.
+PROCESSES = {
+    "api": ("sdmd.app", "from sdmd.app import create_app"),
+    "worker": ("sdmd.updates.queue", ""),
+    "worker, after its first job": ("sdmd.schedules.jobs", "import sdmd.updates.jobs"),
+    "scheduler": ("sdmd.schedules.scheduler", ""),
+    "cli (sdmd --help)": ("sdmd.cli", ""),
+}
+HEAVY = ("fastapi", "starlette", "uvicorn", "docker", "python_on_whales", "ruamel", "sqlalchemy", "alembic",
+         "rq", "rq_scheduler", "redis", "httpx", "pydantic", "pydantic_settings", "cryptography", "jwt",
+         "argon2", "watchfiles", "orjson")
+PROBE = """
+import importlib, json, sys, time
+started = time.perf_counter()
+importlib.import_module(sys.argv[1])
+exec(sys.argv[2])
+elapsed = time.perf_counter() - started
+rss = int(next(l for l in open('/proc/self/status') if l.startswith('VmRSS')).split()[1]) * 1024
+tops = {m.split('.')[0] for m in sys.modules}
+print(json.dumps({"modules": len(sys.modules), "sdmd": sum(m.startswith('sdmd.') for m in sys.modules),
+                  "rss": rss, "seconds": elapsed, "heavy": sorted(tops & set(sys.argv[3].split(',')))}))
+"""
+
+
+def import_graph(module: str, extra: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", PROBE, module, extra, ",".join(HEAVY)], capture_output=True,
+                          text=True, check=True, timeout=120)
+    return json.loads(done.stdout)
+
+
+def rss_of(pid: int) -> int:
+    """RSS of a process and its children (uvicorn and RQ may fork), in bytes."""
+    total = 0
+    for proc in [pid, *children(pid)]:
+        try:
+            status = Path(f"/proc/{proc}/status").read_text()
+        except OSError:
+            continue
+        total += int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) * 1024
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return found
+    for kid in map(int, kids):
+        found += [kid, *children(kid)]
+    return found
+
+
+def help_seconds(runs: int = 7) -> float:
+    sdmd = shutil.which("sdmd") or str(Path(sys.executable).parent / "sdmd")
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sdmd, "--help"], check=True, capture_output=True)
+        samples.append(time.perf_counter() - started)
+    return sorted(samples)[len(samples) // 2]
+
+
+def run_stack(idle: float) -> dict[str, int]:
+    """The scripts/run.sh processes, idle; {name: RSS bytes}."""
+    sdmd = [sys.executable, "-m", "sdmd.cli"]
+    with tempfile.TemporaryDirectory(prefix="sdmd-mem-") as tmp:
+        data = Path(tmp) / "data"
+        data.mkdir()
+        sock = f"{tmp}/redis.sock"
+        port = free_port()
+        env = {**os.environ, "SDMD_DATA_DIR": str(data), "SDMD_STACKS_DIR": f"{tmp}/stacks",
+               "SDMD_REDIS_URL": f"unix://{sock}", "SDMD_ADMIN_EMAIL": "mem@example.com",
+               "SDMD_ADMIN_PASSWORD": "mem-" + os.urandom(6).hex()}
+        procs: dict[str, subprocess.Popen] = {}
+        log = open(Path(tmp) / "stack.log", "w")  # noqa: SIM115 (closed below, after the processes)
+        try:
+            procs["redis"] = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", sock, "--save", "",
+                                               "--appendonly", "no", "--dir", tmp], stdout=log, stderr=log)
+            for _ in range(100):
+                if Path(sock).exists():
+                    break
+                time.sleep(0.1)
+            subprocess.run([*sdmd, "migrate"], env=env, check=True, capture_output=True, timeout=120)
+            procs["worker"] = subprocess.Popen([*sdmd, "worker"], env=env, stdout=log, stderr=log)
+            procs["scheduler"] = subprocess.Popen([*sdmd, "scheduler"], env=env, stdout=log, stderr=log)
+            dash = shutil.which("rq-dashboard") or str(Path(sys.executable).parent / "rq-dashboard")
+            procs["rq-dashboard"] = subprocess.Popen([dash, "--bind", "127.0.0.1", "--port", str(free_port()),
+                                                      "--redis-url", f"unix://{sock}"], stdout=log, stderr=log)
+            procs["api"] = subprocess.Popen([*sdmd, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError((Path(tmp) / "stack.log").read_text()[-3000:])
+                time.sleep(0.3)
+            # a few requests, as a browser would make on opening the dashboard, then idle
+            for path in ("/healthz", "/api/about"):
+                httpx.get(f"http://127.0.0.1:{port}{path}", timeout=10)
+            time.sleep(idle)
+            dead = [name for name, p in procs.items() if p.poll() is not None]
+            if dead:
+                raise RuntimeError(f"{dead} exited: " + (Path(tmp) / "stack.log").read_text()[-3000:])
+            return {name: rss_of(p.pid) for name, p in procs.items()}
+        finally:
+            for name in ("api", "rq-dashboard", "scheduler", "worker", "redis"):
+                p = procs.get(name)
+                if p is not None and p.poll() is None:
+                    p.terminate()
+                    try:
+                        p.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+            log.close()
+
+
+def image_size(tag: str) -> int | None:
+    done = subprocess.run(["docker", "image", "inspect", "-f", "{{.Size}}", tag], capture_output=True, text=True)
+    return int(done.stdout) if done.returncode == 0 else None
+
+
+def line(label: str, value: str, target: str, met: bool | None) -> None:
+    verdict = "" if met is None else ("met" if met else "NOT met")
+    print(f"  {label:<36} {value:>12}   target {target:<10} {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--idle", type=float, default=8.0, help="seconds the stack idles before measuring")
+    parser.add_argument("--image", default="sdmd:latest", help="the deployment image to size, if built")
+    args = parser.parse_args()
+
+    print("import graph of each process (a fresh interpreter per row)")
+    print(f"  {'process':<28} {'modules':>7} {'sdmd.*':>6} {'RSS':>8} {'import':>8}  heavy libraries loaded")
+    for name, (module, extra) in PROCESSES.items():
+        g = import_graph(module, extra)
+        print(f"  {name:<28} {g['modules']:>7} {g['sdmd']:>6} {g['rss'] / MB:>6.1f}MB {g['seconds']:>7.2f}s  "
+              f"{', '.join(g['heavy']) or '-'}")
+
+    print("\nfigures beside issue 19's targets")
+    seconds = help_seconds()
+    line("sdmd --help (median of 7)", f"{seconds:.3f} s", "<= 0.3 s", seconds <= 0.3)
+    rss = run_stack(args.idle)
+    for name, target in (("api", 70), ("worker", 60), ("scheduler", 40), ("rq-dashboard", None), ("redis", None)):
+        line(f"{name} idle RSS", f"{rss[name] / MB:.1f} MB", f"<= {target} MB" if target else "-",
+             None if target is None else rss[name] <= target * MB)
+    total = sum(rss.values())
+    line("whole run.sh stack, Redis included", f"{total / MB:.1f} MB", "<= 230 MB", total <= 230 * MB)
+    size = image_size(args.image)
+    if size is None:
+        line(f"image {args.image}", "not built", "<= 250 MB", None)
+    else:
+        line(f"image {args.image}", f"{size / 1e6:.0f} MB", "<= 250 MB", size <= 250e6)
+
+
+if __name__ == "__main__":
+    main()
