@@ -34,12 +34,17 @@ def serve(args: argparse.Namespace) -> int:
 
     from sdmd.app import create_app
     from sdmd.core import Core
+    from sdmd.security import tls
 
     core = Core(Settings())
     core.settings.ensure_dirs()
     core.db.migrate()
     bootstrap_admin(core)
-    uvicorn.run(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False)
+    files = tls.resolve(core.settings)
+    # proxy_headers off: the app applies X-Forwarded-* itself, only from SDMD_TRUSTED_PROXIES (uvicorn's
+    # own default would trust 127.0.0.1, i.e. anything on this machine).
+    uvicorn.run(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False,
+                proxy_headers=False, server_header=False, **(files.uvicorn_kwargs() if files else {}))
     return 0
 
 
