@@ -7,6 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("sdmd.errors")
@@ -26,6 +28,16 @@ class SdmdError(Exception):
 class NotFound(SdmdError):
     status = 404
     message = "not found"
+
+
+class Forbidden(SdmdError):
+    status = 403
+    message = "forbidden"
+
+
+class PayloadTooLarge(SdmdError):
+    status = 413
+    message = "request body too large"
 
 
 class Conflict(SdmdError):
@@ -75,6 +87,14 @@ class Timeout(SdmdError):
     message = "timed out"
 
 
+class ErrorBody(BaseModel):
+    """Every error sdmd answers with, whatever the status."""
+
+    error: str = Field(description="short, user-presentable", examples=["service not found"])
+    details: str | None = Field(default=None, description="technical detail, for logs and support",
+                                examples=["No service with ID svc_1a2b3c exists"])
+
+
 def error_body(error: str, details: str | None = None) -> dict:
     return {"error": error, "details": details}
 
@@ -100,7 +120,7 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "not found", 405: "method not allowed", 401: "unauthorized"}
+        names = {404: "not found", 405: "method not allowed", 401: "unauthorized", 413: "request body too large"}
         error = names.get(exc.status_code, str(exc.detail) if exc.detail else "error")
         details = None if exc.detail in (None, error) or isinstance(exc.detail, dict) else str(exc.detail)
         if exc.status_code == 404 and details == "Not Found":
@@ -109,6 +129,14 @@ def add_exception_handlers(app: FastAPI) -> None:
             details = None
         return JSONResponse(error_body(error, details), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+        # The database refused or dropped the connection: the caller may retry, it is not a bug.
+        log.warning("database unavailable: %s", exc)
+        return JSONResponse(error_body("database unavailable", type(getattr(exc, "orig", exc)).__name__),
+                            status_code=503)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
