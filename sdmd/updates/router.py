@@ -8,23 +8,21 @@ one code path and one lock for scheduled and manual runs, and keeps long pulls o
 
 from __future__ import annotations
 
-import math
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-from rq.results import Result
+from rq.job import Job
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.core import Core
 from sdmd.deps import CoreDep
-from sdmd.errors import Conflict, NotFound, UpstreamError, UpstreamUnavailable
+from sdmd.errors import Conflict, NotFound
 from sdmd.services import repository as services_repo
-from sdmd.updates.jobs import actor_payload, run_update_job
-from sdmd.updates.queue import redis_connection, redis_unavailable, update_queue, workers_listening
+from sdmd.updates.jobs import run_update_job
+from sdmd.updates.manual import enqueue_update, job_view, respond
+from sdmd.updates.queue import redis_connection, redis_unavailable
 from sdmd.updates.schemas import UpdateJobRead
 
 router = APIRouter(prefix="/api", tags=["updates"])
@@ -40,51 +38,13 @@ def _service_id(core: Core, service_id: str) -> str:
     raise NotFound("service not found", f"No service with ID {service_id} exists")
 
 
-def _job_view(job: Job, result: Result | None) -> dict[str, Any]:
-    if result is None:
-        return {"job_id": job.id, "status": str(job.get_status(refresh=True) or "unknown")}
-    if result.type == Result.Type.SUCCESSFUL:
-        return {"job_id": job.id, "status": JobStatus.FINISHED.value, "run": result.return_value}
-    return {"job_id": job.id, "status": JobStatus.FAILED.value,
-            "error": (result.exc_string or "the job failed").strip().splitlines()[-1][:500]}
-
-
-def _wait_for_result(job: Job, seconds: float) -> Result | None:
-    """Block until the job has a result or `seconds` pass, in slices shorter than the Redis
-    client's socket timeout (5 s by default), which a single long XREAD BLOCK would exceed."""
-    deadline = time.monotonic() + seconds
-    while (remaining := deadline - time.monotonic()) > 0:
-        result = job.latest_result(timeout=max(1, min(4, math.ceil(remaining))))
-        if result is not None:
-            return result
-    return None
-
-
 @router.post("/services/{service_id}/update", response_model=UpdateJobRead,
              responses={202: {"model": UpdateJobRead, "description": "still running: poll the job"}})
 def update_now(service_id: str, response: Response, core: CoreDep, actor: ActorDep,
                mode: Annotated[Literal["check", "update"], Query(description="check only reports")] = "update",
                wait: Annotated[float | None, Query(ge=0, le=3600, description="seconds to wait")] = None,
                ) -> dict[str, Any]:
-    sid = _service_id(core, service_id)
-    settings = core.settings
-    try:
-        conn = redis_connection(settings)
-        if workers_listening(settings, conn) == 0:
-            raise UpstreamUnavailable("no update worker running",
-                                      "start `sdmd worker` (scripts/run.sh starts one next to the API)")
-        job = update_queue(settings, conn).enqueue(
-            run_update_job, sid, mode, actor_payload(actor), job_timeout=settings.update_lock_seconds,
-            result_ttl=86400, failure_ttl=7 * 86400, description=f"update {service_id} ({mode})")
-        view = _job_view(job, _wait_for_result(job, settings.update_wait_seconds if wait is None else wait))
-    except RedisError as exc:
-        raise redis_unavailable(exc) from exc
-    if view["status"] == JobStatus.FAILED.value:
-        raise UpstreamError("update job failed", view.get("error"))
-    if view.get("run") is None:
-        response.status_code = 202
-        response.headers["Location"] = f"/api/updates/jobs/{job.id}"
-    return view
+    return respond(response, enqueue_update(core, _service_id(core, service_id), mode=mode, actor=actor, wait=wait))
 
 
 @router.get("/updates/jobs/{job_id}", response_model=UpdateJobRead)
@@ -98,6 +58,6 @@ def update_job(job_id: str, core: CoreDep) -> dict[str, Any]:
                 from exc
         if job.func_name != f"{run_update_job.__module__}.{run_update_job.__name__}":
             raise NotFound("job not found", f"{job_id} is not an update job")
-        return _job_view(job, job.latest_result())
+        return job_view(job, job.latest_result())
     except RedisError as exc:
         raise redis_unavailable(exc) from exc
