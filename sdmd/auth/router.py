@@ -1,4 +1,4 @@
-"""/auth/login, /auth/refresh, /auth/logout (public router: these are how a caller gets a token)."""
+"""/auth/login (+ /auth/login/mfa), /auth/refresh, /auth/logout (public router: how a caller gets a token)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
-from sdmd.auth.dependencies import ActorDep, bearer_token, client_addr
+from sdmd.auth.dependencies import EnrollingActorDep, bearer_token, client_addr
 from sdmd.deps import CoreDep
 from sdmd.errors import error_body
 
@@ -49,6 +49,23 @@ class TokenRead(BaseModel):
     expires_at: int
     refresh_token: str
     user: UserRead
+    mfa_enrolment_required: bool = Field(
+        default=False, description="two-factor login is required and this session has not passed it: enrol "
+                                   "an authenticator (POST /api/security/mfa/enrol); until then the API answers 403")
+
+
+class MfaChallengeRead(BaseModel):
+    """The password was right; the user has two-factor login. Send a code to POST /auth/login/mfa."""
+
+    mfa_required: bool = True
+    mfa_token: str = Field(description="single use, valid for expires_in seconds")
+    expires_in: int
+    methods: list[str] = Field(description="what the code may be: totp, recovery_code")
+
+
+class MfaLoginRequest(BaseModel):
+    mfa_token: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=1, max_length=64, description="6-digit TOTP code, or a recovery code")
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -56,10 +73,22 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"description": "error", "content": example} for code in codes}
 
 
-@router.post("/login", response_model=TokenRead, responses=_errors(401, 422, 429, 502, 503))
+@router.post("/login", response_model=TokenRead | MfaChallengeRead, responses=_errors(401, 422, 429, 502, 503))
 def login(body: LoginRequest, request: Request, core: CoreDep) -> dict[str, Any]:
-    """Wrong credentials → 401 `invalid credentials`; 5 failures per name or address in 5 min → 429."""
+    """Wrong credentials → 401 `invalid credentials`; 5 failures per name or address in 5 min → 429.
+
+    For a user with two-factor login the answer is `{"mfa_required": true, "mfa_token", ...}` instead of
+    tokens: send the token with a code to POST /auth/login/mfa.
+    """
     return core.auth.login(username=body.name, password=body.password, client_addr=client_addr(request))
+
+
+@router.post("/login/mfa", response_model=TokenRead, responses=_errors(401, 422, 429, 502, 503))
+def login_mfa(body: MfaLoginRequest, request: Request, core: CoreDep) -> dict[str, Any]:
+    """The login's second step. A wrong code → 401 `invalid two-factor code` and counts as a failed login
+    (throttled like the password); an unknown, used or expired `mfa_token` → 401; a challenge dies after
+    5 wrong codes."""
+    return core.auth.login_mfa(mfa_token=body.mfa_token, code=body.code, client_addr=client_addr(request))
 
 
 @router.post("/refresh", response_model=TokenRead, responses=_errors(401, 422, 429, 503))
@@ -76,6 +105,6 @@ def logout(request: Request, core: CoreDep) -> Response:
 
 
 @router.get("/user", response_model=UserRead, responses=_errors(401))
-def user(actor: ActorDep) -> dict[str, Any]:
+def user(actor: EnrollingActorDep) -> dict[str, Any]:
     """Who the Bearer token belongs to."""
     return {"id": actor.id, "email": actor.email}
