@@ -16,6 +16,7 @@ const NAV = [
   { href: "/images/", label: "Images" },
   { href: "/schedules/", label: "Schedules" },
   { href: "/audit/", label: "Audit log" },
+  { href: "/settings/security/", label: "Security" },
 ];
 
 const NEXT_THEME: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
