@@ -120,7 +120,8 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "not found", 405: "method not allowed", 401: "unauthorized", 413: "request body too large"}
+        names = {400: "bad request", 404: "not found", 405: "method not allowed", 401: "unauthorized",
+                 413: "request body too large"}
         error = names.get(exc.status_code, str(exc.detail) if exc.detail else "error")
         details = None if exc.detail in (None, error) or isinstance(exc.detail, dict) else str(exc.detail)
         if exc.status_code == 404 and details == "Not Found":

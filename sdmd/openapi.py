@@ -4,9 +4,10 @@
 adds the error responses each operation can give, all with the one `{error, details}` body:
 
 - 401 and 403 on everything behind the Bearer token (no or a bad token; two-factor login required);
-- 404 where the path names something ({id});
+- 404 where the path names something ({id}), and on changes under /api (their body may name something);
 - 409 on changes (POST, PUT, PATCH, DELETE) under /api;
-- 413 wherever a body may be sent (POST, PUT, PATCH): the body limit applies to every request;
+- 400 and 413 wherever a body may be sent (POST, PUT, PATCH): a body that is not even decodable, and the
+  body limit, which applies to every request;
 - 422 wherever there are parameters or a body to validate (FastAPI's own 422 schema is replaced: sdmd
   answers validation errors with `{error, details}` too);
 - 503 on everything under /api and /auth (the database, Docker, Redis or the auth service is down).
@@ -58,9 +59,9 @@ def _codes_for(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     if "{" in path:
         codes.add(404)
     if under_api and method in WRITE_METHODS:
-        codes.add(409)
+        codes |= {404, 409}  # a change may name something that is not there (also in its body)
     if method in BODY_METHODS:
-        codes.add(413)
+        codes |= {400, 413}  # a body that cannot be decoded at all; a body past the limit
     if operation.get("parameters") or operation.get("requestBody") or method in BODY_METHODS:
         codes.add(422)
     if under_api or path.startswith("/auth/"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sdmd.auth.dependencies import EnrollingActorDep, bearer_token, client_addr
 from sdmd.deps import CoreDep
@@ -15,6 +15,11 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class LoginRequest(BaseModel):
+    # The schema says what the validator below checks: a user name or an email, not both.
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["username"], "properties": {"username": {"type": "string"}}, "not": {"required": ["email"]}},
+        {"required": ["email"], "properties": {"email": {"type": "string"}}, "not": {"required": ["username"]}}]})
+
     username: str | None = Field(default=None, min_length=1, max_length=320,
                                  description="email or user name; `email` is accepted as a synonym")
     email: str | None = Field(default=None, min_length=1, max_length=320)
