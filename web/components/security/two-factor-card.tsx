@@ -68,6 +68,17 @@ function CodeForm({ label, submitLabel, busy, onSubmit, destructive, testid }: {
 
 function Enrolling({ enrolment, onCancel }: { enrolment: MfaEnrolment; onCancel: () => void }) {
   const enable = useMfaEnable();
+  if (enable.data) {
+    return (
+      <div className="space-y-3">
+        <p className="flex items-center gap-2 text-sm text-success" data-testid="mfa-enabled">
+          <CheckCircle2 className="h-4 w-4" aria-hidden /> Two-factor login is on.
+        </p>
+        {enable.data.recovery_codes.length ? <RecoveryCodes codes={enable.data.recovery_codes} /> : null}
+        <Button variant="outline" size="sm" onClick={onCancel} data-testid="mfa-done">Done</Button>
+      </div>
+    );
+  }
   return (
     <div className="space-y-4" data-testid="mfa-enrolment">
       <ol className="list-decimal space-y-1 pl-5 text-sm">
@@ -86,14 +97,7 @@ function Enrolling({ enrolment, onCancel }: { enrolment: MfaEnrolment; onCancel:
       <CodeForm label="Code from the app" submitLabel="Turn on" busy={enable.isPending} testid="mfa-enable"
         onSubmit={(code) => enable.mutate({ code, factor_id: enrolment.factor_id })} />
       {enable.error ? <ErrorPanel error={enable.error} title="Could not turn on two-factor login" /> : null}
-      {enable.data ? (
-        <div className="space-y-3">
-          <p className="flex items-center gap-2 text-sm text-success" data-testid="mfa-enabled">
-            <CheckCircle2 className="h-4 w-4" aria-hidden /> Two-factor login is on.
-          </p>
-          {enable.data.recovery_codes.length ? <RecoveryCodes codes={enable.data.recovery_codes} /> : null}
-        </div>
-      ) : <Button variant="ghost" size="sm" onClick={onCancel}>Cancel</Button>}
+      <Button variant="ghost" size="sm" onClick={onCancel}>Cancel</Button>
     </div>
   );
 }
