@@ -1071,7 +1071,11 @@ export interface components {
             email?: string | null;
             /** Password */
             password: string;
-        };
+        } & ({
+            username: string;
+        } | {
+            email: string;
+        });
         /**
          * MfaChallengeRead
          * @description The password was right; the user has two-factor login. Send a code to POST /auth/login/mfa.
@@ -1247,7 +1251,10 @@ export interface components {
         ScheduleCreate: {
             /** Service Id */
             service_id: string;
-            /** Frequency */
+            /**
+             * Frequency
+             * @example weekly
+             */
             frequency: string;
             /**
              * Time Of Day
@@ -1277,7 +1284,7 @@ export interface components {
              * @default update
              */
             mode: string;
-        };
+        } & (unknown & unknown);
         /** ScheduleRead */
         ScheduleRead: {
             /** Id */
@@ -1631,6 +1638,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenRead"] | components["schemas"]["MfaChallengeRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description error */
             401: {
                 headers: {
@@ -1737,6 +1753,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description error */
@@ -1847,6 +1872,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description error */
             401: {
                 headers: {
@@ -1933,6 +1967,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description error */
             401: {
@@ -2070,6 +2113,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookResult"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description no webhook has this secret (or it was rotated or revoked) */
             404: {
                 headers: {
@@ -2191,6 +2243,15 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -2202,6 +2263,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2269,6 +2339,15 @@ export interface operations {
                     "application/json": components["schemas"]["EnabledRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -2280,6 +2359,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2347,6 +2435,15 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodesRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -2358,6 +2455,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2425,6 +2531,15 @@ export interface operations {
                     "application/json": components["schemas"]["MfaStatusRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -2436,6 +2551,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2555,6 +2679,15 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -2566,6 +2699,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2705,6 +2847,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -2873,6 +3024,15 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -3030,6 +3190,15 @@ export interface operations {
                     "application/json": components["schemas"]["PullRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -3041,6 +3210,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3155,6 +3333,15 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -3166,6 +3353,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3367,6 +3563,15 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -3497,6 +3702,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReconcileReport"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -3508,6 +3722,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3772,6 +3995,15 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -3783,6 +4015,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3917,6 +4158,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -4165,6 +4415,15 @@ export interface operations {
                     "application/json": components["schemas"]["UpdateJobRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -4366,6 +4625,15 @@ export interface operations {
                     "application/json": components["schemas"]["SecuritySettingsRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -4377,6 +4645,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4503,6 +4780,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiTokenCreated"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -4514,6 +4800,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4773,6 +5068,15 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookCreated"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
@@ -4857,6 +5161,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
