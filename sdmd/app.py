@@ -9,12 +9,15 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from sdmd.about.router import router as about_router
+from sdmd.about.router import sdmd_version
 from sdmd.audit.retention import RetentionWorker
 from sdmd.audit.router import router as audit_router
 from sdmd.auth.dependencies import current_actor, enrolling_actor
 from sdmd.auth.router import router as auth_router
 from sdmd.auth.security_router import mfa_router
 from sdmd.auth.security_router import router as security_router
+from sdmd.auth.users_router import router as users_router
 from sdmd.config import Settings
 from sdmd.core import Core
 from sdmd.errors import add_exception_handlers
@@ -25,6 +28,7 @@ from sdmd.health.router import router as health_router
 from sdmd.images.router import router as images_router
 from sdmd.logging import RequestContextMiddleware
 from sdmd.openapi import install_docs, install_openapi
+from sdmd.registries.router import router as registries_router
 from sdmd.schedules.router import router as schedules_router
 from sdmd.security.headers import SecurityHeadersMiddleware
 from sdmd.security.limits import BodyLimitMiddleware
@@ -40,7 +44,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency...
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
-                                schedules_router, updates_router, security_router, webhooks_router]
+                                schedules_router, updates_router, registries_router, security_router, webhooks_router]
+API_ROUTERS += [users_router, about_router]  # issue 18: Settings → Users and About
 # ...except enrolling in two-factor login (an aal1 session may, when 2FA is required) and calling a deploy
 # webhook, whose secret URL is its credential.
 ENROLMENT_ROUTERS: list[APIRouter] = [mfa_router]
@@ -73,7 +78,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         retention.stop()
         core.close()
 
-    app = SdmdApp(title="sdmd", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+    app = SdmdApp(title="sdmd", version=sdmd_version(), lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Self-hosted Docker management dashboard")
     app.state.core = core
     add_exception_handlers(app)

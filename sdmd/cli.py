@@ -69,7 +69,7 @@ def reconcile(_: argparse.Namespace) -> int:
     core = Core(Settings())
     core.settings.ensure_dirs()
     core.db.migrate()
-    report = run(core)
+    report = run(core, trigger="cli")
     print(json.dumps(report, indent=2, default=str))
     failed = [s for s in report["stacks"] if s["action"] in ("invalid", "failed")]
     remote_state = (report["remote"] or {}).get("state")

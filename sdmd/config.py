@@ -90,6 +90,15 @@ class Settings(BaseSettings):
     schedule_misfire_grace_seconds: float = Field(default=3600.0, ge=0)
     worker_heartbeat_seconds: int = Field(default=15, ge=1)
 
+    # -- web pages (issue 18): where Settings → About links to the RQ dashboard (run.sh starts it there)
+    rq_dashboard_url: str = "http://127.0.0.1:9181"
+
+    # -- updates (issue 11): registries asked without pulling, tag policies, private registries --
+    registry_timeout_seconds: float = Field(default=10.0, gt=0)
+    registry_concurrency: int = Field(default=4, ge=1, le=64)  # requests in flight per registry, per process
+    registry_retry_max_seconds: float = Field(default=60.0, ge=0)  # longest Retry-After a check waits out
+    registry_certs_dir: Path = Path("/etc/docker/certs.d")  # the daemon's per-registry CAs, trusted too
+
     @property
     def resolved_redis_url(self) -> str:
         return self.redis_url or f"unix://{(self.data_dir / 'redis.sock').resolve()}"

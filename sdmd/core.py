@@ -8,6 +8,8 @@ from sdmd.auth.service import AuthService
 from sdmd.config import Settings
 from sdmd.db import Database
 from sdmd.docker import DockerGateway
+from sdmd.registries.client import RegistryClient
+from sdmd.secretbox import SecretBox
 from sdmd.services.store import StackStore
 
 
@@ -30,9 +32,23 @@ class Core:
         return StackStore(self.settings.stacks_dir, self.settings.data_dir / "locks")
 
     @cached_property
+    def secrets(self) -> SecretBox:
+        return SecretBox(self.settings.data_dir)
+
+    @cached_property
+    def registries(self) -> RegistryClient:
+        """The registry HTTP API (tag lists, image configs); plain HTTP where the daemon allows it."""
+        s = self.settings
+        return RegistryClient(timeout=s.registry_timeout_seconds, concurrency=s.registry_concurrency,
+                              retry_max_seconds=s.registry_retry_max_seconds, certs_dir=s.registry_certs_dir,
+                              insecure=self.docker.insecure_registry)
+
+    @cached_property
     def auth(self) -> AuthService:
         return AuthService(self.settings, self.db)
 
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.dispose()
+        if "registries" in self.__dict__:
+            self.registries.close()

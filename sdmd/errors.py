@@ -82,6 +82,20 @@ class UpstreamError(SdmdError):
     message = "upstream error"
 
 
+class RegistryAuthFailed(SdmdError):
+    """A registry refused sdmd's credentials (or wants some): 422, never 401, which means sdmd's own session."""
+
+    status = 422
+    message = "registry refused the credentials"
+
+
+class RegistryRateLimited(SdmdError):
+    """A registry answered 429 for longer than sdmd is willing to wait (Retry-After is passed on)."""
+
+    status = 503
+    message = "registry rate limit"
+
+
 class Timeout(SdmdError):
     status = 504
     message = "timed out"

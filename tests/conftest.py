@@ -6,9 +6,10 @@ The database fixture runs each test that uses it on SQLite and on PostgreSQL
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,27 @@ def client(app, core: Core) -> Iterator[TestClient]:
 def anonymous_client(app) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def make_image(name_prefix: str) -> Iterator[Callable[..., str]]:
+    """Commits a fresh image (its own id, the busybox test image's layers) tagged `repo:tag`, labelled
+    sdmd.test=<prefix>; every image and container with that label is removed afterwards."""
+    api = support.docker_api()
+    label = f"{support.TEST_LABEL}={name_prefix}"
+
+    def make(repo: str | None = None, tag: str = "1") -> str:
+        box = api.create_container(support.IMAGE_V1, command=["true"], labels={support.TEST_LABEL: name_prefix})
+        try:
+            kwargs = {"repository": repo, "tag": tag} if repo else {}
+            return api.commit(box["Id"], changes=[f"LABEL {label}"], **kwargs)["Id"]
+        finally:
+            api.remove_container(box["Id"], force=True)
+
+    yield make
+    for c in api.containers(all=True, filters={"label": label}):
+        api.remove_container(c["Id"], force=True)
+    for image in api.images(filters={"label": label}):
+        with contextlib.suppress(Exception):  # already gone with another tag
+            api.remove_image(image["Id"], force=True)
+    api.close()

@@ -18,7 +18,8 @@ from python_on_whales import DockerClient
 from python_on_whales.exceptions import DockerException as WhalesError
 from python_on_whales.utils import run as whales_run
 
-from sdmd.errors import ApplyFailed, DockerUnavailable, InvalidInput, Timeout, UpstreamError
+from sdmd.docker.registry import RegistryAuth, RegistryCalls, _registry_denied
+from sdmd.errors import ApplyFailed, Conflict, DockerUnavailable, InvalidInput, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
 
 log = logging.getLogger("sdmd.docker")
@@ -66,7 +67,7 @@ def _daemon_down(exc: BaseException) -> bool:
     return "cannot connect to the docker daemon" in text or "is the docker daemon running" in text
 
 
-class DockerGateway:
+class DockerGateway(RegistryCalls):
     def __init__(self, base_url: str | None, timeout: float = 5.0, pull_timeout: float = 300.0) -> None:
         self.base_url = base_url
         self.timeout = timeout
@@ -145,17 +146,20 @@ class DockerGateway:
             lambda c: c.logs(container_id, stdout=True, stderr=True, timestamps=True, tail=tail),
         )
 
-    def pull(self, repository: str, tag: str) -> PullResult:
-        """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream."""
+    def pull(self, repository: str, tag: str, auth: RegistryAuth | None = None) -> PullResult:
+        """Pull with a deadline; Docker reports many pull errors inside a 200 progress stream.
+
+        `auth` is sent as X-Registry-Auth, so no `docker login` is needed on the host."""
         ref = f"{repository}:{tag}"
         result = PullResult(image=ref)
         client = self._call("connect", lambda c: self._new_client(self.pull_timeout))
 
         def run() -> None:
-            for event in client.pull(repository, tag=tag, stream=True, decode=True):
+            for event in client.pull(repository, tag=tag, stream=True, decode=True,
+                                     auth_config=auth.docker_config() if auth else None):
                 if "error" in event:
                     detail = event.get("errorDetail", {}).get("message") or event["error"]
-                    raise _pull_error(ref, detail)
+                    raise _pull_error(ref, detail, auth)
                 status = event.get("status")
                 if status and "id" not in event:  # per-layer progress is noise for a status log
                     result.status.append(status)
@@ -172,12 +176,12 @@ class DockerGateway:
         except (Timeout, SdmdNotFound, UpstreamError):
             raise
         except NotFound as exc:
-            raise _pull_error(ref, str(exc.explanation or exc)) from exc
+            raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
         except Exception as exc:
             if _daemon_down(exc):
                 raise DockerUnavailable(details=f"pull {ref}: {exc}") from exc
             if isinstance(exc, APIError):
-                raise _pull_error(ref, str(exc.explanation or exc)) from exc
+                raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
             raise UpstreamError("image pull failed", f"{ref}: {exc}") from exc
         finally:
             pool.shutdown(wait=False)
@@ -258,6 +262,42 @@ class DockerGateway:
 
         return self._run_compose("config", project, run, error=InvalidInput)
 
+    # -- issue 18 (web pages): local images, removal, and validating a stack with a draft .env --------
+    def images(self) -> list[dict]:
+        """Top-level images (what `docker images` lists), one /images/json call."""
+        return self._call("list images", lambda c: c.images())
+
+    def all_containers(self) -> list[dict]:
+        """Every container, compose or not: what decides whether an image is in use."""
+        return self._call("list containers", _all_containers)
+
+    def delete_image(self, ref: str) -> list[dict]:
+        """`docker rmi ref` without force: Docker itself refuses an image a container uses (409)."""
+        try:
+            return self._call("remove image", lambda c: c.remove_image(ref)) or []
+        except (NotFound, ImageNotFound) as exc:
+            raise SdmdNotFound("image not found", ref) from exc
+        except UpstreamError as exc:
+            text = (exc.details or "").lower()
+            if "conflict" in text:  # Docker's 409: a container uses it, or child images depend on it
+                in_use = "being used" in text or "is using" in text
+                raise Conflict("image in use" if in_use else "image cannot be removed", exc.details) from exc
+            raise
+
+    def engine_version(self) -> dict:
+        return self._call("version", lambda c: c.version())
+
+    def compose_config_with_env(self, project: ComposeProject, env_file: Path) -> tuple[dict, list[str]]:
+        """`compose config` reading `env_file` instead of the folder's .env; the model and compose's warnings."""
+        def run(c: DockerClient) -> tuple[str, str]:
+            return whales_run([*c.compose.docker_compose_cmd, "--env-file", str(env_file), "config", "--format",
+                               "json"], capture_stdout=True, capture_stderr=True, return_stderr=True)
+
+        out, err = self._run_compose("config", project, run, error=InvalidInput)
+        warnings = [line.split('msg="', 1)[-1].rstrip('"').replace('\\"', '"')
+                    for line in (err or "").splitlines() if "level=warning" in line]
+        return json.loads(out or "{}"), warnings
+
 
 def _all_containers(client: docker.APIClient) -> list[dict]:
     response = client._get(client._url("/containers/json"), params={"all": 1})
@@ -265,8 +305,10 @@ def _all_containers(client: docker.APIClient) -> list[dict]:
     return orjson.loads(response.content)
 
 
-def _pull_error(ref: str, detail: str) -> Exception:
+def _pull_error(ref: str, detail: str, auth: RegistryAuth | None = None) -> Exception:
     text = detail.lower()
+    if denied := _registry_denied(ref, text, auth):
+        return denied
     if "not found" in text or "manifest unknown" in text or "does not exist" in text:
         return SdmdNotFound("image not found", f"{ref}: {detail}")
     if "connection refused" in text or "no such host" in text or "dial tcp" in text or "timeout" in text:

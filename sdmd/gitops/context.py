@@ -46,13 +46,14 @@ def file_images(text: str) -> dict[str, str | None]:
 
 # The hashes for one content hash never change while compose.yaml stays the same, so one compose
 # call per file version is enough; this in-process cache saves even that for the drift endpoint.
-_hash_cache: dict[tuple[str, str], dict[str, Any]] = {}
+_hash_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
 _HASH_CACHE_MAX = 512
 
 
 def compute_service_hashes(core: Core, name: str, text: str) -> dict[str, Any]:
     """{service: {"hash", "image"}} for `text` as stacks/<name>/compose.yaml (two compose calls, once per version)."""
-    key = (name, content_hash(text))
+    # The folder's .env feeds interpolation, so its content is part of what the hashes depend on.
+    key = (name, content_hash(text), content_hash(core.stacks.read_env(name) or ""))
     cached = _hash_cache.get(key)
     if cached is not None:
         return cached

@@ -26,9 +26,9 @@ log = logging.getLogger("sdmd.gitops")
 VERBS = {"create": "Create", "update": "Update", "delete": "Delete", "adopt": "Adopt", "apply": "Apply"}
 
 
-def commit_message(action: str, name: str, actor: Actor | None) -> str:
+def commit_message(action: str, name: str, actor: Actor | None, title: str | None = None) -> str:
     who = actor.display_name if actor else "sdmd"
-    title = f"{VERBS.get(action, action.capitalize())} service {name}"
+    title = title or f"{VERBS.get(action, action.capitalize())} service {name}"
     return f"{title}\n\nsdmd-action: service.{action}\nsdmd-actor: {who}\n"
 
 
@@ -69,11 +69,13 @@ def hashes_in_background(core: Core, *, name: str, text: str) -> Future[dict[str
 
 
 def after_change(core: Core, *, name: str, actor: Actor | None, action: str, audit: AuditScope,
-                 service_id: str | None, hashes_future: Future[dict[str, Any]] | None = None) -> str | None:
+                 service_id: str | None, hashes_future: Future[dict[str, Any]] | None = None,
+                 title: str | None = None) -> str | None:
     """After the file was written, applied and mirrored: one commit by the acting user."""
     sha = None
     try:
-        sha = git_repo(core).commit([name], author=author_for(actor), message=commit_message(action, name, actor))
+        sha = git_repo(core).commit([name], author=author_for(actor),
+                                    message=commit_message(action, name, actor, title))
     except GitError as exc:
         log.warning("could not commit %s of %s: %s", action, name, exc.details)
         audit.details["commit_error"] = exc.details

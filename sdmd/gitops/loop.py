@@ -83,7 +83,7 @@ class GitopsLoop:
                     next_full = time.monotonic() + self.interval
                     reconcile(self.core)
                 elif names:
-                    reconcile(self.core, names=names, remote_sync=False)
+                    reconcile(self.core, names=names, remote_sync=False, trigger="watch")
             except Exception:  # the loop outlives any one bad round
                 log.exception("gitops reconcile round failed")
             self.rounds += 1

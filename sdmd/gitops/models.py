@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sdmd.db.base import Base, UTCDateTime, utcnow
@@ -56,3 +56,22 @@ class GitopsRepo(Base):
     remote_head: Mapped[str | None] = mapped_column(String(64), nullable=True)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class GitopsRound(Base):
+    """One reconcile round (the loop's, `sdmd reconcile`'s or the API's), for the GitOps page.
+
+    Only the latest rounds are kept (gitops/rounds.py trims the table after each insert).
+    """
+
+    __tablename__ = "gitops_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    trigger: Mapped[str] = mapped_column(String(16))  # periodic | watch | api | cli
+    scope: Mapped[list | None] = mapped_column(JSON, nullable=True)  # folder names, or None for all
+    commits: Mapped[list] = mapped_column(JSON)
+    remote: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    stacks: Mapped[list] = mapped_column(JSON)  # outcomes other than in_sync
+    errors: Mapped[list] = mapped_column(JSON)  # [{"stack": name or None, "error": text}]

@@ -13,8 +13,9 @@ from typing import Any
 
 from sdmd.auth.identity import GITOPS
 from sdmd.core import Core
+from sdmd.db.base import utcnow
 from sdmd.errors import InvalidInput, SdmdError
-from sdmd.gitops import apply, remote
+from sdmd.gitops import apply, remote, rounds
 from sdmd.gitops import repository as repo
 from sdmd.gitops.context import git_repo, refresh_hashes
 from sdmd.gitops.git import GITOPS as GITOPS_AUTHOR
@@ -34,12 +35,29 @@ class Outcome:
     commit: str | None = None
 
 
-def reconcile(core: Core, *, names: Iterable[str] | None = None, remote_sync: bool = True) -> dict[str, Any]:
-    """Everything (names=None) or just the given stack folders (what the file watcher saw change)."""
+def reconcile(core: Core, *, names: Iterable[str] | None = None, remote_sync: bool = True,
+              trigger: str = "periodic") -> dict[str, Any]:
+    """Everything (names=None) or just the given stack folders (what the file watcher saw change).
+
+    Each round is kept (gitops/rounds.py) with its errors, for the status endpoint.
+    """
     only = set(names) if names is not None else None
+    started = utcnow()
+    scope = sorted(only) if only is not None else None
+    try:
+        report = _round(core, only, remote_sync)
+    except Exception as exc:
+        rounds.record(core, started_at=started, trigger=trigger, scope=scope, report=None, failure=exc)
+        raise
+    rounds.record(core, started_at=started, trigger=trigger, scope=scope, report=report)
+    return report
+
+
+def _round(core: Core, only: set[str] | None, remote_sync: bool) -> dict[str, Any]:
     git = git_repo(core)
     settings = core.settings
     commits: list[str] = []
+    commit_error: str | None = None
     remote_report: dict[str, Any] | None = None
     try:
         if remote_sync and settings.git_remote:
@@ -49,13 +67,14 @@ def reconcile(core: Core, *, names: Iterable[str] | None = None, remote_sync: bo
         commits += _commit_hand_edits(core, only)
     except GitError as exc:
         log.warning("reconcile could not commit hand edits: %s", exc.details)
+        commit_error = exc.details
     if remote_sync and settings.git_remote:
         remote_report = remote.sync(core, git)
     outcomes = []
     for name in _candidates(core, only):
         with core.stacks.locked(name):
             outcomes.append(_reconcile_one(core, name))
-    return {"commits": commits, "remote": remote_report,
+    return {"commits": commits, "remote": remote_report, "commit_error": commit_error,
             "stacks": [asdict(o) for o in outcomes if o.action != "in_sync" or only is not None]}
 
 

@@ -2,13 +2,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.concurrency import run_in_threadpool
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
+from sdmd.errors import error_body
 from sdmd.gitops import adopt as adopt_ops
-from sdmd.gitops import service
-from sdmd.gitops.schemas import AdoptRequest, CommitRead, DriftReport, GitopsStatus, ReconcileReport
+from sdmd.gitops import history, service
+from sdmd.gitops.schemas import (
+    AdoptRequest,
+    CommitDetail,
+    CommitRead,
+    DriftReport,
+    FileAtCommit,
+    GitopsStatus,
+    ReconcileReport,
+)
 from sdmd.services import service as services
 from sdmd.services.schemas import ServiceRead
 
@@ -49,3 +59,44 @@ def gitops_status(core: CoreDep) -> dict[str, Any]:
 def gitops_reconcile(core: CoreDep) -> dict[str, Any]:
     """Reconcile now instead of waiting for the next round."""
     return service.run_reconcile(core)
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    words = {404: "commit not found", 409: "service changed meanwhile", 422: "invalid commit id"}
+    return {code: {"description": words.get(code, "error"),
+                   "content": {"application/json": {"example": error_body(words.get(code, "error"), "why")}}}
+            for code in codes}
+
+
+@router.get("/services/{service_id}/history/{commit}", response_model=CommitDetail, responses=_errors(404, 422))
+def service_commit(service_id: str, commit: str, core: CoreDep) -> dict[str, Any]:
+    """One commit of the service's folder: its message, each changed file with its diff (against the
+    commit's first parent, limited to this folder), and the files the folder held at that version.
+    `commit` is a full or abbreviated id on the current branch's history."""
+    return history.commit_detail(core, service_id, commit)
+
+
+@router.get("/services/{service_id}/history/{commit}/file", response_model=FileAtCommit,
+            responses=_errors(404, 422))
+def service_file_at_commit(service_id: str, commit: str, core: CoreDep,
+                           path: Annotated[str, Query(description="relative to the service's folder",
+                                                      examples=["compose.yaml", ".env"])] = "compose.yaml",
+                           ) -> dict[str, Any]:
+    """A text file of the service's folder as it was at `commit` (at most 1 MiB)."""
+    return history.file_at(core, service_id, commit, path)
+
+
+@router.post("/services/{service_id}/history/{commit}/restore", response_model=ServiceRead,
+             responses=_errors(404, 409, 422))
+async def restore_service_version(service_id: str, commit: str, response: Response, core: CoreDep, actor: ActorDep,
+                                  if_match: Annotated[str | None, Header(description="the ETag of GET "
+                                                                                      "/api/services/{id}")] = None,
+                                  ) -> dict[str, Any]:
+    """Restore compose.yaml as it was at `commit`: a new commit ("Restore service <name> to <short id>"),
+    validated and applied like any edit (the old file comes back if `compose up` fails). Audited as
+    `service.restore` with `details.restored_from`. 409 when If-Match is stale or the file already
+    is that version. The folder's other files (such as .env) are left as they are."""
+    view = await run_in_threadpool(history.restore, core, service_id, commit, actor=actor, if_match=if_match)
+    if view.get("file_hash"):
+        response.headers["ETag"] = f'"{view["file_hash"]}"'
+    return view

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
 from sdmd.errors import Conflict, NotFound
-from sdmd.gitops import apply, drift
+from sdmd.gitops import apply, drift, rounds
 from sdmd.gitops import repository as repo
 from sdmd.gitops.context import git_repo, refresh_hashes
 from sdmd.gitops.hooks import commit_hand_edits, state_view
@@ -63,6 +64,16 @@ def apply_service(core: Core, service_id: str, *, actor: Actor | None) -> str:
     return config.id
 
 
+def redact_url(url: str) -> str:
+    """A remote URL without the password or token it may carry (https://user:TOKEN@host/repo)."""
+    parts = urlsplit(url)
+    if "://" not in url or parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:••••••@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def status(core: Core) -> dict[str, Any]:
     git = git_repo(core)
     settings = core.settings
@@ -71,7 +82,7 @@ def status(core: Core) -> dict[str, Any]:
         rows = repo.all_stacks(session)
     remote = {
         "configured": bool(settings.git_remote),
-        "url": settings.git_remote or None,
+        "url": redact_url(settings.git_remote) or None,
         "branch": settings.git_branch,
         "state": (remote_row.state if remote_row else "unknown") if settings.git_remote else "disabled",
         "detail": remote_row.detail if remote_row else None,
@@ -82,6 +93,7 @@ def status(core: Core) -> dict[str, Any]:
     stacks = [{"name": name, "service_id": row.service_id, **state_view(row)}
               for name, row in sorted(rows.items()) if row.state != "synced"]
     dirty = git.dirty()
+    recent = rounds.latest(core, 10)
     return {
         "stacks_dir": str(git.root),
         "branch": git.branch(),
@@ -92,8 +104,10 @@ def status(core: Core) -> dict[str, Any]:
         "remote": remote,
         "stacks": stacks,
         "recent_commits": git.log(limit=10),
+        "rounds": recent,
+        "last_round": recent[0] if recent else None,
     }
 
 
 def run_reconcile(core: Core) -> dict[str, Any]:
-    return reconcile(core)
+    return reconcile(core, trigger="api")

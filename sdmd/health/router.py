@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sdmd.deps import CoreDep
-from sdmd.services.service import list_services
+from sdmd.health import status
 
 router = APIRouter(prefix="/api/health", tags=["health"])
 
@@ -17,11 +18,39 @@ class ServiceStatus(BaseModel):
     status: str
 
 
+class HealthCounts(BaseModel):
+    services: dict[str, int] = Field(description="managed services by status: running, partial, stopped, "
+                                                 "not_deployed", examples=[{"running": 3, "partial": 1}])
+    containers: dict[str, int] = Field(description="containers by Docker state (running, restarting, exited...)")
+    health: dict[str, int] = Field(description="containers by health check: healthy, unhealthy, starting, none")
+    problems: int = Field(description="containers unhealthy, restarting, dead, failed or still starting")
+
+
+class ContainerHealth(BaseModel):
+    id: str
+    name: str
+    service_id: str
+    service_name: str
+    managed: bool
+    compose_service: str | None
+    image: str | None
+    state: str | None
+    status: str | None = Field(examples=["Up 2 hours (unhealthy)", "Restarting (1) 3 seconds ago"])
+    health: str | None
+    exit_code: int | None
+    problem: str | None = Field(description="what is wrong, in words; null when nothing is",
+                                examples=["unhealthy", "restarting", "exited with code 1"])
+
+
 class HealthStatus(BaseModel):
     services: list[ServiceStatus]
+    counts: HealthCounts
+    containers: list[ContainerHealth] = Field(description="every compose container, the troubled first: "
+                                                          "unhealthy, restarting, dead, failed, starting, ...")
+    checked_at: datetime
 
 
 @router.get("/status", response_model=HealthStatus)
 def health_status(core: CoreDep) -> dict[str, Any]:
-    return {"services": [{"id": s["id"], "name": s["name"], "status": s["status"]}
-                         for s in list_services(core)]}
+    """Every service's status, and its containers counted by state and health, the troubled ones first."""
+    return status.health_status(core)

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 
 from sdmd.audit.log import audited
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import InvalidInput
+from sdmd.errors import InvalidInput, error_body
+from sdmd.images import inventory
+from sdmd.images.schemas import ImageList, ImageRemoved, PruneRequest, PruneResult
 
 router = APIRouter(prefix="/api/images", tags=["images"])
 
@@ -58,3 +60,41 @@ def pull_image(body: PullRequest, core: CoreDep, actor: ActorDep) -> dict[str, A
         result = core.docker.pull(repository, tag)
         audit.details.update({"image_id": result.image_id, "digest": result.digest})
     return result.__dict__
+
+
+# -- local images of a host: list, remove, prune (issue 18) ----------------------------------------
+HostQuery = Annotated[str, Query(max_length=64, description="the Docker host; only `local` for now")]
+
+
+def _errors(**codes: str) -> dict[int | str, dict[str, Any]]:
+    return {int(code[1:]): {"description": text, "content": {"application/json": {"example": error_body(text, "why")}}}
+            for code, text in codes.items()}
+
+
+@router.get("", response_model=ImageList, responses=_errors(e404="host not found", e503="docker daemon unavailable"))
+def list_images(core: CoreDep, host: HostQuery = inventory.LOCAL_HOST) -> dict[str, Any]:
+    """The host's images (as `docker images` lists them), newest first: tags, size, age, the containers
+    created from each (and their services), and the managed services whose compose file names it."""
+    inv = inventory.inventory(core, host)
+    return {"host": inv.host, "images": inv.images, "total_size": sum(i["size"] for i in inv.images)}
+
+
+@router.delete("/{image_id}", response_model=ImageRemoved,
+               responses=_errors(e404="image not found", e409="image in use", e422="invalid image id"))
+def remove_image(image_id: str, core: CoreDep, actor: ActorDep, host: HostQuery = inventory.LOCAL_HOST,
+                 tag: Annotated[str | None, Query(max_length=512, description="remove only this tag of the image")]
+                 = None) -> dict[str, Any]:
+    """Remove an image by id (`sha256:...` or at least 12 hex digits): each of its tags, then the image.
+    Never forced: an image a container uses (running or stopped) is a 409 naming those containers.
+    With `tag`, only that tag goes (the image too when it was the last one). Audited as `image.remove`."""
+    return inventory.remove_image(core, image_id, actor=actor, host=host, tag=tag)
+
+
+@router.post("/prune", response_model=PruneResult, responses=_errors(e404="host not found"))
+def prune_images(body: PruneRequest, core: CoreDep, actor: ActorDep,
+                 host: HostQuery = inventory.LOCAL_HOST) -> dict[str, Any]:
+    """Images no container uses and no managed compose file names: `dangling` ones (no tag) or all
+    `unused` ones. Send `dry_run: true` first to see what would go, then `dry_run: false` with the
+    preview's ids in `images`, so that only what was shown goes. Audited as `image.prune`."""
+    return inventory.prune(core, actor=actor, mode=body.mode, dry_run=body.dry_run, host=host,
+                           only=body.images, label=body.label)

@@ -52,5 +52,8 @@ class UpdateRun(Base):
     result: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     images: Mapped[list] = mapped_column(JSON, default=list)
+    # updates (issue 11): a tag bump's commit of compose.yaml, and its revert after a failed gate
+    commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    revert_commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,8 +10,8 @@ from fastapi.responses import PlainTextResponse
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
 from sdmd.errors import InvalidInput
-from sdmd.services import service
-from sdmd.services.schemas import LogEntry, ServiceRead
+from sdmd.services import envfile, service
+from sdmd.services.schemas import EnvFileRead, EnvFileUpdate, LogEntry, ServiceRead
 from sdmd.services.service import Definition
 
 router = APIRouter(prefix="/api/services", tags=["services"])
@@ -107,3 +107,36 @@ def service_logs(service_id: str, request: Request, core: CoreDep,
         return [line.__dict__ for line in lines]
     text = "".join(f"{line.container} | {line.timestamp} {line.message}\n" for line in lines)
     return PlainTextResponse(text)
+
+
+# -- the stack's .env beside compose.yaml (issue 18) ----------------------------------------------
+ENV_ERRORS = {
+    404: {"description": "service not found"},
+    409: {"description": "the .env changed meanwhile (stale If-Match), or the service is not managed"},
+    422: {"description": "invalid .env, or compose refused the stack with it, or compose up failed",
+          "content": {"application/json": {"example": {"error": "invalid .env",
+                                                       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"}}}},
+}
+
+
+@router.get("/{service_id}/env", response_model=EnvFileRead, responses=ENV_ERRORS)
+def get_env_file(service_id: str, response: Response, core: CoreDep) -> dict[str, Any]:
+    """The service's .env (`exists: false` and empty content when it has none). Holds secrets: any
+    logged-in user may read it, as they may read the compose file; the web UI masks the values."""
+    view = envfile.get_env(core, service_id)
+    response.headers["ETag"] = f'"{view["etag"]}"'
+    return view
+
+
+@router.put("/{service_id}/env", response_model=EnvFileRead, responses=ENV_ERRORS)
+async def put_env_file(service_id: str, body: EnvFileUpdate, response: Response, core: CoreDep, actor: ActorDep,
+                       if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """Replace the .env like a compose edit: every line checked (a bare `NAME` without `=` is refused:
+    compose would copy sdmd's own variable), the stack validated with `docker compose config` reading
+    the new file, then written (mode 0600), applied with `compose up` (the old file comes back if that
+    fails) and committed to git. Audited as `service.env_update` with the names added, removed and
+    changed, never a value. Empty content removes the file."""
+    view = await run_in_threadpool(envfile.update_env, core, service_id, actor=actor, content=body.content,
+                                   if_match=if_match)
+    response.headers["ETag"] = f'"{view["etag"]}"'
+    return view

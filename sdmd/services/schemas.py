@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from sdmd.gitops.schemas import DriftRead, GitopsStateRead
 
@@ -47,3 +47,23 @@ class LogEntry(BaseModel):
     service: str | None
     timestamp: str
     message: str
+
+
+class EnvFileRead(BaseModel):
+    """stacks/<name>/.env: compose interpolates ${VARIABLES} in compose.yaml from it."""
+
+    service_id: str
+    name: str
+    path: str = Field(examples=["web/.env"])
+    exists: bool
+    content: str = Field(description="the file's text (values included: show them masked)")
+    keys: list[str] = Field(description="the variable names it defines, in file order")
+    etag: str = Field(description="send as If-Match to PUT; also the ETag header")
+    warnings: list[str] = Field(default_factory=list, description="what compose warned about when it was saved")
+
+
+class EnvFileUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(description="the new .env text; empty removes the file",
+                         examples=["POSTGRES_PASSWORD=change-me\nTAG=1.27\n"])

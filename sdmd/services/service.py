@@ -29,7 +29,8 @@ from sdmd.services.definition import (
 )
 from sdmd.services.models import DockerServiceConfig
 from sdmd.services.runtime import group_by_project, overall_status
-from sdmd.updates.status import updates_available
+from sdmd.updates import policy as update_policy
+from sdmd.updates.status import update_available_for, updates_available
 
 log = logging.getLogger("sdmd.services")
 
@@ -118,12 +119,17 @@ def _managed(core: Core, service_id: str) -> DockerServiceConfig:
 def get_service(core: Core, service_id: str) -> dict[str, Any]:
     config, name = _resolve(core, service_id)
     raw = core.docker.compose_containers(name)
-    view = _view(config, name, group_by_project(raw).get(name, []), with_compose=True)
+    available = False
+    if config is not None:
+        with core.db.sessions() as session:
+            available = update_available_for(session, config.id)
+    view = _view(config, name, group_by_project(raw).get(name, []), with_compose=True, update_available=available)
     gitops.annotate(core, [view], raw)  # gitops
     return view
 
 
 def _validate(core: Core, name: str, text: str) -> dict[str, Any]:
+    update_policy.validate(plain(parse_yaml(text)))  # updates: x-sdmd tag policies that cannot work
     with core.stacks.candidate(name, text) as draft:
         try:
             return core.docker.compose_config(draft)
@@ -195,13 +201,17 @@ def _undo_create(core: Core, name: str) -> None:
 
 
 def update_service(core: Core, service_id: str, *, actor: Actor | None, definition: Definition,
-                   if_match: str | None = None) -> dict[str, Any]:
+                   if_match: str | None = None, restore_of: str | None = None) -> dict[str, Any]:
+    """Replace the definition. `restore_of` (a commit id) marks it as restoring that version (gitops history)."""
     config = _managed(core, service_id)
     name = config.name
     if definition.name != name:
         raise InvalidInput("renaming a service is not supported",
                            f"service {service_id} is named {name}, the definition says {definition.name}")
-    with audited(core.db, actor, "service.update", target_id=config.id, target_name=name) as audit, \
+    action = "restore" if restore_of else "update"
+    title = f"Restore service {name} to {restore_of[:7]}" if restore_of else None
+    with audited(core.db, actor, f"service.{action}", target_id=config.id, target_name=name,
+                 details={"restored_from": restore_of} if restore_of else None) as audit, \
             core.stacks.locked(name):
         previous = core.stacks.read(name)
         if previous is None:
@@ -217,9 +227,9 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             assert row is not None
             row.compose_text = text
             row.content_hash = content_hash(text)
-            repo.add_history(session, row.id, status="deployed", event="update")
-        gitops.after_change(core, name=name, actor=actor, action="update", audit=audit, service_id=config.id,
-                            hashes_future=hashes)
+            repo.add_history(session, row.id, status="deployed", event=action)
+        gitops.after_change(core, name=name, actor=actor, action=action, audit=audit, service_id=config.id,
+                            hashes_future=hashes, title=title)
     return get_service(core, config.id)
 
 

@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sdmd.docker import ComposeProject
+from sdmd.secretbox import write_private_file
 from sdmd.services.definition import NAME_RE
 
 COMPOSE_FILE = "compose.yaml"
+ENV_FILE = ".env"  # compose reads it from the project folder to interpolate ${VARIABLES}
 
 
 class StackStore:
@@ -61,6 +63,32 @@ class StackStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    # -- the stack's .env, beside compose.yaml (issue 18) ------------------------------------
+    def env_file(self, name: str) -> Path:
+        return self.directory(name) / ENV_FILE
+
+    def read_env(self, name: str) -> str | None:
+        try:
+            return self.env_file(name).read_text()
+        except FileNotFoundError:
+            return None
+
+    def write_env(self, name: str, text: str | None) -> None:
+        """Atomic and private (0600: it holds secrets); None removes the file."""
+        if text is None:
+            self.env_file(name).unlink(missing_ok=True)
+            return
+        write_private_file(self.env_file(name), text.encode())
+
+    @contextmanager
+    def env_candidate(self, name: str, text: str) -> Iterator[tuple[ComposeProject, Path]]:
+        """The stack as it is, with a draft .env in a private scratch folder (0700) for `compose config`."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=f".draft-{name}-", dir=self.root) as tmp:
+            draft = Path(tmp) / ENV_FILE
+            write_private_file(draft, text.encode())
+            yield self.project(name), draft
 
     def remove(self, name: str) -> None:
         shutil.rmtree(self.directory(name), ignore_errors=True)

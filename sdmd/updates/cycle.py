@@ -1,9 +1,12 @@
-"""One update run for one service: lock, pull, compare, apply, gate, roll back, record.
+"""One update run for one service: lock, check, pull what changed, apply, gate, roll back, record.
 
-Compared are image ids: the one each container was created from (ImageID in the container
-list) against the one the tag names after a fresh pull. Nothing is recreated when they match.
-Changes go through `docker compose up -d` on the stored compose file, never through a
-container's inspect data, so networks, volumes and environment come from the definition.
+The check (sdmd/updates/check.py) asks the registries, without pulling, whether each image's tag
+serves another digest than the one running, or whether the image's x-sdmd tag policy allows a
+newer tag. `check` stops there. `update` pulls only the images that changed, compares the pulled
+image ids with the running ones, and applies: a new tag is a one-line edit of compose.yaml,
+committed (sdmd/updates/bump.py) before `docker compose up -d` and reverted after a failed gate.
+Changes go through compose on the stored file, never through a container's inspect data, so
+networks, volumes and environment come from the definition.
 """
 
 from __future__ import annotations
@@ -14,59 +17,32 @@ import json
 import logging
 import os
 import re
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
 from sdmd.db.base import utcnow
 from sdmd.docker import ComposeProject
 from sdmd.docker.gateway import SERVICE_LABEL
+from sdmd.docker.registry import familiar
 from sdmd.errors import NotFound, SdmdError
+from sdmd.gitops.context import file_images
+from sdmd.registries.service import auth_for
 from sdmd.services import repository as services_repo
-from sdmd.updates import records
+from sdmd.services.definition import parse_yaml, plain
+from sdmd.updates import bump, records
+from sdmd.updates.check import ERROR, UNKNOWN, UPDATE_AVAILABLE, Tracked, check_all, track
 from sdmd.updates.gate import health_gate
+from sdmd.updates.policy import Policy, file_policies
 from sdmd.updates.records import Outcome, RunContext
-from sdmd.updates.refs import ImageRef, parse_ref
 
 log = logging.getLogger("sdmd.updates")
 
 MODES = ("check", "update")
 IMAGES_CACHE_SECONDS = 86400
-
-
-@dataclass
-class Tracked:
-    """One image reference of the compose file and what the run learnt about it."""
-
-    image: str
-    ref: ImageRef
-    services: list[str]
-    running_ids: list[str] = field(default_factory=list)
-    tag_id_before: str | None = None
-    new_id: str | None = None
-
-    @property
-    def old_id(self) -> str | None:
-        if self.running_ids:
-            return Counter(self.running_ids).most_common(1)[0][0]
-        return self.tag_id_before
-
-    @property
-    def changed(self) -> bool:
-        if self.new_id is None:
-            return False
-        if self.running_ids:
-            return any(i != self.new_id for i in self.running_ids)
-        return self.tag_id_before != self.new_id
-
-    def view(self) -> dict[str, Any]:
-        return {"service": ",".join(self.services), "image": self.image, "old_id": self.old_id,
-                "new_id": self.new_id, "changed": self.changed}
 
 
 def lock_key(service_id: str) -> str:
@@ -109,7 +85,7 @@ def _reason(exc: SdmdError) -> str:
     return f"{exc.message}: {exc.details}" if exc.details else exc.message
 
 
-def compose_images(core: Core, redis: Redis, project: ComposeProject) -> dict[str, str]:
+def compose_images(core: Core, redis: Redis | None, project: ComposeProject) -> dict[str, str]:
     """{compose service: image} for services that run a pulled image (not a local build).
 
     `docker compose config` resolves interpolation, .env, extends and profiles, but costs a
@@ -124,30 +100,31 @@ def compose_images(core: Core, redis: Redis, project: ComposeProject) -> dict[st
             digest.update(b"\0missing")
     digest.update(json.dumps(sorted(os.environ.items())).encode())
     key = f"sdmd:compose-images:{digest.hexdigest()}"
-    cached = redis.get(key)
+    try:
+        cached = redis.get(key) if redis is not None else None
+    except RedisError:  # the cache is an optimisation; the API's preview works without Redis
+        redis, cached = None, None
     if cached is not None:
         return json.loads(cached)
     config = core.docker.compose_config(project)
     images = {name: spec["image"] for name, spec in (config.get("services") or {}).items()
               if spec.get("image") and not spec.get("build")}
-    redis.set(key, json.dumps(images), ex=IMAGES_CACHE_SECONDS)
+    if redis is not None:
+        redis.set(key, json.dumps(images), ex=IMAGES_CACHE_SECONDS)
     return images
 
 
-def _track(images: dict[str, str], containers: list[dict[str, Any]]) -> list[Tracked]:
-    by_image: dict[str, Tracked] = {}
-    for service, image in images.items():
-        ref = parse_ref(image)
-        if ref.pinned:
-            continue
-        tracked = by_image.setdefault(image, Tracked(image=image, ref=ref, services=[]))
-        tracked.services.append(service)
-    for c in containers:
-        service = (c.get("Labels") or {}).get(SERVICE_LABEL)
-        for tracked in by_image.values():
-            if service in tracked.services and c.get("ImageID"):
-                tracked.running_ids.append(c["ImageID"])
-    return list(by_image.values())
+def read_policies(text: str | None) -> tuple[dict[str, Policy], dict[str, str | None], list[str]]:
+    """Policies and literal image lines from compose.yaml itself: `docker compose config --format json`
+    drops service-level x- keys, and the file is what a bump edits anyway."""
+    if not text:
+        return {}, {}, []
+    try:
+        doc = plain(parse_yaml(text))
+    except SdmdError as exc:
+        return {}, {}, [_reason(exc)]
+    policies, problems = file_policies(doc)
+    return policies, file_images(text), problems
 
 
 class _PullFailed(SdmdError):
@@ -158,29 +135,42 @@ class _PullFailed(SdmdError):
 
 
 def _pull_all(core: Core, tracked: list[Tracked]) -> None:
-    """Pull every reference at once: registry round trips dominate, so they overlap well."""
-    for t in tracked:
-        if not t.running_ids:
-            info = core.docker.inspect_image(t.image)
-            t.tag_id_before = info["Id"] if info else None
+    """Pull what changed, at once (registry round trips overlap well), with each registry's credentials."""
+    auths = {t.registry: auth_for(core, t.registry) for t in tracked}
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(tracked), 8) or 1) as pool:
-        futures = {pool.submit(core.docker.pull, t.ref.repository, t.ref.tag or "latest"): t for t in tracked}
+        futures = {pool.submit(core.docker.pull, t.ref.repository, t.candidate_tag or t.ref.tag or "latest",
+                               auths[t.registry]): t for t in tracked}
         errors = []
         for future, t in futures.items():
             try:
                 t.new_id = future.result().image_id
             except SdmdError as exc:
-                errors.append(f"{t.image}: {_reason(exc)}")
+                errors.append(f"{t.candidate_ref}: {_reason(exc)}")
     if errors:
         _restore_tags(core, tracked)  # a pull that did succeed must not leave its tag moved
+        for t in tracked:
+            if t.bump:
+                _drop_candidate(core, t)
         raise _PullFailed("; ".join(errors))
+
+
+def _drop_candidate(core: Core, t: Tracked) -> None:
+    """Untag a pulled candidate tag nothing runs (Docker removes the image with its last tag)."""
+    if t.bump and t.new_id and t.new_id not in t.running_ids:
+        core.docker.remove_image(t.candidate_ref)
 
 
 def _restore_tags(core: Core, tracked: list[Tracked]) -> None:
     """Point each moved tag back at the image the service runs, so nothing else picks up the new one."""
     for t in tracked:
-        if t.changed and t.old_id and t.ref.tag:
+        if t.changed and not t.bump and t.old_id and t.ref.tag:
             core.docker.tag_image(t.old_id, t.ref.repository, t.ref.tag)
+
+
+def describe(t: Tracked) -> str:
+    if t.bump:
+        return f"{familiar(t.ref.repository)} {t.ref.tag} → {t.candidate_tag}"
+    return f"{t.image} (new digest)"
 
 
 def _cycle(core: Core, redis: Redis, ctx: RunContext) -> Outcome:
@@ -189,38 +179,85 @@ def _cycle(core: Core, redis: Redis, ctx: RunContext) -> Outcome:
         return Outcome(records.ERROR, f"compose file {core.stacks.file(name)} is missing")
     project = core.stacks.project(name)
     images = compose_images(core, redis, project)
+    policies, written, problems = read_policies(core.stacks.read(name))
+    if problems:
+        return Outcome(records.ERROR, f"invalid x-sdmd update policy: {'; '.join(problems)}")
     containers = core.docker.compose_containers(name)
-    tracked = _track(images, containers)
+    tracked = track(images, containers, policies, written)
     if not tracked:
         return Outcome(records.UP_TO_DATE, "no pullable images (builds or digest-pinned only)")
+    check_all(core, tracked)
+    failed = [t for t in tracked if t.status == ERROR]
+    if failed:
+        detail = "; ".join(f"{t.image}: {t.reason}" for t in failed)
+        return Outcome(records.ERROR, f"registry check failed, service untouched: {detail}",
+                       [t.view() for t in tracked])
+    available = [t for t in tracked if t.status == UPDATE_AVAILABLE]
+    if not available:
+        if all(t.status == UNKNOWN for t in tracked):
+            return Outcome(records.UNKNOWN, "; ".join(f"{t.image}: {t.reason}" for t in tracked),
+                           [t.view() for t in tracked])
+        return Outcome(records.UP_TO_DATE, None, [t.view() for t in tracked])
+    summary = ", ".join(describe(t) for t in available)
+    if ctx.mode == "check":
+        return Outcome(records.UPDATE_AVAILABLE, f"newer image for {summary}", [t.view() for t in tracked])
+    if ctx.trigger == "schedule":
+        with core.db.sessions() as session:
+            failed = records.failed_candidates(session, ctx.service_id)
+        again = [t for t in available if (t.image, t.candidate_digest) in failed]
+        for t in again:
+            when = failed[(t.image, t.candidate_digest)].strftime("%Y-%m-%d %H:%M UTC")
+            t.reason = (f"{t.reason}: failed its health gate at {when}; schedules try again when a newer build "
+                        f"or tag appears (POST /api/services/{{id}}/update retries now)")
+        available = [t for t in available if t not in again]
+        if not available:
+            return Outcome(records.UPDATE_AVAILABLE, "; ".join(f"{t.image}: {t.reason}" for t in again),
+                           [t.view() for t in tracked])
+    stuck = [t for t in available if t.bump and t.file_image is None]
+    if stuck:  # the tag comes from a ${VARIABLE} (or differs between services): no line to edit
+        for t in stuck:
+            t.reason = f"{t.reason}; cannot change the tag: compose.yaml does not write {t.image} literally"
+        available = [t for t in available if t not in stuck]
+        if not available:
+            return Outcome(records.UPDATE_AVAILABLE, "; ".join(f"{t.image}: {t.reason}" for t in stuck),
+                           [t.view() for t in tracked])
     try:
-        _pull_all(core, tracked)
+        _pull_all(core, available)
     except _PullFailed as exc:
         return Outcome(records.ERROR, _reason(exc), [t.view() for t in tracked])
-    changed = [t for t in tracked if t.changed]
+    changed = [t for t in available if t.changed]
     views = [t.view() for t in tracked]
     if not changed:
-        return Outcome(records.UP_TO_DATE, None, views)
-    summary = ", ".join(t.image for t in changed)
-    if ctx.mode == "check":
-        _restore_tags(core, changed)
-        return Outcome(records.UPDATE_AVAILABLE, f"newer image for {summary}", views)
-    if not containers:
+        return Outcome(records.UP_TO_DATE, "the pulled images are the ones running", views)
+    if not containers and not any(t.bump for t in changed):
         # Nothing runs, so nothing is recreated: the fresh images wait for the next start.
         return Outcome(records.UPDATED, f"pulled {summary}; the service has no containers to recreate", views)
-    return _apply(core, ctx, project, containers, changed, views)
+    return _apply(core, ctx, project, containers, changed, tracked)
 
 
 def _apply(core: Core, ctx: RunContext, project: ComposeProject, before: list[dict[str, Any]],
-           changed: list[Tracked], views: list[dict[str, Any]]) -> Outcome:
+           changed: list[Tracked], tracked: list[Tracked]) -> Outcome:
     changed_services = {s for t in changed for s in t.services}
     # One-shot services (not running before) are not expected to keep running afterwards.
     gated_services = {(c.get("Labels") or {}).get(SERVICE_LABEL) for c in before
                       if c.get("State") == "running"} & changed_services
     settings = core.settings
+    bumps = [t for t in changed if t.bump]
+    summary = ", ".join(describe(t) for t in changed)
     with core.stacks.locked(ctx.service_name):
+        edit = None
+        if bumps:
+            try:
+                edit = bump.write(core, ctx, bumps)
+            except SdmdError as exc:
+                _restore_tags(core, changed)
+                for t in bumps:
+                    _drop_candidate(core, t)
+                return Outcome(records.ERROR, f"could not change compose.yaml: {_reason(exc)}",
+                               [t.view() for t in tracked])
         try:
-            core.docker.compose_up(project)
+            if before:
+                core.docker.compose_up(project)
         except SdmdError as exc:
             failure = f"compose up failed: {_compose_error(exc)}"
         else:
@@ -229,14 +266,23 @@ def _apply(core: Core, ctx: RunContext, project: ComposeProject, before: list[di
             failure = health_gate(core.docker, gate, grace=settings.health_grace_seconds,
                                   timeout=settings.health_timeout_seconds)
         if failure is None:
+            if edit is not None:
+                bump.keep(core, ctx, edit)
             _remove_superseded(core, ctx, keep={t.old_id for t in changed} | {t.new_id for t in changed})
-            return Outcome(records.UPDATED, f"updated {', '.join(t.image for t in changed)}", views)
-        rollback_error = _roll_back(core, ctx, project, changed)
+            return Outcome(records.UPDATED, f"updated {summary}", [t.view() for t in tracked],
+                           commit=edit.commit if edit else None)
+        rollback_error, revert = _roll_back(core, ctx, project, changed, edit, failure)
+    views = [t.view() for t in tracked]
+    commit = edit.commit if edit else None
     if rollback_error:
-        return Outcome(records.ERROR, f"{failure}; rollback failed: {rollback_error}", views)
+        return Outcome(records.ERROR, f"{failure}; rollback failed: {rollback_error}", views, commit=commit,
+                       revert_commit=revert)
     for t in changed:
-        _remove_if_unused(core, t.new_id)
-    return Outcome(records.ROLLED_BACK, failure, views)
+        if t.bump:
+            _drop_candidate(core, t)
+        else:
+            _remove_if_unused(core, t.new_id)
+    return Outcome(records.ROLLED_BACK, failure, views, commit=commit, revert_commit=revert)
 
 
 _PROGRESS = re.compile(r"^\s*(Container|Network|Volume) \S+\s+(Recreate|Recreated|Creating|Created|Starting|"
@@ -249,20 +295,26 @@ def _compose_error(exc: SdmdError) -> str:
     return " ".join(lines[-3:])[-1000:] or exc.message
 
 
-def _roll_back(core: Core, ctx: RunContext, project: ComposeProject, changed: list[Tracked]) -> str | None:
-    """Re-point each tag at the previous image and recreate; None when the old images run again."""
+def _roll_back(core: Core, ctx: RunContext, project: ComposeProject, changed: list[Tracked],
+               edit: bump.Edit | None, failure: str) -> tuple[str | None, str | None]:
+    """Re-point each tag at the previous image, put the previous file back (a revert commit), recreate.
+
+    Returns (None when the old images run again, else what went wrong; the revert commit)."""
+    revert = None
     try:
         _restore_tags(core, changed)
+        if edit is not None:
+            revert = bump.revert(core, ctx, edit, failure)
         core.docker.compose_up(project)
         after = core.docker.compose_containers(ctx.service_name)
     except SdmdError as exc:
-        return _reason(exc)
+        return _reason(exc), revert
     wrong = []
     for t in changed:
         for c in after:
             if (c.get("Labels") or {}).get(SERVICE_LABEL) in t.services and c.get("ImageID") != t.old_id:
                 wrong.append((c.get("Names") or [c["Id"][:12]])[0].lstrip("/"))
-    return f"still on the new image: {', '.join(wrong)}" if wrong else None
+    return (f"still on the new image: {', '.join(wrong)}" if wrong else None), revert
 
 
 def _remove_if_unused(core: Core, image_id: str | None) -> bool:

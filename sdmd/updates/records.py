@@ -24,8 +24,8 @@ UPDATED = "updated"
 ROLLED_BACK = "rolled_back"
 ERROR = "error"
 SKIPPED = "skipped"
-RESULTS = (UP_TO_DATE, UPDATE_AVAILABLE, UPDATED, ROLLED_BACK, ERROR, SKIPPED)
-
+UNKNOWN = "unknown"  # every image was built or imported locally: no registry digest to compare with
+RESULTS = (UP_TO_DATE, UPDATE_AVAILABLE, UPDATED, ROLLED_BACK, ERROR, SKIPPED, UNKNOWN)
 
 
 @dataclass
@@ -33,6 +33,8 @@ class Outcome:
     result: str
     reason: str | None = None
     images: list[dict[str, Any]] = field(default_factory=list)
+    commit: str | None = None  # a tag bump's commit of compose.yaml
+    revert_commit: str | None = None  # ... and its revert, after a failed gate
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,17 @@ class RunContext:
     job_id: str | None = None
 
 
+# The run's `images` keep their first shape; what the registry check found is in `checks`.
+IMAGE_KEYS = ("service", "image", "old_id", "new_id", "changed")
+
+
 def run_view(run: UpdateRun) -> dict[str, Any]:
     return {
         "id": run.id, "service_id": run.service_id, "schedule_id": run.schedule_id, "mode": run.mode,
         "trigger": run.trigger, "actor": run.actor_id, "job_id": run.job_id, "result": run.result,
-        "reason": run.reason, "images": run.images or [], "started_at": run.started_at,
-        "finished_at": run.finished_at,
+        "reason": run.reason, "images": [{k: i.get(k) for k in IMAGE_KEYS} for i in run.images or []],
+        "checks": [i for i in run.images or [] if "status" in i], "commit": run.commit,
+        "revert_commit": run.revert_commit, "started_at": run.started_at, "finished_at": run.finished_at,
     }
 
 
@@ -59,7 +66,8 @@ def write_run(core: Core, ctx: RunContext, outcome: Outcome, *, started: datetim
               finished: datetime) -> dict[str, Any]:
     run = UpdateRun(service_id=ctx.service_id, schedule_id=ctx.schedule_id, mode=ctx.mode, trigger=ctx.trigger,
                     actor_id=ctx.actor.id, job_id=ctx.job_id, result=outcome.result, reason=outcome.reason,
-                    images=outcome.images, started_at=started, finished_at=finished)
+                    images=outcome.images, commit=outcome.commit, revert_commit=outcome.revert_commit,
+                    started_at=started, finished_at=finished)
     view: dict[str, Any]
     try:
         with core.db.session() as session:
@@ -79,8 +87,13 @@ def write_run(core: Core, ctx: RunContext, outcome: Outcome, *, started: datetim
            target_id=ctx.service_id, target_name=ctx.service_name,
            details={"mode": ctx.mode, "trigger": ctx.trigger, "result": outcome.result, "reason": outcome.reason,
                     "schedule_id": ctx.schedule_id, "job_id": ctx.job_id, "run_id": view.get("id"),
+                    **({"commit": outcome.commit} if outcome.commit else {}),
+                    **({"revert_commit": outcome.revert_commit} if outcome.revert_commit else {}),
                     "images": [{k: i.get(k) for k in ("service", "image", "old_id", "new_id")}
-                               for i in outcome.images]})
+                               for i in outcome.images],
+                    **({"tags": [{"image": i["image"], "from": i["tag"], "to": i["candidate_tag"]} for i in bumped]}
+                       if (bumped := [i for i in outcome.images if i.get("candidate_tag") not in (None, i.get("tag"))])
+                       else {})})
     return view
 
 
@@ -105,3 +118,17 @@ def superseded_images(session: Session, service_id: str) -> set[str]:
         if run.result == UPDATED:
             break  # older runs' images were cleaned up by that update
     return ids
+
+
+def failed_candidates(session: Session, service_id: str) -> dict[tuple[str, str], datetime]:
+    """{(image, candidate digest): when} that the service's last update-mode run rolled back.
+
+    Schedules do not try those again (a bump and a revert commit every night); a newer build or tag
+    has another digest, and a manual run retries regardless."""
+    last = session.scalar(select(UpdateRun).where(UpdateRun.service_id == service_id, UpdateRun.mode == "update",
+                                                  UpdateRun.result.in_([UPDATED, ROLLED_BACK, UP_TO_DATE]))
+                          .order_by(UpdateRun.id.desc()).limit(1))
+    if last is None or last.result != ROLLED_BACK:
+        return {}
+    return {(i["image"], i["candidate_digest"]): last.finished_at for i in last.images or []
+            if i.get("status") == UPDATE_AVAILABLE and i.get("candidate_digest")}

@@ -22,8 +22,9 @@ from sdmd.errors import Conflict, NotFound
 from sdmd.services import repository as services_repo
 from sdmd.updates.jobs import run_update_job
 from sdmd.updates.manual import enqueue_update, job_view, respond
+from sdmd.updates.preview import service_updates
 from sdmd.updates.queue import redis_connection, redis_unavailable
-from sdmd.updates.schemas import UpdateJobRead
+from sdmd.updates.schemas import ServiceUpdatesRead, UpdateJobRead
 
 router = APIRouter(prefix="/api", tags=["updates"])
 
@@ -38,8 +39,29 @@ def _service_id(core: Core, service_id: str) -> str:
     raise NotFound("service not found", f"No service with ID {service_id} exists")
 
 
+@router.get("/services/{service_id}/updates", response_model=ServiceUpdatesRead,
+            summary="What an update would change, per image (asked live, nothing pulled)",
+            description="For each image of the service: the running tag and registry digest, the candidate tag "
+                        "and digest the image's x-sdmd policy allows, the policy, both sides' created dates and OCI "
+                        "release labels, and release-notes / compare links derived from a GitHub source label. "
+                        "Asks the registries (through the Docker daemon, and their HTTP API for tags and image "
+                        "configs) with the stored credentials; pulls nothing. A registry that fails gives that "
+                        "image `status: error` with the reason; the others are still answered.",
+            responses={404: {"description": "no such service"},
+                       409: {"description": "an unmanaged compose project, or its compose file is missing"}})
+def updates_preview(service_id: str, core: CoreDep) -> dict[str, Any]:
+    return service_updates(core, service_id)
+
+
 @router.post("/services/{service_id}/update", response_model=UpdateJobRead,
-             responses={202: {"model": UpdateJobRead, "description": "still running: poll the job"}})
+             summary="Run the update cycle now (in the worker)",
+             description="`mode=check` asks the registries and pulls nothing; `mode=update` pulls only images whose "
+                         "digest or policy tag changed, commits a tag change to compose.yaml (author: the caller, or "
+                         "sdmd-scheduler for schedules), applies it behind the health gate, and on failure restores "
+                         "the previous images and file (a revert commit).",
+             responses={202: {"model": UpdateJobRead, "description": "still running: poll the job"},
+                        404: {"description": "no such service"}, 409: {"description": "not managed by sdmd"},
+                        503: {"description": "no worker listens, or Redis is down"}})
 def update_now(service_id: str, response: Response, core: CoreDep, actor: ActorDep,
                mode: Annotated[Literal["check", "update"], Query(description="check only reports")] = "update",
                wait: Annotated[float | None, Query(ge=0, le=3600, description="seconds to wait")] = None,

@@ -20,3 +20,11 @@ def updates_available(session: Session) -> set[str]:
     stmt = select(UpdateRun.service_id).join(latest, UpdateRun.id == latest.c.run_id).where(
         UpdateRun.result.in_([r for r, available in AVAILABILITY.items() if available]))
     return set(session.scalars(stmt))
+
+
+def update_available_for(session: Session, service_id: str) -> bool:
+    """The same answer as `updates_available` for one service (GET /api/services/{id})."""
+    stmt = (select(UpdateRun.result).where(UpdateRun.service_id == service_id,
+                                           UpdateRun.result.in_(list(AVAILABILITY)))
+            .order_by(UpdateRun.id.desc()).limit(1))
+    return bool(AVAILABILITY.get(session.scalar(stmt) or "", False))

@@ -188,7 +188,7 @@ def test_an_unreachable_registry_leaves_the_service_untouched(client, core, uniq
         for mode in ("update", "check"):
             run = update(client, svc["id"], mode)
             assert run["result"] == "error", run
-            assert "pull failed" in run["reason"] and ref in run["reason"]
+            assert "registry check failed, service untouched" in run["reason"] and ref in run["reason"]
         assert snapshot(svc["name"]) == before
         assert image_id(ref) == image_id(IMAGE_V1)
         assert [e.outcome for e in audits(core, svc["id"])] == ["error", "error"]

@@ -23,7 +23,8 @@ def password_step(page: Page, url: str, email: str = TEST_EMAIL) -> None:
 def test_two_factor_login_and_api_tokens(page: Page, live_server: LiveServer) -> None:
     url = live_server.url
     log_in(page, url)
-    page.get_by_role("link", name="Security").first.click()
+    page.get_by_role("link", name="Settings").first.click()
+    page.get_by_role("navigation", name="Settings").get_by_role("link", name="Security").click()
     page.wait_for_url(f"{url}/settings/security/")
     expect(page.get_by_test_id("mfa-state")).to_have_text("off")
     page.get_by_test_id("mfa-start").click()

@@ -16,7 +16,9 @@ const NAV = [
   { href: "/images/", label: "Images" },
   { href: "/schedules/", label: "Schedules" },
   { href: "/audit/", label: "Audit log" },
-  { href: "/settings/security/", label: "Security" },
+  { href: "/health/", label: "Health" },
+  { href: "/gitops/", label: "GitOps" },
+  { href: "/settings/", label: "Settings" },
 ];
 
 const NEXT_THEME: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
@@ -78,7 +80,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
             <span>sdmd</span>
           </Link>
           {!onLogin ? (
-            <nav aria-label="Main" className="hidden flex-1 items-center gap-1 md:flex">
+            <nav aria-label="Main" className="hidden flex-1 items-center gap-1 lg:flex">
               {NAV.map((item) => (
                 <Link
                   key={item.href}
@@ -109,7 +111,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
           </div>
         </div>
         {!onLogin ? (
-          <nav aria-label="Main (compact)" className="flex gap-1 overflow-x-auto border-t px-2 py-1 md:hidden">
+          <nav aria-label="Main (compact)" className="flex gap-1 overflow-x-auto border-t px-2 py-1 lg:hidden">
             {[...NAV, { href: "/services/new/", label: "New" }].map((item) => (
               <Link
                 key={item.href}

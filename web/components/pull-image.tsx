@@ -30,7 +30,8 @@ function Elapsed({ since }: { since: number }) {
   return <>{Math.floor((now - since) / 1000)} s</>;
 }
 
-export function PullImage() {
+/** `embedded`: a card on the images page, without a page heading of its own. */
+export function PullImage({ embedded = false, onPulled }: { embedded?: boolean; onPulled?: () => void } = {}) {
   const [image, setImage] = useState("");
   const [tag, setTag] = useState("");
   const [touched, setTouched] = useState(false);
@@ -48,6 +49,7 @@ export function PullImage() {
     const update = (patch: Partial<PullLog>) => setHistory((h) => h.map((p) => (p.started === started ? { ...p, ...patch } : p)));
     try {
       update({ result: await pull.mutateAsync({ image: img, tag: tg }) });
+      onPulled?.();
     } catch (exc) {
       update({ error: exc });
     }
@@ -61,11 +63,13 @@ export function PullImage() {
   };
 
   return (
-    <div className="mx-auto max-w-3xl space-y-4">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight">Images</h1>
-        <p className="text-sm text-muted-foreground">Pull an image onto this Docker engine, e.g. before switching a service to it.</p>
-      </div>
+    <div className={embedded ? "space-y-4" : "mx-auto max-w-3xl space-y-4"}>
+      {!embedded ? (
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight">Images</h1>
+          <p className="text-sm text-muted-foreground">Pull an image onto this Docker engine, e.g. before switching a service to it.</p>
+        </div>
+      ) : null}
       <Card>
         <CardHeader><CardTitle>Pull an image</CardTitle><CardDescription>From the registry the reference names.</CardDescription></CardHeader>
         <CardContent>

@@ -46,9 +46,9 @@ export function SecurityPage() {
   const status = useMfaStatus();
   const enrolFirst = params.get("required") === "1" || (status.data?.required && !status.data.enabled);
   return (
-    <div className="mx-auto max-w-3xl space-y-4">
+    <div className="max-w-3xl space-y-4">
       <div>
-        <h1 className="text-2xl font-semibold tracking-tight">Security</h1>
+        <h2 className="text-lg font-semibold">Security</h2>
         <p className="text-sm text-muted-foreground">Two-factor login, and API tokens for scripts and CI.</p>
       </div>
       {enrolFirst && !status.data?.enabled ? (

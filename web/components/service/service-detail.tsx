@@ -2,6 +2,7 @@
 
 import { ArrowLeft, ArrowUpCircle, Download, GitCompare, Plus, RotateCw, SearchCheck, Trash2 } from "lucide-react";
 import { useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
@@ -29,10 +30,14 @@ import { toast } from "@/lib/toast";
 
 import { ComposePanel } from "./compose-panel";
 import { ContainersTable } from "./containers-table";
-import { GitHistory, ServiceActivity } from "./history-panels";
+import { ServiceActivity } from "./history-panels";
 import { LogsPanel } from "./logs-panel";
 
-const TABS = ["overview", "logs", "compose", "schedules", "activity", "history"] as const;
+// Issue 18: the .env editor and the usable history load with their tabs, not with the page.
+const EnvPanel = dynamic(() => import("./env-panel"), { ssr: false, loading: () => <Skeleton className="h-40" /> });
+const GitHistoryPanel = dynamic(() => import("./git-history"), { ssr: false, loading: () => <Skeleton className="h-24" /> });
+
+const TABS = ["overview", "logs", "compose", "env", "schedules", "activity", "history"] as const;
 type Tab = (typeof TABS)[number];
 
 function ServiceSchedules({ service }: { service: Service }) {
@@ -66,6 +71,8 @@ export function ServiceDetail() {
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [deleteOpen, setDeleteOpen] = useState(false);
   const [withVolumes, setWithVolumes] = useState(false);
+  const [envOpened, setEnvOpened] = useState(false);
+  if (tab === "env" && !envOpened) setEnvOpened(true);
   const del = useDeleteService();
   const check = useUpdateService();
   const apply = useApplyService();
@@ -186,9 +193,10 @@ export function ServiceDetail() {
           <TabsTrigger value="overview">Containers</TabsTrigger>
           <TabsTrigger value="logs" data-testid="tab-logs">Logs</TabsTrigger>
           <TabsTrigger value="compose" data-testid="tab-compose" disabled={!service.managed}>Compose</TabsTrigger>
+          <TabsTrigger value="env" data-testid="tab-env" disabled={!service.managed}>.env</TabsTrigger>
           <TabsTrigger value="schedules" data-testid="tab-schedules">Schedules</TabsTrigger>
           <TabsTrigger value="activity" data-testid="tab-activity">Activity</TabsTrigger>
-          <TabsTrigger value="history">History</TabsTrigger>
+          <TabsTrigger value="history" data-testid="tab-history">History</TabsTrigger>
         </TabsList>
         <TabsContent value="overview">
           <Card><ContainersTable containers={service.containers} /></Card>
@@ -199,12 +207,16 @@ export function ServiceDetail() {
             <ComposePanel service={service} etag={etag} onReload={async () => (await refetch()).data} />
           ) : null}
         </TabsContent>
+        {/* Kept mounted while another tab shows, so an unsaved .env edit survives a tab switch. */}
+        <TabsContent value="env" forceMount className="data-[state=inactive]:hidden">
+          {service.managed && (tab === "env" || envOpened) ? <EnvPanel service={service} /> : null}
+        </TabsContent>
         <TabsContent value="schedules"><ServiceSchedules service={service} /></TabsContent>
         <TabsContent value="activity">
           <Card><CardHeader><CardTitle>Recent activity</CardTitle></CardHeader><CardContent className="px-0 sm:px-0"><ServiceActivity serviceId={service.id} /></CardContent></Card>
         </TabsContent>
         <TabsContent value="history">
-          <Card><CardHeader><CardTitle>Git history of the compose file</CardTitle></CardHeader><CardContent className="px-0 sm:px-0"><GitHistory serviceId={service.id} /></CardContent></Card>
+          <Card><CardHeader><CardTitle>Git history of the compose file</CardTitle></CardHeader><CardContent className="px-0 sm:px-0"><GitHistoryPanel serviceId={service.id} etag={etag} /></CardContent></Card>
         </TabsContent>
       </Tabs>
 

@@ -319,6 +319,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services/{service_id}/env": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Env File
+         * @description The service's .env (`exists: false` and empty content when it has none). Holds secrets: any
+         *     logged-in user may read it, as they may read the compose file; the web UI masks the values.
+         */
+        get: operations["get_env_file_api_services__service_id__env_get"];
+        /**
+         * Put Env File
+         * @description Replace the .env like a compose edit: every line checked (a bare `NAME` without `=` is refused:
+         *     compose would copy sdmd's own variable), the stack validated with `docker compose config` reading
+         *     the new file, then written (mode 0600), applied with `compose up` (the old file comes back if that
+         *     fails) and committed to git. Audited as `service.env_update` with the names added, removed and
+         *     changed, never a value. Empty content removes the file.
+         */
+        put: operations["put_env_file_api_services__service_id__env_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/images/pull": {
         parameters: {
             query?: never;
@@ -336,6 +365,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Images
+         * @description The host's images (as `docker images` lists them), newest first: tags, size, age, the containers
+         *     created from each (and their services), and the managed services whose compose file names it.
+         */
+        get: operations["list_images_api_images_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Image
+         * @description Remove an image by id (`sha256:...` or at least 12 hex digits): each of its tags, then the image.
+         *     Never forced: an image a container uses (running or stopped) is a 409 naming those containers.
+         *     With `tag`, only that tag goes (the image too when it was the last one). Audited as `image.remove`.
+         */
+        delete: operations["remove_image_api_images__image_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prune Images
+         * @description Images no container uses and no managed compose file names: `dangling` ones (no tag) or all
+         *     `unused` ones. Send `dry_run: true` first to see what would go, then `dry_run: false` with the
+         *     preview's ids in `images`, so that only what was shown goes. Audited as `image.prune`.
+         */
+        post: operations["prune_images_api_images_prune_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health/status": {
         parameters: {
             query?: never;
@@ -343,7 +437,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health Status */
+        /**
+         * Health Status
+         * @description Every service's status, and its containers counted by state and health, the troubled ones first.
+         */
         get: operations["health_status_api_health_status_get"];
         put?: never;
         post?: never;
@@ -467,6 +564,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services/{service_id}/history/{commit}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service Commit
+         * @description One commit of the service's folder: its message, each changed file with its diff (against the
+         *     commit's first parent, limited to this folder), and the files the folder held at that version.
+         *     `commit` is a full or abbreviated id on the current branch's history.
+         */
+        get: operations["service_commit_api_services__service_id__history__commit__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/history/{commit}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service File At Commit
+         * @description A text file of the service's folder as it was at `commit` (at most 1 MiB).
+         */
+        get: operations["service_file_at_commit_api_services__service_id__history__commit__file_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/history/{commit}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore Service Version
+         * @description Restore compose.yaml as it was at `commit`: a new commit ("Restore service <name> to <short id>"),
+         *     validated and applied like any edit (the old file comes back if `compose up` fails). Audited as
+         *     `service.restore` with `details.restored_from`. 409 when If-Match is stale or the file already
+         *     is that version. The folder's other files (such as .env) are left as they are.
+         */
+        post: operations["restore_service_version_api_services__service_id__history__commit__restore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -555,6 +717,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services/{service_id}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What an update would change, per image (asked live, nothing pulled)
+         * @description For each image of the service: the running tag and registry digest, the candidate tag and digest the image's x-sdmd policy allows, the policy, both sides' created dates and OCI release labels, and release-notes / compare links derived from a GitHub source label. Asks the registries (through the Docker daemon, and their HTTP API for tags and image configs) with the stored credentials; pulls nothing. A registry that fails gives that image `status: error` with the reason; the others are still answered.
+         */
+        get: operations["updates_preview_api_services__service_id__updates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/services/{service_id}/update": {
         parameters: {
             query?: never;
@@ -564,7 +746,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Update Now */
+        /**
+         * Run the update cycle now (in the worker)
+         * @description `mode=check` asks the registries and pulls nothing; `mode=update` pulls only images whose digest or policy tag changed, commits a tag change to compose.yaml (author: the caller, or sdmd-scheduler for schedules), applies it behind the health gate, and on failure restores the previous images and file (a revert commit).
+         */
         post: operations["update_now_api_services__service_id__update_post"];
         delete?: never;
         options?: never;
@@ -584,6 +769,46 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List registries with stored credentials */
+        get: operations["list_registries_api_registries_get"];
+        put?: never;
+        /**
+         * Store credentials for a registry
+         * @description Verifies them against the registry first (unless `verify: false`), encrypts the password or token with the data dir's key and uses it for pulls, digest checks and tag lists on every host. 409 when the server already has credentials (use PUT).
+         */
+        post: operations["create_registry_api_registries_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registries/{registry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One registry (by id or server) */
+        get: operations["get_registry_api_registries__registry_id__get"];
+        /** Replace the credentials of a registry */
+        put: operations["update_registry_api_registries__registry_id__put"];
+        post?: never;
+        /** Forget the credentials of a registry */
+        delete: operations["delete_registry_api_registries__registry_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -736,6 +961,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description Built-in users, by name, with their last login and live sessions. 409 in Supabase mode.
+         */
+        get: operations["list_users_api_users_get"];
+        put?: never;
+        /**
+         * Add User
+         * @description Add a user (audited as `user.create`). Without `password`, a random one is generated and
+         *     returned in this answer only.
+         */
+        post: operations["add_user_api_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset User Password
+         * @description Set a new password (given, or generated and returned once) and end every session of that user
+         *     (audited as `user.passwd`; resetting your own logs you out).
+         */
+        post: operations["reset_user_password_api_users__user_id__password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove User
+         * @description Remove a user and end their sessions (audited as `user.remove`). Refused (409) for your own
+         *     account and for the last user.
+         */
+        delete: operations["remove_user_api_users__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/about": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * About
+         * @description sdmd's version, the Docker engine it talks to, and links: `/docs` and the RQ dashboard.
+         */
+        get: operations["about_api_about_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -757,6 +1069,102 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AboutRead */
+        AboutRead: {
+            /**
+             * Name
+             * @default sdmd
+             */
+            name: string;
+            /**
+             * Version
+             * @example 0.1.0
+             */
+            version: string;
+            /** Python */
+            python: string;
+            /** Auth Mode */
+            auth_mode: string;
+            /**
+             * Docs Url
+             * @description the OpenAPI documentation of this sdmd
+             * @example /docs
+             */
+            docs_url: string;
+            /**
+             * Openapi Url
+             * @example /openapi.json
+             */
+            openapi_url: string;
+            /**
+             * Rq Dashboard Url
+             * @description SDMD_RQ_DASHBOARD_URL; null when set empty
+             */
+            rq_dashboard_url: string | null;
+            /** Gitops Apply */
+            gitops_apply: string;
+            docker: components["schemas"]["DockerEngine"];
+        };
+        /** AccountCreate */
+        AccountCreate: {
+            /**
+             * Email
+             * @example ops@example.com
+             */
+            email: string;
+            /**
+             * Password
+             * @description leave out to have one generated (returned once)
+             */
+            password?: string | null;
+        };
+        /** AccountRead */
+        AccountRead: {
+            /** Id */
+            id: string;
+            /**
+             * Email
+             * @description the login name: an email address or a plain name such as admin
+             */
+            email: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Last Login At */
+            last_login_at: string | null;
+            /** Active Sessions */
+            active_sessions: number;
+            /**
+             * Is You
+             * @description the account of the caller's token
+             */
+            is_you: boolean;
+        };
+        /** AccountRemoved */
+        AccountRemoved: {
+            /** Id */
+            id: string;
+            /** Email */
+            email: string;
+            /** Status */
+            status: string;
+        };
+        /** AccountWithPassword */
+        AccountWithPassword: {
+            user: components["schemas"]["AccountRead"];
+            /**
+             * Password
+             * @description the generated password, shown this once; null when one was given
+             */
+            password: string | null;
+        };
         /** AdoptRequest */
         AdoptRequest: {
             /** Project */
@@ -858,6 +1266,69 @@ export interface components {
              */
             code: string;
         };
+        /** CommitDetail */
+        CommitDetail: {
+            /** Commit */
+            commit: string;
+            /** Author */
+            author: string;
+            /** Email */
+            email: string;
+            /** Date */
+            date: string;
+            /** Message */
+            message: string;
+            /** Short */
+            short: string;
+            /** Parents */
+            parents: string[];
+            /**
+             * Files
+             * @description what the commit changed in the service's folder
+             */
+            files: components["schemas"]["CommitFile"][];
+            /**
+             * Tree
+             * @description the files the service's folder held at this commit
+             */
+            tree: string[];
+            /**
+             * Is Head
+             * @description the newest commit of the service's folder (its current version)
+             */
+            is_head: boolean;
+        };
+        /** CommitFile */
+        CommitFile: {
+            /**
+             * Path
+             * @description relative to the service's folder, e.g. compose.yaml
+             */
+            path: string;
+            /**
+             * Old Path
+             * @description the path before a rename
+             */
+            old_path: string | null;
+            /** Status */
+            status: string;
+            /** Additions */
+            additions: number;
+            /** Deletions */
+            deletions: number;
+            /** Binary */
+            binary: boolean;
+            /**
+             * Truncated
+             * @description the patch was cut at 512 KiB
+             */
+            truncated: boolean;
+            /**
+             * Patch
+             * @description this file's part of the unified diff against the commit's first parent
+             */
+            patch: string;
+        };
         /** CommitRead */
         CommitRead: {
             /** Commit */
@@ -870,6 +1341,43 @@ export interface components {
             date: string;
             /** Message */
             message: string;
+        };
+        /** ContainerHealth */
+        ContainerHealth: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Service Id */
+            service_id: string;
+            /** Service Name */
+            service_name: string;
+            /** Managed */
+            managed: boolean;
+            /** Compose Service */
+            compose_service: string | null;
+            /** Image */
+            image: string | null;
+            /** State */
+            state: string | null;
+            /**
+             * Status
+             * @example Up 2 hours (unhealthy)
+             * @example Restarting (1) 3 seconds ago
+             */
+            status: string | null;
+            /** Health */
+            health: string | null;
+            /** Exit Code */
+            exit_code: number | null;
+            /**
+             * Problem
+             * @description what is wrong, in words; null when nothing is
+             * @example unhealthy
+             * @example restarting
+             * @example exited with code 1
+             */
+            problem: string | null;
         };
         /** ContainerRead */
         ContainerRead: {
@@ -891,6 +1399,18 @@ export interface components {
             health: string | null;
             /** Ports */
             ports: components["schemas"]["PortRead"][];
+        };
+        /** DockerEngine */
+        DockerEngine: {
+            /** Version */
+            version: string | null;
+            /** Api Version */
+            api_version: string | null;
+            /**
+             * Error
+             * @description why the engine did not answer, if it did not
+             */
+            error?: string | null;
         };
         /** DriftItem */
         DriftItem: {
@@ -976,6 +1496,53 @@ export interface components {
             factor_id: string | null;
         };
         /**
+         * EnvFileRead
+         * @description stacks/<name>/.env: compose interpolates ${VARIABLES} in compose.yaml from it.
+         */
+        EnvFileRead: {
+            /** Service Id */
+            service_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Path
+             * @example web/.env
+             */
+            path: string;
+            /** Exists */
+            exists: boolean;
+            /**
+             * Content
+             * @description the file's text (values included: show them masked)
+             */
+            content: string;
+            /**
+             * Keys
+             * @description the variable names it defines, in file order
+             */
+            keys: string[];
+            /**
+             * Etag
+             * @description send as If-Match to PUT; also the ETag header
+             */
+            etag: string;
+            /**
+             * Warnings
+             * @description what compose warned about when it was saved
+             */
+            warnings?: string[];
+        };
+        /** EnvFileUpdate */
+        EnvFileUpdate: {
+            /**
+             * Content
+             * @description the new .env text; empty removes the file
+             * @example POSTGRES_PASSWORD=change-me
+             *     TAG=1.27
+             */
+            content: string;
+        };
+        /**
          * ErrorBody
          * @description Every error sdmd answers with, whatever the status.
          */
@@ -993,6 +1560,17 @@ export interface components {
              * @example No service with ID svc_1a2b3c exists
              */
             details: string | null;
+        };
+        /** FileAtCommit */
+        FileAtCommit: {
+            /** Commit */
+            commit: string;
+            /** Path */
+            path: string;
+            /** Size */
+            size: number;
+            /** Content */
+            content: string;
         };
         /** GitopsStateRead */
         GitopsStateRead: {
@@ -1023,31 +1601,326 @@ export interface components {
             uncommitted: string[];
             remote: components["schemas"]["RemoteStatus"];
             /** Stacks */
-            stacks: {
-                [key: string]: unknown;
-            }[];
+            stacks: components["schemas"]["StackState"][];
             /** Recent Commits */
             recent_commits: {
                 [key: string]: string;
             }[];
+            /** @description the latest reconcile round of any process */
+            last_round?: components["schemas"]["RoundRead"] | null;
+            /**
+             * Rounds
+             * @description the latest rounds, newest first (10)
+             */
+            rounds?: components["schemas"]["RoundRead"][];
+        };
+        /** HealthCounts */
+        HealthCounts: {
+            /**
+             * Services
+             * @description managed services by status: running, partial, stopped, not_deployed
+             * @example {
+             *       "partial": 1,
+             *       "running": 3
+             *     }
+             */
+            services: {
+                [key: string]: number;
+            };
+            /**
+             * Containers
+             * @description containers by Docker state (running, restarting, exited...)
+             */
+            containers: {
+                [key: string]: number;
+            };
+            /**
+             * Health
+             * @description containers by health check: healthy, unhealthy, starting, none
+             */
+            health: {
+                [key: string]: number;
+            };
+            /**
+             * Problems
+             * @description containers unhealthy, restarting, dead, failed or still starting
+             */
+            problems: number;
         };
         /** HealthStatus */
         HealthStatus: {
             /** Services */
             services: components["schemas"]["ServiceStatus"][];
+            counts: components["schemas"]["HealthCounts"];
+            /**
+             * Containers
+             * @description every compose container, the troubled first: unhealthy, restarting, dead, failed, starting, ...
+             */
+            containers: components["schemas"]["ContainerHealth"][];
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
         };
-        /** ImageRead */
-        ImageRead: {
-            /** Service */
+        /**
+         * ImageCheckRead
+         * @description What the registry check found for one image of a run (runs before sdmd 0.2 have none).
+         */
+        ImageCheckRead: {
+            /**
+             * Service
+             * @description the compose services using the image, comma-separated
+             */
             service: string;
             /** Image */
             image: string;
-            /** Old Id */
+            /**
+             * Old Id
+             * @description image id the containers ran
+             */
             old_id: string | null;
-            /** New Id */
+            /**
+             * New Id
+             * @description image id of the candidate (pulled, or from its registry manifest)
+             */
             new_id: string | null;
             /** Changed */
             changed: boolean;
+            /**
+             * Status
+             * @description up_to_date | update_available | unknown | error | off
+             */
+            status?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Policy
+             * @description x-sdmd update policy: digest | patch | minor | major | regex | off
+             */
+            policy?: string | null;
+            /** Tag */
+            tag?: string | null;
+            /**
+             * Current Digest
+             * @description the registry digest of the running image
+             */
+            current_digest?: string | null;
+            /**
+             * Candidate Tag
+             * @description the tag to move to (the same tag: a new digest)
+             */
+            candidate_tag?: string | null;
+            /** Candidate Digest */
+            candidate_digest?: string | null;
+        };
+        /** ImageList */
+        ImageList: {
+            /** Host */
+            host: string;
+            /** Images */
+            images: components["schemas"]["LocalImage"][];
+            /**
+             * Total Size
+             * @description the sum of the images' sizes (shared layers counted once per image)
+             */
+            total_size: number;
+        };
+        /** ImageRead */
+        ImageRead: {
+            /**
+             * Service
+             * @description the compose services using the image, comma-separated
+             */
+            service: string;
+            /** Image */
+            image: string;
+            /**
+             * Old Id
+             * @description image id the containers ran
+             */
+            old_id: string | null;
+            /**
+             * New Id
+             * @description image id of the candidate (pulled, or from its registry manifest)
+             */
+            new_id: string | null;
+            /** Changed */
+            changed: boolean;
+        };
+        /** ImageRemoved */
+        ImageRemoved: {
+            /** Id */
+            id: string;
+            /** Host */
+            host: string;
+            /** Untagged */
+            untagged: string[];
+            /**
+             * Deleted
+             * @description image and layer ids Docker deleted; empty when only a tag went
+             */
+            deleted: string[];
+        };
+        /** ImageUpdateRead */
+        ImageUpdateRead: {
+            /**
+             * Services
+             * @description compose services that use this image with this policy
+             */
+            services: string[];
+            /**
+             * Image
+             * @example nginx:1.27.1
+             */
+            image: string;
+            /** Repository */
+            repository: string;
+            /**
+             * Registry
+             * @example docker.io
+             * @example ghcr.io
+             */
+            registry: string;
+            policy: components["schemas"]["PolicyRead"];
+            /**
+             * Status
+             * @description up_to_date | update_available | unknown (no registry digest: built or imported locally) | error | off
+             */
+            status: string;
+            /**
+             * Reason
+             * @description why, in words: `1.27.1 → 1.27.3`, `latest: new digest`, the error
+             */
+            reason: string | null;
+            /**
+             * Change
+             * @description tag (compose.yaml gets a new tag) | digest (same tag, new build) | null
+             */
+            change: string | null;
+            /**
+             * Applicable
+             * @description an update run would apply it (false: e.g. the tag comes from a variable)
+             */
+            applicable: boolean;
+            /**
+             * New Image
+             * @description the image line after a tag change
+             */
+            new_image: string | null;
+            current: components["schemas"]["ImageVersionRead"];
+            candidate: components["schemas"]["ImageVersionRead"] | null;
+            /**
+             * Compare Url
+             * @description GitHub compare view between the two revisions, when both are known
+             */
+            compare_url: string | null;
+        };
+        /**
+         * ImageUser
+         * @description A container created from the image (running or not), and the service it belongs to.
+         */
+        ImageUser: {
+            /**
+             * Service Id
+             * @description svc_... for a managed service, ext_<project> for another compose project, null for a container outside compose
+             */
+            service_id: string | null;
+            /** Service Name */
+            service_name: string | null;
+            /** Managed */
+            managed: boolean;
+            /** Container */
+            container: string;
+            /** State */
+            state: string | null;
+        };
+        /**
+         * ImageVersionRead
+         * @description One side of a change: the tag, its registry digest and image id, and release information from the
+         *     image's OCI labels (org.opencontainers.image.version, .source, .url, .revision).
+         */
+        ImageVersionRead: {
+            /** Tag */
+            tag: string | null;
+            /**
+             * Digest
+             * @description registry (manifest) digest; null for an image built or imported locally
+             */
+            digest: string | null;
+            /** Image Id */
+            image_id: string | null;
+            /**
+             * Created
+             * @description the image's created date (RFC 3339), from its config
+             */
+            created: string | null;
+            /** Version */
+            version: string | null;
+            /** Source */
+            source: string | null;
+            /** Url */
+            url: string | null;
+            /** Revision */
+            revision: string | null;
+            /**
+             * Release Notes
+             * @description derived from a GitHub source: releases/tag/<version>, else the releases page; never fetched by sdmd
+             */
+            release_notes: string | null;
+        };
+        /** LocalImage */
+        LocalImage: {
+            /**
+             * Id
+             * @example sha256:af133bdfd23225a17a8ba5dec39ed9bbe2461174d5459c05962012db940da6a1
+             */
+            id: string;
+            /** Short Id */
+            short_id: string;
+            /**
+             * Tags
+             * @example [
+             *       "127.0.0.1:5000/team/app:1"
+             *     ]
+             */
+            tags: string[];
+            /** Digests */
+            digests: string[];
+            /**
+             * Size
+             * @description bytes, layers shared with other images included
+             */
+            size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Dangling
+             * @description no tag names it
+             */
+            dangling: boolean;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * Containers
+             * @description the containers created from it
+             */
+            containers: components["schemas"]["ImageUser"][];
+            /**
+             * Named In
+             * @description managed services whose compose.yaml names one of its tags
+             */
+            named_in: components["schemas"]["ServiceRef"][];
+            /**
+             * In Use
+             * @description a container uses it: Docker will not remove it
+             */
+            in_use: boolean;
         };
         /** LogEntry */
         LogEntry: {
@@ -1133,6 +2006,42 @@ export interface components {
              */
             managed_by: string;
         };
+        /** PasswordReset */
+        PasswordReset: {
+            /**
+             * Password
+             * @description leave out to have one generated (returned once)
+             */
+            password?: string | null;
+        };
+        /**
+         * PolicyRead
+         * @description The image's `x-sdmd:` mapping in compose.yaml (defaults when it has none).
+         */
+        PolicyRead: {
+            /**
+             * Update
+             * @description digest | patch | minor | major | regex | off
+             * @example minor
+             */
+            update: string;
+            /**
+             * Include
+             * @description regex a candidate tag must match (re.search)
+             */
+            include?: string | null;
+            /**
+             * Exclude
+             * @description regex a candidate tag must not match
+             */
+            exclude?: string | null;
+            /**
+             * Prerelease
+             * @description whether 1.3.0-rc1 and the like count as candidates
+             * @default false
+             */
+            prerelease: boolean;
+        };
         /** PortRead */
         PortRead: {
             /** Host Ip */
@@ -1143,6 +2052,79 @@ export interface components {
             container_port: number;
             /** Protocol */
             protocol: string;
+        };
+        /** PruneImage */
+        PruneImage: {
+            /** Id */
+            id: string;
+            /** Short Id */
+            short_id: string;
+            /** Tags */
+            tags: string[];
+            /** Size */
+            size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dangling */
+            dangling: boolean;
+        };
+        /** PruneRequest */
+        PruneRequest: {
+            /**
+             * Mode
+             * @description dangling: images without a tag; unused: every image no container uses
+             * @default dangling
+             * @enum {string}
+             */
+            mode: "dangling" | "unused";
+            /**
+             * Dry Run
+             * @description true: only say what would go
+             * @default true
+             */
+            dry_run: boolean;
+            /**
+             * Images
+             * @description remove only these ids (from a dry run); those no longer prunable are skipped
+             */
+            images?: string[] | null;
+            /**
+             * Label
+             * @description only images with this label (key or key=value)
+             * @example team=web
+             */
+            label?: string | null;
+        };
+        /** PruneResult */
+        PruneResult: {
+            /** Host */
+            host: string;
+            /** Mode */
+            mode: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Images
+             * @description dry run: what would go; otherwise what went
+             */
+            images: components["schemas"]["PruneImage"][];
+            /**
+             * Size
+             * @description the sum of their sizes: the most the prune frees (shared layers stay)
+             */
+            size: number;
+            /** Skipped */
+            skipped: components["schemas"]["PruneSkipped"][];
+        };
+        /** PruneSkipped */
+        PruneSkipped: {
+            /** Id */
+            id: string;
+            /** Reason */
+            reason: string;
         };
         /** PullRead */
         PullRead: {
@@ -1178,6 +2160,11 @@ export interface components {
             } | null;
             /** Stacks */
             stacks: components["schemas"]["StackOutcome"][];
+            /**
+             * Commit Error
+             * @description why hand edits could not be committed, if so
+             */
+            commit_error?: string | null;
         };
         /** RecoveryCodesRead */
         RecoveryCodesRead: {
@@ -1191,6 +2178,102 @@ export interface components {
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /**
+         * RegistryCreate
+         * @description Credentials for one registry. Send `password` or `token` (a personal access token, sent the same way).
+         * @example {
+         *       "server": "ghcr.io",
+         *       "token": "ghp_...",
+         *       "username": "octocat"
+         *     }
+         * @example {
+         *       "password": "s3cret",
+         *       "server": "registry.example.com:5000",
+         *       "username": "deploy"
+         *     }
+         */
+        RegistryCreate: {
+            /**
+             * Server
+             * @description registry host[:port]; a URL is reduced to its host, Docker Hub's aliases to docker.io
+             * @example ghcr.io
+             * @example registry.example.com:5000
+             * @example docker.io
+             */
+            server: string;
+            /** Username */
+            username: string;
+            /** Password */
+            password?: string | null;
+            /** Token */
+            token?: string | null;
+            /**
+             * Verify
+             * @description log in to the registry first and refuse credentials it rejects
+             * @default true
+             */
+            verify: boolean;
+        };
+        /**
+         * RegistryRead
+         * @description A registry as the API shows it: never the password or token.
+         */
+        RegistryRead: {
+            /** Id */
+            id: string;
+            /** Server */
+            server: string;
+            /** Username */
+            username: string;
+            /**
+             * Secret Kind
+             * @enum {string}
+             */
+            secret_kind: "password" | "token";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * RegistryUpdate
+         * @description Replaces the credentials of a registry (the server stays).
+         * @example {
+         *       "server": "ghcr.io",
+         *       "token": "ghp_...",
+         *       "username": "octocat"
+         *     }
+         * @example {
+         *       "password": "s3cret",
+         *       "server": "registry.example.com:5000",
+         *       "username": "deploy"
+         *     }
+         */
+        RegistryUpdate: {
+            /**
+             * Server
+             * @description ignored unless it differs (then 422)
+             */
+            server?: string | null;
+            /** Username */
+            username: string;
+            /** Password */
+            password?: string | null;
+            /** Token */
+            token?: string | null;
+            /**
+             * Verify
+             * @description log in to the registry first and refuse credentials it rejects
+             * @default true
+             */
+            verify: boolean;
         };
         /** RemoteStatus */
         RemoteStatus: {
@@ -1210,6 +2293,54 @@ export interface components {
             remote_head: string | null;
             /** Synced At */
             synced_at: string | null;
+        };
+        /** RoundError */
+        RoundError: {
+            /**
+             * Stack
+             * @description the stack folder, or null for the repository or remote
+             */
+            stack: string | null;
+            /** Error */
+            error: string;
+        };
+        /**
+         * RoundRead
+         * @description One reconcile round: when, why (periodic, watch, api, cli), what it committed and did, what failed.
+         */
+        RoundRead: {
+            /** Id */
+            id: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string;
+            /** Trigger */
+            trigger: string;
+            /**
+             * Scope
+             * @description the folders the round looked at; null: all of them
+             */
+            scope: string[] | null;
+            /** Commits */
+            commits: string[];
+            /** Remote */
+            remote: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Stacks
+             * @description what the round did, other than finding a stack in sync
+             */
+            stacks: components["schemas"]["StackOutcome"][];
+            /** Errors */
+            errors: components["schemas"]["RoundError"][];
         };
         /** RunRead */
         RunRead: {
@@ -1233,6 +2364,18 @@ export interface components {
             reason: string | null;
             /** Images */
             images: components["schemas"]["ImageRead"][];
+            /** Checks */
+            checks?: components["schemas"]["ImageCheckRead"][];
+            /**
+             * Commit
+             * @description a tag bump's commit of compose.yaml
+             */
+            commit?: string | null;
+            /**
+             * Revert Commit
+             * @description its revert commit, after a failed health gate
+             */
+            revert_commit?: string | null;
             /**
              * Started At
              * Format: date-time
@@ -1407,6 +2550,13 @@ export interface components {
              */
             update_available: boolean;
         };
+        /** ServiceRef */
+        ServiceRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** ServiceStatus */
         ServiceStatus: {
             /** Id */
@@ -1415,6 +2565,27 @@ export interface components {
             name: string;
             /** Status */
             status: string;
+        };
+        /** ServiceUpdatesRead */
+        ServiceUpdatesRead: {
+            /** Service Id */
+            service_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** Update Available */
+            update_available: boolean;
+            /**
+             * Policy Errors
+             * @description x-sdmd problems in a hand-edited compose.yaml (those images are followed by digest)
+             */
+            policy_errors: string[];
+            /** Images */
+            images: components["schemas"]["ImageUpdateRead"][];
         };
         /** StackOutcome */
         StackOutcome: {
@@ -1426,6 +2597,26 @@ export interface components {
             detail?: string | null;
             /** Commit */
             commit?: string | null;
+        };
+        /**
+         * StackState
+         * @description A stack that needs attention: its change waits (pending), failed (error) or its folder is gone.
+         */
+        StackState: {
+            /** Name */
+            name: string;
+            /** Service Id */
+            service_id: string | null;
+            /** State */
+            state: string;
+            /** Error */
+            error?: string | null;
+            /** Pending Hash */
+            pending_hash?: string | null;
+            /** Last Commit */
+            last_commit?: string | null;
+            /** Orphaned At */
+            orphaned_at?: string | null;
         };
         /** TokenCreate */
         TokenCreate: {
@@ -3168,6 +4359,194 @@ export interface operations {
             };
         };
     };
+    get_env_file_api_services__service_id__env_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvFileRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description service not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid .env, or compose refused the stack with it, or compose up failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid .env",
+                     *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_env_file_api_services__service_id__env_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnvFileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvFileRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description service not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid .env, or compose refused the stack with it, or compose up failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid .env",
+                     *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     pull_image_api_images_pull_post: {
         parameters: {
             query?: never;
@@ -3223,6 +4602,290 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_images_api_images_get: {
+        parameters: {
+            query?: {
+                /** @description the Docker host; only `local` for now */
+                host?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageList"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "host not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description docker daemon unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "docker daemon unavailable",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_image_api_images__image_id__delete: {
+        parameters: {
+            query?: {
+                /** @description the Docker host; only `local` for now */
+                host?: string;
+                /** @description remove only this tag of the image */
+                tag?: string | null;
+            };
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageRemoved"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description image not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "image not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description image in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "image in use",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid image id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid image id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    prune_images_api_images_prune_post: {
+        parameters: {
+            query?: {
+                /** @description the Docker host; only `local` for now */
+                host?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PruneRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PruneResult"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "host not found",
+                     *       "details": "why"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -3762,6 +5425,285 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    service_commit_api_services__service_id__history__commit__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitDetail"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description commit not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "commit not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid commit id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid commit id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    service_file_at_commit_api_services__service_id__history__commit__file_get: {
+        parameters: {
+            query?: {
+                /** @description relative to the service's folder */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                service_id: string;
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileAtCommit"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description commit not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "commit not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid commit id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid commit id",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restore_service_version_api_services__service_id__history__commit__restore_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the ETag of GET /api/services/{id} */
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description commit not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "commit not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description service changed meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "service changed meanwhile",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid commit id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid commit id",
+                     *       "details": "why"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -4381,6 +6323,82 @@ export interface operations {
             };
         };
     };
+    updates_preview_api_services__service_id__updates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceUpdatesRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such service */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an unmanaged compose project, or its compose file is missing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     update_now_api_services__service_id__update_post: {
         parameters: {
             query?: {
@@ -4442,7 +6460,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not found */
+            /** @description no such service */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4451,7 +6469,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description not managed by sdmd */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4478,7 +6496,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            /** @description no worker listens, or Redis is down */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4529,6 +6547,410 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_registries_api_registries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"][];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_registry_api_registries_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistryCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description credentials for this server exist already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_registry_api_registries__registry_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such registry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_registry_api_registries__registry_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistryUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such registry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_registry_api_registries__registry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such registry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5296,6 +7718,421 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_users_api_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRead"][];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description users are managed in Supabase */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "users are managed in Supabase",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_user_api_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountWithPassword"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description user exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "user exists",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid user name */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid user name",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_user_password_api_users__user_id__password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountWithPassword"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description user not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "user not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid password */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid password",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_user_api_users__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRemoved"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description user not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "user not found",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the last user cannot be removed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the last user cannot be removed",
+                     *       "details": "why"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    about_api_about_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AboutRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -38,3 +38,21 @@ export interface GitCommit {
   email?: string | null;
   date?: string | null;
 }
+
+// Issue 18's pages: images, health, GitOps, history, .env, users, about.
+export type ImageRead = S["LocalImage"];
+export type ImageList = S["ImageList"];
+export type PruneResult = S["PruneResult"];
+export type HealthStatus = S["HealthStatus"];
+export type ContainerHealth = S["ContainerHealth"];
+export type GitopsStatus = S["GitopsStatus"];
+export type GitopsRound = S["RoundRead"];
+export type ReconcileReport = S["ReconcileReport"];
+export type StackState = S["StackState"];
+export type CommitDetail = S["CommitDetail"];
+export type CommitFile = S["CommitFile"];
+export type FileAtCommit = S["FileAtCommit"];
+export type EnvFile = S["EnvFileRead"];
+export type Account = S["AccountRead"];
+export type AccountWithPassword = S["AccountWithPassword"];
+export type About = S["AboutRead"];

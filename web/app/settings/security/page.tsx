@@ -3,7 +3,7 @@ import { Suspense } from "react";
 import { SecurityPage } from "@/components/security/security-page";
 import { Skeleton } from "@/components/ui/skeleton";
 
-export const metadata = { title: "Security" };
+export const metadata = { title: "Security · Settings" };
 
 export default function Page() {
   return (

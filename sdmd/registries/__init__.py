@@ -1,0 +1,1 @@
+"""Private registries: credentials kept encrypted, sent per call (pulls, digest checks, tag lists)."""

@@ -1,0 +1,33 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+import { cn } from "@/lib/utils";
+
+import { SETTINGS_SECTIONS } from "./sections";
+
+/** The settings area's sub-navigation: a column beside the page on wide screens, a scrolling row on phones. */
+export function SettingsNav() {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Settings" className="-mx-1 flex gap-1 overflow-x-auto px-1 md:mx-0 md:flex-col md:overflow-visible md:px-0">
+      {SETTINGS_SECTIONS.map((s) => {
+        const active = pathname.startsWith(s.href);
+        return (
+          <Link
+            key={s.href}
+            href={s.href}
+            aria-current={active ? "page" : undefined}
+            className={cn(
+              "whitespace-nowrap rounded-md px-3 py-1.5 text-sm text-muted-foreground hover:bg-muted hover:text-foreground",
+              active && "bg-muted font-medium text-foreground",
+            )}
+          >
+            {s.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}
