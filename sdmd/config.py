@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     git_remote: str = ""  # optional: fetch + fast-forward on each reconcile, push sdmd's commits
     git_branch: str = "main"
 
+    # -- edit: compose files read and edited by sdmd (issue 17; alias bound from issue 12)
+    # Most YAML nodes a compose file may hold with every alias and merge key expanded: an alias bomb
+    # is refused from its few kilobytes of text, before ruamel or compose expand it.
+    yaml_max_nodes: int = Field(default=100_000, ge=1000)
+
     # -- schedules and updates (issue 4): Redis, the RQ worker, rq-scheduler, the health gate --
     # Empty means the private redis-server that scripts/run.sh starts on a socket in the data dir.
     redis_url: str = ""

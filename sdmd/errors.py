@@ -50,6 +50,11 @@ class InvalidInput(SdmdError):
     message = "invalid input"
 
 
+class UnsupportedMediaType(SdmdError):
+    status = 415
+    message = "unsupported media type"
+
+
 class ApplyFailed(SdmdError):
     """docker compose could not bring the stack to the requested state."""
 

@@ -39,6 +39,7 @@ DESCRIPTIONS = {
     405: "Method not allowed",
     409: "Conflicts with the current state",
     413: "Request body larger than SDMD_MAX_BODY_BYTES",
+    415: "Unsupported media type (see the operation's request body)",
     422: "Invalid input",
     429: "Too many requests (see Retry-After)",
     500: "Internal error",
@@ -46,6 +47,7 @@ DESCRIPTIONS = {
     503: "A dependency (database, Docker, Redis, auth service) is unavailable",
     504: "Timed out",
 }
+GENERIC_DESCRIPTIONS = {"", "error", "Error", "Validation Error"}
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 BODY_METHODS = {"post", "put", "patch"}
 
@@ -82,8 +84,8 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                     continue
                 entry = responses.setdefault(str(code), {})
                 entry.setdefault("description", DESCRIPTIONS.get(code, "Error"))
-                if entry.get("description") == "Validation Error":
-                    entry["description"] = DESCRIPTIONS[422]
+                if entry.get("description") in GENERIC_DESCRIPTIONS:  # FastAPI's, or a route's placeholder
+                    entry["description"] = DESCRIPTIONS.get(code, "Error")
                 content = entry.setdefault("content", {})
                 media = content.setdefault("application/json", {})
                 media["schema"] = ERROR_REF

@@ -3,8 +3,9 @@
 The project's compose file(s) come from the com.docker.compose.project.config_files label; the
 com.docker.compose.project.working_dir label is the directory its relative paths meant. In
 stacks/<name>/ the project directory changes, so:
-- one file: copied as is (comments kept), every relative path in it (bind mounts, build contexts,
-  env_file, configs/secrets files, extends, include) rewritten to the absolute path it meant;
+- one file: copied as is, every relative path in it (bind mounts, build contexts, env_file,
+  configs/secrets files, extends, include) rewritten to the absolute path it meant, as a minimal edit
+  (services/editing.py): only the lines holding those paths change;
 - several files (overrides): merged by `docker compose config --no-interpolate`, which makes the
   paths absolute itself and leaves ${VARIABLES} unexpanded (so no secret is written into git);
   comments of those files are not kept.
@@ -20,8 +21,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from sdmd.audit.log import audited
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
@@ -34,7 +33,8 @@ from sdmd.gitops.context import compute_service_hashes
 from sdmd.gitops.drift import ONEOFF_LABEL
 from sdmd.gitops.hooks import after_change
 from sdmd.services import repository as services_repo
-from sdmd.services.definition import content_hash, dump_yaml, parse_yaml, validate_name
+from sdmd.services.definition import content_hash, parse_yaml, validate_name
+from sdmd.services.editing import apply_document, document_of
 from sdmd.services.models import DockerServiceConfig
 
 
@@ -88,10 +88,13 @@ def _copy(core: Core, name: str, files: list[Path], workdir: Path) -> str:
     if len(files) > 1:
         project = ComposeProject(name=name, directory=workdir, files=tuple(files))
         return core.docker.compose_config_text(project)
-    original = files[0].read_text()
-    doc = parse_yaml(original)
+    with open(files[0], encoding="utf-8", newline="") as fh:
+        original = fh.read()
+    max_nodes = core.settings.yaml_max_nodes
+    parse_yaml(original, max_nodes)  # a compose mapping with services, aliases bounded
+    doc = document_of(original, max_nodes=max_nodes)
     rebase_paths(doc, workdir)
-    return dump_yaml(doc)
+    return apply_document(original, doc, max_nodes=max_nodes)
 
 
 def _check_no_recreate(core: Core, name: str, text: str, containers: list[dict[str, Any]], workdir: Path) -> None:
@@ -132,46 +135,46 @@ def _rebase_list_or_value(node: Any, key: Any, base: Path, field: str = "path") 
     value = node.get(key)
     if isinstance(value, str):
         _rebase_value(node, key, base)
-    elif isinstance(value, CommentedSeq):
+    elif isinstance(value, list):
         for i, item in enumerate(value):
             if _is_relative(item):
                 value[i] = _absolute(item, base)
-            elif isinstance(item, CommentedMap):
+            elif isinstance(item, dict):
                 _rebase_value(item, field, base)
 
 
-def rebase_paths(doc: CommentedMap, base: Path) -> None:
-    """Rewrite the relative paths compose would resolve against the project directory, in place."""
+def rebase_paths(doc: dict, base: Path) -> None:
+    """Rewrite the relative paths compose would resolve against the project directory, in the document."""
     for spec in (doc.get("services") or {}).values():
-        if not isinstance(spec, CommentedMap):
+        if not isinstance(spec, dict):
             continue
         volumes = spec.get("volumes")
-        if isinstance(volumes, CommentedSeq):
+        if isinstance(volumes, list):
             for i, vol in enumerate(volumes):
                 if isinstance(vol, str):
                     source, sep, rest = vol.partition(":")
                     if sep and _is_relative(source):
                         volumes[i] = f"{_absolute(source, base)}:{rest}"
-                elif isinstance(vol, CommentedMap) and vol.get("type", "bind") == "bind":
+                elif isinstance(vol, dict) and vol.get("type", "bind") == "bind":
                     _rebase_value(vol, "source", base)
         build = spec.get("build")
         if isinstance(build, str):
             _rebase_value(spec, "build", base)
-        elif isinstance(build, CommentedMap):
+        elif isinstance(build, dict):
             _rebase_value(build, "context", base)
         _rebase_list_or_value(spec, "env_file", base)
         _rebase_list_or_value(spec, "label_file", base)
         extends = spec.get("extends")
-        if isinstance(extends, CommentedMap):
+        if isinstance(extends, dict):
             _rebase_value(extends, "file", base)
     for section in ("configs", "secrets"):
         for item in (doc.get(section) or {}).values():
-            if isinstance(item, CommentedMap):
+            if isinstance(item, dict):
                 _rebase_value(item, "file", base)
     if "include" in doc:
         _rebase_list_or_value(doc, "include", base)
         for item in doc.get("include") or []:
-            if isinstance(item, CommentedMap):
+            if isinstance(item, dict):
                 _rebase_value(item, "project_directory", base)
                 _rebase_list_or_value(item, "env_file", base)
 

@@ -19,7 +19,7 @@ from sdmd.gitops import repository as repo
 from sdmd.gitops.context import compute_service_hashes, file_images, git_repo, store_hashes
 from sdmd.gitops.git import GitError
 from sdmd.services import repository as services_repo
-from sdmd.services.definition import content_hash, parse_yaml, plain
+from sdmd.services.definition import content_hash, parse_yaml
 from sdmd.services.models import DockerServiceConfig
 from sdmd.updates import policy as update_policy
 
@@ -28,7 +28,8 @@ log = logging.getLogger("sdmd.gitops")
 
 def validate(core: Core, name: str, text: str) -> None:
     """The same checks the API applies: a compose mapping with services, accepted by `docker compose config`."""
-    update_policy.validate(plain(parse_yaml(text)))  # updates: x-sdmd tag policies that cannot work
+    doc = parse_yaml(text, core.settings.yaml_max_nodes)
+    update_policy.validate(doc)  # updates: x-sdmd tag policies that cannot work
     with core.stacks.candidate(name, text) as draft:
         core.docker.compose_config(draft)
 

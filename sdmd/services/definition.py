@@ -1,31 +1,31 @@
-"""Service definitions: the API's JSON forms turned into compose documents, and round-trip YAML.
+"""Service definitions: the API's JSON forms turned into compose documents, and compose YAML read safely.
 
 A service is a compose document. It arrives as
 - single-container shorthand: {"name": "web", "image": ..., "ports": [...]}
 - multi-container: {"name": "app", "services": {"web": {...}, "db": {...}}, "volumes": {...}}
 - a raw compose file (application/yaml), named by its top-level `name:` or ?name=.
-Edits are merged into the existing round-trip document so untouched comments, order and quoting stay.
+`name` is the stack's name (its folder, passed to compose as -p); it is not written into the file.
+sdmd checks only what it must (the stack name, the document's shape); `docker compose config` judges
+the rest, so sdmd never refuses a file compose would run. Edits go through editing.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 
 from sdmd.errors import InvalidInput
+from sdmd.services import yamltree
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 NAME_MAX = 63
 RESTART_RE = re.compile(r"^(no|always|unless-stopped|on-failure(:\d+)?)$")
-TOP_LEVEL_KEYS = {"services", "volumes", "networks", "configs", "secrets", "x-sdmd"}
+# compose's own top-level keys (compose-spec), plus x-* extensions
+TOP_LEVEL_KEYS = {"version", "name", "services", "volumes", "networks", "configs", "secrets", "include", "models"}
 
 
 def validate_name(name: Any, what: str = "name") -> str:
@@ -62,7 +62,7 @@ class ContainerSpec(BaseModel):
     @field_validator("restart")
     @classmethod
     def _restart(cls, value: str | None) -> str | None:
-        if value is not None and not RESTART_RE.match(value):
+        if value is not None and "$" not in value and not RESTART_RE.match(value):
             raise ValueError("must be no, always, unless-stopped or on-failure[:N]")
         return value
 
@@ -76,36 +76,52 @@ def _container(spec: Any, path: str) -> dict[str, Any]:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"] if not isinstance(p, int) or True)
         raise InvalidInput("invalid service definition", f"{path}.{loc}: {err['msg']}") from exc
-    if model.image is None and "build" not in spec:
-        raise InvalidInput("invalid service definition", f"{path}.image is required")
+    if model.image is None and "build" not in spec and "extends" not in spec:
+        raise InvalidInput("invalid service definition", f"{path}.image is required (or build, or extends)")
     # Keep what the caller sent, in the caller's order; the model only checked it.
     return dict(spec)
 
 
-def document_from_json(body: Any, name: str | None) -> dict[str, Any]:
-    """Turn either JSON form into a plain compose document (with `name:`)."""
+def document_from_json(body: Any, name: str | None) -> tuple[str, dict[str, Any]]:
+    """Either JSON form → (stack name, compose document). The document has no `name:` of its own."""
     if not isinstance(body, Mapping):
         raise InvalidInput("invalid service definition", "the body must be a JSON object")
     body = dict(body)
     body_name = body.pop("name", None)
     name = validate_name(body_name if body_name is not None else name)
-    if "services" in body:
-        services = body.pop("services")
-        if not isinstance(services, Mapping) or not services:
-            raise InvalidInput("invalid service definition", "services must be a non-empty object")
-        unknown = [k for k in body if k not in TOP_LEVEL_KEYS and not k.startswith("x-")]
-        if unknown:
-            raise InvalidInput("invalid service definition",
-                               f"unknown top-level keys: {', '.join(sorted(unknown))}")
-        doc: dict[str, Any] = {"name": name, "services": {}}
-        for key, spec in services.items():
-            validate_name(key, f"services.{key}")
-            doc["services"][key] = _container(spec, f"services.{key}")
-        doc.update(body)
-    else:
-        doc = {"name": name, "services": {name: _container(body, name)}}
+    doc = body if "services" in body else {"services": {name: body}}
+    check_document(doc, name)
     declare_named_volumes(doc)
-    return doc
+    return name, doc
+
+
+def check_document(doc: Any, name: str) -> None:
+    """What sdmd itself must know of a compose document; compose's own validation does the rest."""
+    if not isinstance(doc, Mapping):
+        raise InvalidInput("invalid service definition", "the compose document must be an object")
+    services = doc.get("services")
+    if not isinstance(services, Mapping) or not services:
+        raise InvalidInput("invalid service definition", "services must be a non-empty object")
+    unknown = [k for k in doc if k not in TOP_LEVEL_KEYS and not str(k).startswith("x-")]
+    if unknown:
+        raise InvalidInput("invalid service definition", f"unknown top-level keys: {', '.join(sorted(unknown))}")
+    if doc.get("name") is not None and str(doc["name"]) != name:
+        raise InvalidInput("renaming a service is not supported",
+                           f"the document says name: {doc['name']}, the service is {name}")
+    for key, spec in services.items():
+        if not isinstance(key, str) or not key:
+            raise InvalidInput("invalid service definition", "service names must be non-empty strings")
+        _container(spec, f"services.{key}")
+
+
+def warnings_for(text: str | None) -> list[str]:
+    """What compose accepts but the person should know (returned beside the file, never refused)."""
+    if text and _VERSION_KEY.search(text):
+        return ["the top-level `version:` is obsolete: compose ignores it (and warns); it can be removed"]
+    return []
+
+
+_VERSION_KEY = re.compile(r"^\ufeff?[\"']?version[\"']?[ \t]*:", re.MULTILINE)
 
 
 def declare_named_volumes(doc: dict[str, Any]) -> None:
@@ -127,101 +143,36 @@ def declare_named_volumes(doc: dict[str, Any]) -> None:
                 declared[vol] = None
 
 
-# -- round-trip YAML -----------------------------------------------------------------------
+# -- reading YAML --------------------------------------------------------------------------
 
-def _yaml() -> YAML:
-    y = YAML(typ="rt")
-    y.preserve_quotes = True
-    y.indent(mapping=2, sequence=4, offset=2)
-    y.width = 4096
-    return y
-
-
-def parse_yaml(text: str) -> CommentedMap:
-    try:
-        doc = _yaml().load(text)
-    except YAMLError as exc:
-        raise InvalidInput("invalid compose file", f"YAML: {exc}") from exc
-    if not isinstance(doc, CommentedMap):
+def parse_yaml(text: str, max_nodes: int = yamltree.DEFAULT_MAX_NODES) -> dict[str, Any]:
+    """What a compose file means (aliases and merge keys resolved), bounded before anything expands it;
+    it must be a mapping with a non-empty `services` mapping."""
+    lf = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    doc = yamltree.meaning(yamltree.parse(lf, max_nodes).root)
+    if not isinstance(doc, dict):
         raise InvalidInput("invalid compose file", "the top level must be a mapping")
     if not isinstance(doc.get("services"), Mapping) or not doc["services"]:
         raise InvalidInput("invalid compose file", "services must be a non-empty mapping")
     return doc
 
 
-def dump_yaml(doc: Any) -> str:
-    buf = io.StringIO()
-    _yaml().dump(doc, buf)
-    return buf.getvalue()
-
-
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def merge(existing: Any, new: Any) -> Any:
-    """Make `existing` equal to `new` while keeping every node (and its comments) that did not change."""
-    if isinstance(existing, CommentedMap) and isinstance(new, Mapping):
-        for key in [k for k in existing if k not in new]:
-            del existing[key]
-        for key, value in new.items():
-            if key in existing:
-                existing[key] = merge(existing[key], value)
-            else:
-                existing[key] = _to_commented(value)
-        return existing
-    if isinstance(existing, CommentedSeq) and isinstance(new, list | tuple):
-        if _plain(existing) == list(new):
-            return existing
-        # Reuse matching items by position; a changed item is replaced.
-        for i, value in enumerate(new):
-            if i < len(existing):
-                existing[i] = merge(existing[i], value)
-            else:
-                existing.append(_to_commented(value))
-        del existing[len(new):]
-        return existing
-    if _plain(existing) == new and type(_plain(existing)) is type(new):
-        return existing  # keeps quoting style of scalars
-    return _to_commented(new)
-
-
-def _plain(node: Any) -> Any:
+def plain(node: Any) -> Any:
+    """A round-trip tree as plain dicts, lists and scalars."""
     if isinstance(node, Mapping):
-        return {k: _plain(v) for k, v in node.items()}
+        return {k: plain(v) for k, v in node.items()}
     if isinstance(node, list | tuple):
-        return [_plain(v) for v in node]
-    if isinstance(node, str):
-        return str(node)
+        return [plain(v) for v in node]
     if isinstance(node, bool):
         return bool(node)
+    if isinstance(node, str):
+        return str(node)
     if isinstance(node, int):
         return int(node)
     if isinstance(node, float):
         return float(node)
     return node
-
-
-def _to_commented(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        out = CommentedMap()
-        for k, v in value.items():
-            out[k] = _to_commented(v)
-        return out
-    if isinstance(value, list | tuple):
-        return CommentedSeq(_to_commented(v) for v in value)
-    return value
-
-
-def render(doc: Mapping[str, Any], previous_text: str | None = None) -> str:
-    """The compose text for `doc`, merged into the previous file when there is one."""
-    if previous_text is None:
-        return dump_yaml(_to_commented(doc))
-    existing = _yaml().load(previous_text)
-    if not isinstance(existing, CommentedMap):
-        return dump_yaml(_to_commented(doc))
-    return dump_yaml(merge(existing, doc))
-
-
-def plain(doc: Any) -> Any:
-    return _plain(doc)

@@ -24,6 +24,7 @@ class Style:
     seq_indent: int = 2  # a sequence's dashes, right of its parent key (0: `- x` under `key:`)
     seq_gap: int = 2  # from a dash to its item's text (`- x`: 2)
     quote: str = '"'  # for strings that cannot be written plain
+    literal: bool = True  # new multi-line strings as `|` blocks (off: double-quoted, on one line)
 
     @property
     def item_indent(self) -> int:
@@ -74,13 +75,17 @@ def _most_common(counter: Counter, default: Any, positive: bool = False) -> Any:
     return default if default in winners else winners[0]
 
 
-def sibling_style(nodes: list[Node]) -> str | None:
-    """The quoting most of these string scalars use (None: plain), so a new one looks like them."""
+def sibling_style(nodes: list[Node], least: int = 2) -> str | None:
+    """The quoting most of these string scalars use (None: plain), so a new one looks like them.
+
+    Items of one sequence are alike (one quoted port is the habit); a mapping's values differ more, so
+    there it takes two of the same style to copy it."""
     styles = Counter(n.style for n in nodes if isinstance(n, Scalar) and not n.empty
                      and n.style in (None, '"', "'") and isinstance(scalar_value(n), str))
     if not styles:
         return None
-    return styles.most_common(1)[0][0]
+    style, count = styles.most_common(1)[0]
+    return style if count >= least and count * 2 > sum(styles.values()) else None
 
 
 # -- scalars -------------------------------------------------------------------------------------
@@ -184,7 +189,7 @@ def entry_lines(key: str, value: Any, col: int, style: Style, value_style: str |
     if is_inline(value):
         if value is None:
             return [head]  # compose files write a null value as nothing (`volumes:\n  data:`)
-        if isinstance(value, str) and "\n" in value:
+        if isinstance(value, str) and "\n" in value and style.literal:
             block = literal_block(value, col + style.map_indent)
             if block is not None:
                 return [head + " " + block[0], *block[1:]]
@@ -210,7 +215,7 @@ def item_lines(item: Any, dash_col: int, style: Style, item_style: str | None = 
     """`- item` with the dash at `dash_col`; a mapping item starts on the dash's line."""
     dash = " " * dash_col + "-" + " " * (style.seq_gap - 1)
     if is_inline(item):
-        if isinstance(item, str) and "\n" in item:
+        if isinstance(item, str) and "\n" in item and style.literal:
             block = literal_block(item, dash_col + style.seq_gap)
             if block is not None:
                 return [dash + block[0], *block[1:]]

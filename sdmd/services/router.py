@@ -5,30 +5,67 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import InvalidInput
+from sdmd.errors import InvalidInput, UnsupportedMediaType, error_body
 from sdmd.services import envfile, service
-from sdmd.services.schemas import EnvFileRead, EnvFileUpdate, LogEntry, ServiceRead
+from sdmd.services.schemas import DryRunRead, EnvFileRead, EnvFileUpdate, LogEntry, ServiceRead
 from sdmd.services.service import Definition
 
 router = APIRouter(prefix="/api/services", tags=["services"])
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+MERGE_PATCH = "application/merge-patch+json"
 DEFINITION_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"type": "object", "additionalProperties": True}},
-            "application/yaml": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "object", "additionalProperties": True}, "examples": {
+                "one container": {"value": {"name": "web", "image": "nginx:1.27.1", "ports": ["8080:80"]}},
+                "several": {"value": {"name": "app", "services": {
+                    "web": {"image": "nginx:1.27.1", "depends_on": ["db"]},
+                    "db": {"image": "postgres:16", "volumes": ["db:/var/lib/postgresql/data"]}}}},
+            }},
+            "application/yaml": {"schema": {"type": "string"},
+                                 "example": "services:\n  web:\n    image: nginx:1.27.1  # pinned\n"},
         },
     }
 }
+PATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "An RFC 7396 JSON Merge Patch of the compose file's meaning: objects merge, `null` removes "
+                       "a key, any other value (arrays too) replaces. Only the lines of what changes are rewritten.",
+        "content": {MERGE_PATCH: {"schema": {"type": "object", "additionalProperties": True}, "examples": {
+            "image tag": {"summary": "bump one image tag",
+                          "value": {"services": {"web": {"image": "nginx:1.27.3"}}}},
+            "environment": {"summary": "set one environment value",
+                            "value": {"services": {"web": {"environment": {"LOG_LEVEL": "debug"}}}}},
+            "remove a key": {"summary": "remove a key with null",
+                             "value": {"services": {"web": {"ports": None}}}},
+        }}},
+    }
+}
+DryRun = Annotated[bool, Query(description="validate with `docker compose config` and answer the text and diff "
+                                           "that would be written; write, apply and commit nothing")]
 
 
-async def _definition(request: Request, name: str | None) -> Definition:
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    example = {"application/json": {"example": error_body("invalid compose file", "what compose said")}}
+    return {code: {"description": "error", "content": example} for code in codes}
+
+
+DRY_RUN_RESPONSE = {"model": DryRunRead, "description": "`dry_run=true`: what would be written (nothing was)"}
+# PUT and PATCH answer 200 either way: the service, or (dry_run=true) a DryRunRead
+SERVICE_OR_DRY_RUN = {"description": "the service after the change; with `dry_run=true` a DryRunRead (nothing written)",
+                      "content": {"application/json": {"schema": {"anyOf": [
+                          {"$ref": "#/components/schemas/ServiceRead"},
+                          {"$ref": "#/components/schemas/DryRunRead"}]}}}}
+
+
+async def _definition(request: Request, core: Any, name: str | None) -> Definition:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     raw = await request.body()
     if content_type in YAML_TYPES:
@@ -36,14 +73,17 @@ async def _definition(request: Request, name: str | None) -> Definition:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InvalidInput("invalid compose file", "the body is not UTF-8") from exc
-        return Definition.from_yaml(text, name)
+        return Definition.from_yaml(text, name, max_nodes=core.settings.yaml_max_nodes)
     if content_type not in ("application/json", ""):
         raise InvalidInput("unsupported content type", f"{content_type}: send application/json or application/yaml")
+    return Definition.from_json(_json(raw), name)
+
+
+def _json(raw: bytes) -> Any:
     try:
-        body: Any = json.loads(raw or b"null")
+        return json.loads(raw or b"null")
     except json.JSONDecodeError as exc:
         raise InvalidInput("invalid JSON", str(exc)) from exc
-    return Definition.from_json(body, name)
 
 
 def _etag(response: Response, view: dict[str, Any]) -> None:
@@ -52,18 +92,28 @@ def _etag(response: Response, view: dict[str, Any]) -> None:
         response.headers["ETag"] = f'"{etag}"'
 
 
+def _answer(view: dict[str, Any], response: Response) -> Any:
+    if view.get("dry_run"):
+        return JSONResponse(view, status_code=200)
+    _etag(response, view)
+    return view
+
+
 @router.get("", response_model=list[ServiceRead])
 def list_services(core: CoreDep) -> list[dict[str, Any]]:
     return service.list_services(core)
 
 
-@router.post("", status_code=201, response_model=ServiceRead, openapi_extra=DEFINITION_BODY)
+@router.post("", status_code=201, response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
+             summary="Create a service", responses={200: DRY_RUN_RESPONSE, **_errors(409, 422)},
+             description="A compose file (`application/yaml`, stored byte for byte) or a JSON definition. "
+                         "`docker compose config` validates it, then `compose up` applies it.")
 async def create_service(request: Request, response: Response, core: CoreDep, actor: ActorDep,
-                         name: Annotated[str | None, Query()] = None) -> dict[str, Any]:
-    definition = await _definition(request, name)
-    view = await run_in_threadpool(service.create_service, core, actor=actor, definition=definition)
-    _etag(response, view)
-    return view
+                         name: Annotated[str | None, Query()] = None, dry_run: DryRun = False) -> Any:
+    definition = await _definition(request, core, name)
+    view = await run_in_threadpool(service.create_service, core, actor=actor, definition=definition,
+                                   dry_run=dry_run)
+    return _answer(view, response)
 
 
 @router.get("/{service_id}", response_model=ServiceRead)
@@ -73,15 +123,39 @@ def get_service(service_id: str, response: Response, core: CoreDep) -> dict[str,
     return view
 
 
-@router.put("/{service_id}", response_model=ServiceRead, openapi_extra=DEFINITION_BODY)
+@router.put("/{service_id}", response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
+            summary="Replace a service's definition", responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409, 422)},
+            description="`application/yaml`: the file becomes exactly the text sent. JSON: the file is changed "
+                        "as little as possible to mean the document sent (comments, quoting, anchors and layout "
+                        "of everything else stay). `If-Match` (the ETag of GET) refuses the write with 409 when "
+                        "the file changed meanwhile.")
 async def update_service(service_id: str, request: Request, response: Response, core: CoreDep,
-                         actor: ActorDep, if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+                         actor: ActorDep, if_match: Annotated[str | None, Header()] = None,
+                         dry_run: DryRun = False) -> Any:
     config = await run_in_threadpool(service.get_service, core, service_id)
-    definition = await _definition(request, config["name"])
+    definition = await _definition(request, core, config["name"])
     view = await run_in_threadpool(service.update_service, core, service_id, actor=actor,
-                                   definition=definition, if_match=if_match)
-    _etag(response, view)
-    return view
+                                   definition=definition, if_match=if_match, dry_run=dry_run)
+    return _answer(view, response)
+
+
+@router.patch("/{service_id}", response_model=ServiceRead, openapi_extra=PATCH_BODY,
+              summary="Change part of a service's definition (JSON Merge Patch)",
+              responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409, 415, 422)},
+              description="`application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). "
+                          "The patch is merged into what the compose file means and written as a minimal edit; "
+                          "the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` "
+                          "removes a key, so a value cannot be set to null this way (use PUT).")
+async def patch_service(service_id: str, request: Request, response: Response, core: CoreDep,
+                        actor: ActorDep, if_match: Annotated[str | None, Header()] = None,
+                        dry_run: DryRun = False) -> Any:
+    content_type = request.headers.get("content-type", MERGE_PATCH).split(";")[0].strip().lower()
+    if content_type not in (MERGE_PATCH, "application/json"):
+        raise UnsupportedMediaType("unsupported media type", f"{content_type}: send {MERGE_PATCH}")
+    definition = Definition.from_patch(_json(await request.body()))
+    view = await run_in_threadpool(service.update_service, core, service_id, actor=actor,
+                                   definition=definition, if_match=if_match, dry_run=dry_run)
+    return _answer(view, response)
 
 
 @router.delete("/{service_id}", status_code=200)

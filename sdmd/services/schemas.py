@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +41,22 @@ class ServiceRead(BaseModel):
     drift: DriftRead | None = None  # gitops: file vs database mirror vs containers
     gitops: GitopsStateRead | None = None  # gitops: synced | pending | error | orphaned
     update_available: bool = False  # the last update check found a newer image (issue 4)
+    # what compose accepts but the person should know (e.g. an obsolete `version:`), and places whose
+    # layout an edit could not keep; only with the compose text (one service, write responses)
+    warnings: list[str] = []
+
+
+class DryRunRead(BaseModel):
+    """What `?dry_run=true` answers: nothing was written, validated, applied or committed."""
+
+    dry_run: Literal[True] = True
+    name: str
+    compose: str  # the file text that would be written
+    diff: str  # unified diff from the current file (a/<name>/compose.yaml, or /dev/null) to `compose`
+    changed: bool  # False: the request would leave the file byte for byte as it is
+    file_hash: str  # the ETag the file would have
+    base_hash: str | None  # the ETag of the current file: send it as If-Match to save exactly this diff
+    warnings: list[str] = []
 
 
 class LogEntry(BaseModel):

@@ -19,50 +19,16 @@ from sdmd.db.base import new_id
 from sdmd.errors import Conflict, InvalidInput, NotFound, SdmdError
 from sdmd.gitops import hooks as gitops
 from sdmd.services import repository as repo
-from sdmd.services.definition import (
-    content_hash,
-    document_from_json,
-    parse_yaml,
-    plain,
-    render,
-    validate_name,
-)
+from sdmd.services.changes import Definition, preview, validate
+from sdmd.services.definition import content_hash, validate_name, warnings_for
+from sdmd.services.editing import document_of
 from sdmd.services.models import DockerServiceConfig
 from sdmd.services.runtime import group_by_project, overall_status
-from sdmd.updates import policy as update_policy
 from sdmd.updates.status import update_available_for, updates_available
 
 log = logging.getLogger("sdmd.services")
 
 UNMANAGED_PREFIX = "ext_"
-
-
-@dataclass(frozen=True)
-class Definition:
-    """A requested service definition: a JSON document to merge, or raw compose text to take as is."""
-
-    name: str
-    document: dict[str, Any] | None = None
-    raw_text: str | None = None
-
-    @classmethod
-    def from_json(cls, body: Any, name: str | None = None) -> Definition:
-        doc = document_from_json(body, name)
-        return cls(name=doc["name"], document=doc)
-
-    @classmethod
-    def from_yaml(cls, text: str, name: str | None = None) -> Definition:
-        doc = parse_yaml(text)
-        file_name = doc.get("name")
-        if file_name is not None and name is not None and str(file_name) != name:
-            raise InvalidInput("invalid service name", f"the file says name: {file_name}, the request {name}")
-        return cls(name=validate_name(str(file_name) if file_name is not None else name), raw_text=text)
-
-    def text(self, previous_text: str | None) -> str:
-        if self.raw_text is not None:
-            return self.raw_text
-        assert self.document is not None
-        return render(self.document, previous_text)
 
 
 def _view(config: DockerServiceConfig | None, name: str, containers: list[dict], *,
@@ -80,6 +46,7 @@ def _view(config: DockerServiceConfig | None, name: str, containers: list[dict],
     }
     if with_compose:
         view["compose"] = config.compose_text if config else None
+        view["warnings"] = warnings_for(view["compose"])
     return view
 
 
@@ -128,32 +95,24 @@ def get_service(core: Core, service_id: str) -> dict[str, Any]:
     return view
 
 
-def _validate(core: Core, name: str, text: str) -> dict[str, Any]:
-    update_policy.validate(plain(parse_yaml(text)))  # updates: x-sdmd tag policies that cannot work
-    with core.stacks.candidate(name, text) as draft:
-        try:
-            return core.docker.compose_config(draft)
-        except InvalidInput as exc:
-            # Compose names the draft's temporary path; the person knows the file as stacks/<name>/compose.yaml.
-            exc.details = (exc.details or "").replace(str(draft.compose_files[0]), f"{name}/compose.yaml")
-            raise
-
-
 def _summary(text: str) -> dict[str, Any]:
     """What the audit log keeps of a definition: its shape, never its environment values."""
-    doc = plain(parse_yaml(text))
-    return {"services": {k: {"image": (v or {}).get("image")} for k, v in doc["services"].items()}}
+    doc = document_of(text)
+    return {"services": {k: {"image": v.get("image") if isinstance(v, dict) else None}
+                         for k, v in (doc.get("services") or {}).items()}}
 
 
-def create_service(core: Core, *, actor: Actor | None, definition: Definition) -> dict[str, Any]:
-    name = definition.name
+def create_service(core: Core, *, actor: Actor | None, definition: Definition,
+                   dry_run: bool = False) -> dict[str, Any]:
+    name = validate_name(definition.name)
+    if dry_run:
+        with core.stacks.locked(name):
+            _check_name_free(core, name)
+            return preview(core, name, None, definition.edit(name, None, max_nodes=core.settings.yaml_max_nodes))
     with audited(core.db, actor, "service.create", target_name=name) as audit, core.stacks.locked(name):
-        with core.db.sessions() as session:
-            if repo.get_by_name(session, name) or core.stacks.exists(name):
-                raise Conflict("service name taken", f"a service named {name} already exists")
-        if core.docker.compose_containers(name):
-            raise Conflict("service name taken", f"an unmanaged compose project named {name} is running")
-        text = definition.text(None)
+        _check_name_free(core, name)
+        result = definition.edit(name, None, max_nodes=core.settings.yaml_max_nodes)
+        text = result.text
         hashes = _write_and_apply(core, name, text, audit, on_failure=lambda _: _undo_create(core, name))
         with core.db.session() as session:
             config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
@@ -164,13 +123,26 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition) -
         audit.target_id = config.id
         gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id,
                             hashes_future=hashes)
-    return get_service(core, config.id)
+    return _with_notes(get_service(core, config.id), result.notes)
+
+
+def _check_name_free(core: Core, name: str) -> None:
+    with core.db.sessions() as session:
+        if repo.get_by_name(session, name) or core.stacks.exists(name):
+            raise Conflict("service name taken", f"a service named {name} already exists")
+    if core.docker.compose_containers(name):
+        raise Conflict("service name taken", f"an unmanaged compose project named {name} is running")
+
+
+def _with_notes(view: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    view["warnings"] = [*view.get("warnings", []), *notes]
+    return view
 
 
 def _write_and_apply(core: Core, name: str, text: str, audit: AuditScope,
                      on_failure: Callable[[SdmdError], None]) -> Future[dict[str, Any]]:
     """Validate with compose's parser, write the file atomically, `compose up`; undo on failure."""
-    _validate(core, name, text)
+    validate(core, name, text)
     hashes = gitops.hashes_in_background(core, name=name, text=text)
     audit.details.update(_summary(text))
     core.stacks.write(name, text)
@@ -201,25 +173,33 @@ def _undo_create(core: Core, name: str) -> None:
 
 
 def update_service(core: Core, service_id: str, *, actor: Actor | None, definition: Definition,
-                   if_match: str | None = None, restore_of: str | None = None) -> dict[str, Any]:
-    """Replace the definition. `restore_of` (a commit id) marks it as restoring that version (gitops history)."""
+                   if_match: str | None = None, dry_run: bool = False,
+                   restore_of: str | None = None) -> dict[str, Any]:
+    """PUT (a document or a raw file) and PATCH (a merge patch): the same checks, audit and commit.
+
+    `restore_of` (a commit id) marks the update as restoring that version (gitops history).
+    """
     config = _managed(core, service_id)
     name = config.name
-    if definition.name != name:
+    if definition.name is not None and definition.name != name:
         raise InvalidInput("renaming a service is not supported",
                            f"service {service_id} is named {name}, the definition says {definition.name}")
+    if dry_run:
+        with core.stacks.locked(name):
+            previous = _current_file(core, name, if_match)
+            return preview(core, name, previous, definition.edit(name, previous,
+                                                                 max_nodes=core.settings.yaml_max_nodes))
     action = "restore" if restore_of else "update"
     title = f"Restore service {name} to {restore_of[:7]}" if restore_of else None
     with audited(core.db, actor, f"service.{action}", target_id=config.id, target_name=name,
                  details={"restored_from": restore_of} if restore_of else None) as audit, \
             core.stacks.locked(name):
-        previous = core.stacks.read(name)
-        if previous is None:
-            raise Conflict("compose file missing", f"{core.stacks.file(name)} does not exist")
-        if if_match is not None and if_match.strip('"') not in (content_hash(previous), "*"):
-            raise Conflict("service changed meanwhile", "the compose file no longer matches If-Match; reload it")
+        if definition.patch is not None:
+            audit.details["merge_patch"] = True
+        previous = _current_file(core, name, if_match)
+        result = definition.edit(name, previous, max_nodes=core.settings.yaml_max_nodes)
+        text = result.text
         gitops.before_change(core, name=name, action="update")
-        text = definition.text(previous)
         hashes = _write_and_apply(core, name, text, audit,
                                   on_failure=lambda exc: _restore(core, name, previous, exc))
         with core.db.session() as session:
@@ -230,7 +210,16 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             repo.add_history(session, row.id, status="deployed", event=action)
         gitops.after_change(core, name=name, actor=actor, action=action, audit=audit, service_id=config.id,
                             hashes_future=hashes, title=title)
-    return get_service(core, config.id)
+    return _with_notes(get_service(core, config.id), result.notes)
+
+
+def _current_file(core: Core, name: str, if_match: str | None) -> str:
+    previous = core.stacks.read(name)
+    if previous is None:
+        raise Conflict("compose file missing", f"{core.stacks.file(name)} does not exist")
+    if if_match is not None and if_match.strip('"') not in (content_hash(previous), "*"):
+        raise Conflict("service changed meanwhile", "the compose file no longer matches If-Match; reload it")
+    return previous
 
 
 def delete_service(core: Core, service_id: str, *, actor: Actor | None, volumes: bool = False) -> None:

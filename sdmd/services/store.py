@@ -39,8 +39,10 @@ class StackStore:
         return self.file(name).is_file()
 
     def read(self, name: str) -> str | None:
+        """The file's exact text: CRLF line ends and a BOM are kept (newline=""), so edits can keep them."""
         try:
-            return self.file(name).read_text()
+            with open(self.file(name), encoding="utf-8", newline="") as fh:
+                return fh.read()
         except FileNotFoundError:
             return None
 
@@ -55,7 +57,7 @@ class StackStore:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".compose.", suffix=".tmp", dir=directory)
         try:
-            with os.fdopen(fd, "w") as fh:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -102,7 +104,8 @@ class StackStore:
         self.root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=f".draft-{name}-", dir=self.root) as tmp:
             draft = Path(tmp) / COMPOSE_FILE
-            draft.write_text(text)
+            with open(draft, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
             yield ComposeProject(name=name, directory=self.directory(name).resolve(), files=(draft,))
 
     @contextmanager

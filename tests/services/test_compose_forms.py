@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sdmd.errors import InvalidInput
-from sdmd.services.service import Definition, _validate
+from sdmd.services.changes import Definition, validate
 from tests.support import IMAGE_V1
 
 
@@ -19,7 +19,7 @@ from tests.support import IMAGE_V1
 ])
 def test_port_short_forms(core, port, expected):
     definition = Definition.from_json({"name": "ports", "image": IMAGE_V1, "ports": [port]})
-    model = _validate(core, "ports", definition.text(None))
+    model = validate(core, "ports", definition.text(None))
     first = model["services"]["ports"]["ports"][0]
     assert {k: first.get(k) for k in expected} == expected
 
@@ -27,7 +27,7 @@ def test_port_short_forms(core, port, expected):
 @pytest.mark.parametrize("environment", [{"A": "1", "B": 2, "C": None}, ["A=1", "B=2", "C"]])
 def test_environment_map_or_list(core, environment):
     definition = Definition.from_json({"name": "env", "image": IMAGE_V1, "environment": environment})
-    model = _validate(core, "env", definition.text(None))
+    model = validate(core, "env", definition.text(None))
     assert model["services"]["env"]["environment"]["A"] == "1"
     assert model["services"]["env"]["environment"]["B"] == "2"
 
@@ -35,6 +35,6 @@ def test_environment_map_or_list(core, environment):
 def test_unknown_compose_key_is_reported_by_compose(core):
     definition = Definition.from_json({"name": "odd", "image": IMAGE_V1, "no_such_key": 1})
     with pytest.raises(InvalidInput) as err:
-        _validate(core, "odd", definition.text(None))
+        validate(core, "odd", definition.text(None))
     assert "no_such_key" in err.value.details
     assert "odd/compose.yaml" in err.value.details and ".draft-" not in err.value.details

@@ -1,20 +1,22 @@
-"""Definitions → compose documents, and round-trip edits that keep comments (no Docker needed)."""
+"""Definitions → compose documents, and edits that keep comments (no Docker needed)."""
 
 from __future__ import annotations
 
 import pytest
 
 from sdmd.errors import InvalidInput
-from sdmd.services.definition import document_from_json, render, validate_name
+from sdmd.services.definition import document_from_json, validate_name, warnings_for
+from sdmd.services.editing import apply_document
 
 
 def test_shorthand_becomes_one_service_named_like_the_service():
-    doc = document_from_json({"name": "web", "image": "nginx:1", "ports": ["8080:80"]}, None)
-    assert doc == {"name": "web", "services": {"web": {"image": "nginx:1", "ports": ["8080:80"]}}}
+    name, doc = document_from_json({"name": "web", "image": "nginx:1", "ports": ["8080:80"]}, None)
+    # the stack's name is its folder (compose -p), not a `name:` written into the file
+    assert (name, doc) == ("web", {"services": {"web": {"image": "nginx:1", "ports": ["8080:80"]}}})
 
 
 def test_multi_container_form_keeps_extra_keys_and_declares_named_volumes():
-    doc = document_from_json({
+    _, doc = document_from_json({
         "name": "app",
         "services": {
             "db": {"image": "db:1", "volumes": ["dbdata:/var/lib/db", "./conf:/etc/conf:ro"],
@@ -40,11 +42,30 @@ def test_bad_names_are_refused(name):
     ({"name": "x", "image": "a", "ports": "80"}, "ports"),
     ({"name": "x", "services": {}}, "services"),
     ({"name": "x", "services": {"web": {"image": "a"}}, "bogus": 1}, "bogus"),
+    ({"name": "x", "services": {"web": {"image": "a"}}, "name_": 1}, "name_"),
+    ({"name": "x", "services": {"web": "a"}}, "services.web"),
 ])
 def test_invalid_definitions_name_the_field(body, field):
     with pytest.raises(InvalidInput) as err:
         document_from_json(body, None)
     assert field in (err.value.details or "")
+
+
+@pytest.mark.parametrize("body", [
+    {"name": "x", "version": "3.8", "services": {"web": {"image": "a"}}},  # obsolete, compose warns only
+    {"name": "x", "services": {"web": {"image": "a", "restart": "${RESTART:-unless-stopped}"}}},
+    {"name": "x", "services": {"initContainer": {"image": "a"}, "Web_2.x": {"image": "b"}}},
+    {"name": "x", "services": {"web": {"extends": {"file": "base.yaml", "service": "web"}}}},
+    {"name": "x", "include": ["other.yaml"], "services": {"web": {"build": "."}}, "x-anything": {"a": 1}},
+])
+def test_what_compose_accepts_is_not_refused(body):
+    name, doc = document_from_json(body, None)
+    assert name == "x" and doc["services"] == body["services"]
+
+
+def test_version_is_a_warning():
+    assert warnings_for("version: '3.8'\nservices: {}\n") and "obsolete" in warnings_for("version: '3'\n")[0]
+    assert warnings_for("services:\n  web:\n    environment:\n      version: 1\n") == []
 
 
 HAND_WRITTEN = """\
@@ -63,18 +84,21 @@ services:
 """
 
 
-def test_render_merges_into_the_old_file_keeping_comments_order_and_quotes():
+def test_an_edit_changes_only_its_value_keeping_comments_order_and_quotes():
     new = {"name": "shop", "services": {
         "web": {"image": "127.0.0.1:5000/web:1", "ports": ["8080:80"], "environment": {"MODE": "debug"}},
         "db": {"image": "db:1"},
     }}
-    text = render(new, HAND_WRITTEN)
-    assert text == HAND_WRITTEN.replace("MODE: prod", "MODE: debug")
+    assert apply_document(HAND_WRITTEN, new) == HAND_WRITTEN.replace("MODE: prod", "MODE: debug")
 
 
-def test_render_removes_and_adds_keys():
+def test_removing_and_adding_keys_touches_only_their_lines():
     new = {"name": "shop", "services": {"web": {"image": "127.0.0.1:5000/web:1", "restart": "always"}}}
-    text = render(new, HAND_WRITTEN)
-    assert "# The team's web stack" in text and "# pinned on purpose" in text
-    assert "db:" not in text and "ports" not in text
-    assert "restart: always" in text
+    assert apply_document(HAND_WRITTEN, new) == """\
+# The team's web stack
+name: shop
+services:
+  web:
+    image: "127.0.0.1:5000/web:1"   # pinned on purpose
+    restart: always
+"""

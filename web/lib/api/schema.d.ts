@@ -258,7 +258,10 @@ export interface paths {
         /** List Services */
         get: operations["list_services_api_services_get"];
         put?: never;
-        /** Create Service */
+        /**
+         * Create a service
+         * @description A compose file (`application/yaml`, stored byte for byte) or a JSON definition. `docker compose config` validates it, then `compose up` applies it.
+         */
         post: operations["create_service_api_services_post"];
         delete?: never;
         options?: never;
@@ -275,14 +278,21 @@ export interface paths {
         };
         /** Get Service */
         get: operations["get_service_api_services__service_id__get"];
-        /** Update Service */
+        /**
+         * Replace a service's definition
+         * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay). `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile.
+         */
         put: operations["update_service_api_services__service_id__put"];
         post?: never;
         /** Delete Service */
         delete: operations["delete_service_api_services__service_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change part of a service's definition (JSON Merge Patch)
+         * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT).
+         */
+        patch: operations["patch_service_api_services__service_id__patch"];
         trace?: never;
     };
     "/api/services/{service_id}/restart": {
@@ -1455,6 +1465,35 @@ export interface components {
             /** Applied Hash */
             applied_hash: string | null;
         };
+        /**
+         * DryRunRead
+         * @description What `?dry_run=true` answers: nothing was written, validated, applied or committed.
+         */
+        DryRunRead: {
+            /**
+             * Dry Run
+             * @default true
+             * @constant
+             */
+            dry_run: true;
+            /** Name */
+            name: string;
+            /** Compose */
+            compose: string;
+            /** Diff */
+            diff: string;
+            /** Changed */
+            changed: boolean;
+            /** File Hash */
+            file_hash: string;
+            /** Base Hash */
+            base_hash: string | null;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: string[];
+        };
         /** EnableRequest */
         EnableRequest: {
             /**
@@ -2549,6 +2588,11 @@ export interface components {
              * @default false
              */
             update_available: boolean;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: string[];
         };
         /** ServiceRef */
         ServiceRef: {
@@ -2838,7 +2882,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2862,7 +2906,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2877,7 +2921,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description Too many requests (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2892,7 +2936,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description An upstream service answered wrongly */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -2907,7 +2951,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2955,7 +2999,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2979,7 +3023,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2994,7 +3038,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description Too many requests (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,7 +3053,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description An upstream service answered wrongly */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -3024,7 +3068,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3072,7 +3116,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3096,7 +3140,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3111,7 +3155,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description Too many requests (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3126,7 +3170,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3168,7 +3212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3201,7 +3245,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description error */
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3236,7 +3280,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3847,6 +3891,8 @@ export interface operations {
         parameters: {
             query?: {
                 name?: string | null;
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
             };
             header?: never;
             path?: never;
@@ -3857,10 +3903,24 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
+                /**
+                 * @example services:
+                 *       web:
+                 *         image: nginx:1.27.1  # pinned
+                 */
                 "application/yaml": string;
             };
         };
         responses: {
+            /** @description `dry_run=true`: what would be written (nothing was) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunRead"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -3912,6 +3972,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -3930,6 +3996,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -4013,7 +4085,10 @@ export interface operations {
     };
     update_service_api_services__service_id__put: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
+            };
             header?: {
                 "if-match"?: string | null;
             };
@@ -4027,11 +4102,16 @@ export interface operations {
                 "application/json": {
                     [key: string]: unknown;
                 };
+                /**
+                 * @example services:
+                 *       web:
+                 *         image: nginx:1.27.1  # pinned
+                 */
                 "application/yaml": string;
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description the service after the change; with `dry_run=true` a DryRunRead (nothing written) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4073,6 +4153,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -4082,6 +4168,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -4100,6 +4192,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -4181,6 +4279,145 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_service_api_services__service_id__patch: {
+        parameters: {
+            query?: {
+                /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
+                dry_run?: boolean;
+            };
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description An RFC 7396 JSON Merge Patch of the compose file's meaning: objects merge, `null` removes a key, any other value (arrays too) replaces. Only the lines of what changes are rewritten. */
+        requestBody: {
+            content: {
+                "application/merge-patch+json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description the service after the change; with `dry_run=true` a DryRunRead (nothing written) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported media type (see the operation's request body) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid compose file",
+                     *       "details": "what compose said"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
