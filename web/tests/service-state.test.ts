@@ -4,7 +4,7 @@ import type { Service } from "@/lib/api/types";
 import { dayForApi } from "@/lib/schedule-time";
 import { driftState, gitopsState } from "@/lib/service-state";
 
-const base: Service = { id: "svc_1", name: "web", managed: true, status: "running", containers: [], update_available: false };
+const base: Service = { id: "svc_1", name: "web", managed: true, status: "running", containers: [], update_available: false, warnings: [] };
 
 describe("driftState", () => {
   it("is quiet when file, mirror and containers agree", () => {
