@@ -82,7 +82,7 @@ async def _definition(request: Request, core: Any, name: str | None) -> Definiti
 def _json(raw: bytes) -> Any:
     try:
         return json.loads(raw or b"null")
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # JSON is UTF-8 (RFC 8259); bytes that are not
         raise InvalidInput("invalid JSON", str(exc)) from exc
 
 
