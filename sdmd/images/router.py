@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, field_validator
 
 from sdmd.audit.log import audited
@@ -64,6 +64,11 @@ def pull_image(body: PullRequest, core: CoreDep, actor: ActorDep) -> dict[str, A
 
 # -- local images of a host: list, remove, prune (issue 18) ----------------------------------------
 HostQuery = Annotated[str, Query(max_length=64, description="the Docker host; only `local` for now")]
+# What inventory.find accepts, stated in the schema so that no id the schema allows is refused as invalid.
+ImageIdPath = Annotated[str, Path(pattern=r"^(sha256:)?[0-9a-fA-F]{12,64}$",
+                                  description="`sha256:<64 hex>` or a unique prefix of at least 12 hex digits",
+                                  examples=["sha256:3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741",
+                                            "3f57d9401f8d"])]
 
 
 def _errors(**codes: str) -> dict[int | str, dict[str, Any]]:
@@ -81,7 +86,7 @@ def list_images(core: CoreDep, host: HostQuery = inventory.LOCAL_HOST) -> dict[s
 
 @router.delete("/{image_id}", response_model=ImageRemoved,
                responses=_errors(e404="image not found", e409="image in use", e422="invalid image id"))
-def remove_image(image_id: str, core: CoreDep, actor: ActorDep, host: HostQuery = inventory.LOCAL_HOST,
+def remove_image(image_id: ImageIdPath, core: CoreDep, actor: ActorDep, host: HostQuery = inventory.LOCAL_HOST,
                  tag: Annotated[str | None, Query(max_length=512, description="remove only this tag of the image")]
                  = None) -> dict[str, Any]:
     """Remove an image by id (`sha256:...` or at least 12 hex digits): each of its tags, then the image.
