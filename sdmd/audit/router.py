@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from sdmd.audit import repository
 from sdmd.audit.models import AuditEntry
@@ -68,6 +69,20 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return position, min(int(entry_id), 2**63 - 1)
 
 
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?")
+
+
+def _iso_only(value: Any) -> Any:
+    """pydantic also reads a bare number as a Unix timestamp; the schema (format date-time) and the docs
+    say ISO 8601, so a number is refused like any other text that is not a time."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError("an ISO 8601 date-time such as 2026-12-01T00:00:00Z, not a number")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
 def _utc(value: datetime | None) -> datetime | None:
     """A time without a zone is read as UTC, which is what the log stores."""
     if value is None:
@@ -88,8 +103,8 @@ def list_audit(
     token: str | None = Query(default=None, max_length=64,
                               description="the credential that acted: a session id, an API token (pat_...), "
                                           "a webhook (whk_...)"),
-    since: datetime | None = Query(default=None, description="inclusive; ISO 8601, UTC when no zone is given"),
-    until: datetime | None = Query(default=None, description="exclusive"),
+    since: IsoDateTime | None = Query(default=None, description="inclusive; ISO 8601, UTC when no zone is given"),
+    until: IsoDateTime | None = Query(default=None, description="exclusive"),
     limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = Query(default=None, pattern=CURSOR_PATTERN, description="next_cursor of the previous page"),
 ) -> dict[str, Any]:
