@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sdmd.auth import accounts
 from sdmd.auth.dependencies import ActorDep
-from sdmd.auth.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from sdmd.auth.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_PATTERN
 from sdmd.deps import CoreDep
 from sdmd.errors import error_body
 
@@ -30,7 +30,8 @@ class AccountRead(BaseModel):
 class AccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=320, examples=["ops@example.com"])
+    email: str = Field(min_length=1, max_length=320, pattern=NAME_PATTERN, examples=["ops@example.com"],
+                       description="an email address or a plain name: letters, digits and . _ % + @ -")
     password: str | None = Field(default=None, min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH,
                                  description="leave out to have one generated (returned once)")
 
