@@ -42,7 +42,8 @@ def get_registry(registry_id: str, core: CoreDep) -> dict[str, Any]:
 
 
 @router.put("/{registry_id}", response_model=RegistryRead, summary="Replace the credentials of a registry",
-            responses={**ERRORS, 404: {"description": "no such registry"}})
+            responses={**ERRORS, 404: {"description": "no such registry"},
+                       409: {"description": "`server` names another registry (a registry's server cannot change)"}})
 async def update_registry(registry_id: str, body: RegistryUpdate, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     return await run_in_threadpool(service.update_registry, core, registry_id, actor=actor, body=body)
 
