@@ -6,11 +6,14 @@ Left out on purpose, because valid random input there would touch the world outs
 POST/PUT /api/services and POST /api/images/pull (random image references: pulls from remote registries),
 POST /api/services/adopt (would take over another compose project on this shared engine), and
 POST /auth/logout (would end the fuzzer's own session). Their validation is tested in their domains.
+Fuzzed but kept inside the test (`_harmless`): image prunes are previews, registry credentials are not
+verified over the network; a "require 2FA" the fuzzer switches on is switched off again after each case.
 The run is bounded: MAX_EXAMPLES per operation and mode, no shrinking, no stateful phase.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from sdmd.app import create_app
+from sdmd.auth.identity import CLI
 from sdmd.config import Settings
 from sdmd.core import Core
 from tests.schedules.conftest import redis_socket, redis_url  # noqa: F401 (fixtures)
@@ -51,12 +55,31 @@ def core(settings_: Settings) -> Iterator[Core]:
     core.close()
 
 
-def _run(operation, mode: GenerationMode, headers: dict[str, str]) -> None:
-    @given(case=operation.as_strategy(generation_mode=mode))
+def _harmless(case):
+    """Valid input that would reach beyond this test is turned aside: a prune only ever previews (this engine
+    is shared, its unused images are not ours), and registry credentials are stored unverified (verifying
+    asks a registry on the network, whose answer, 502 when unreachable, is not sdmd's to fuzz). Only a value
+    the schema allows is replaced, so a negative case stays exactly as invalid as it was generated."""
+    body = case.body if isinstance(case.body, dict) else None
+    if body is None:
+        return case
+    if case.operation.path == "/api/images/prune" and body.get("dry_run") is False:
+        body["dry_run"] = True
+    if case.operation.path.startswith("/api/registries") and body.get("verify", True) is True:
+        body["verify"] = False
+    return case
+
+
+def _run(operation, mode: GenerationMode, headers: dict[str, str], after_case, statuses: Counter) -> None:
+    @given(case=operation.as_strategy(generation_mode=mode).map(_harmless))
     @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
               derandomize=True, phases=[Phase.explicit, Phase.generate], database=None)
     def run(case) -> None:
-        case.call_and_validate(headers=headers)
+        try:
+            response = case.call_and_validate(headers=headers)
+            statuses[response.status_code] += 1
+        finally:
+            after_case()
 
     try:
         run()
@@ -72,7 +95,15 @@ def test_every_operation_answers_within_its_schema(core: Core):
     # The Bearer token is the test's to give (below); generating or dropping it is ignored_auth's job.
     schema.config.generation.update(with_security_parameters=False)
     headers = {"Authorization": f"Bearer {token}"}
+
+    def keep_the_session_usable() -> None:
+        # PUT /api/security/settings may switch "require 2FA" on; the fuzzer's session has no second factor,
+        # and every later operation would only ever answer 403.
+        if core.auth.policy.require_mfa():
+            core.auth.policy.set_require_mfa(False, actor=CLI)
+
     failures, tested = [], []
+    statuses: dict[str, Counter] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
         if (operation.method.upper(), operation.path) in EXCLUDED:
@@ -80,8 +111,14 @@ def test_every_operation_answers_within_its_schema(core: Core):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             tested.append((operation.label, mode.value))
             try:
-                _run(operation, mode, headers)
+                _run(operation, mode, headers, keep_the_session_usable,
+                     statuses.setdefault(operation.label, Counter()))
             except (Exception, BaseExceptionGroup) as exc:  # one report for all, not only the first failure
                 failures.append(f"{operation.label} ({mode.value}):\n{exc}")
-    assert len(tested) >= 2 * 35
+    total = sum(statuses.values(), Counter())
+    print(f"\nschemathesis: {len(statuses)} operations, {total.total()} cases; statuses {dict(sorted(total.items()))}")
+    assert len(tested) >= 2 * 60
     assert not failures, "\n\n".join(failures)
+    # The fuzzer's session stayed usable throughout: every operation got past authentication at least once.
+    locked_out = [label for label, seen in statuses.items() if set(seen) <= {401, 403}]
+    assert not locked_out, f"only 401/403 answers for {locked_out}"

@@ -1119,6 +1119,7 @@ export interface components {
         AccountCreate: {
             /**
              * Email
+             * @description an email address or a plain name: letters, digits and . _ % + @ -
              * @example ops@example.com
              */
             email: string;
@@ -2253,7 +2254,11 @@ export interface components {
              * @default true
              */
             verify: boolean;
-        };
+        } & ({
+            password: string;
+        } | {
+            token: string;
+        });
         /**
          * RegistryRead
          * @description A registry as the API shows it: never the password or token.
@@ -2298,7 +2303,7 @@ export interface components {
         RegistryUpdate: {
             /**
              * Server
-             * @description ignored unless it differs (then 422)
+             * @description ignored unless it differs (then 409)
              */
             server?: string | null;
             /** Username */
@@ -2313,7 +2318,11 @@ export interface components {
              * @default true
              */
             verify: boolean;
-        };
+        } & ({
+            password: string;
+        } | {
+            token: string;
+        });
         /** RemoteStatus */
         RemoteStatus: {
             /** Configured */
@@ -4970,6 +4979,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description `sha256:<64 hex>` or a unique prefix of at least 12 hex digits */
                 image_id: string;
             };
             cookie?: never;
@@ -7090,7 +7100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state */
+            /** @description `server` names another registry (a registry's server cannot change) */
             409: {
                 headers: {
                     [name: string]: unknown;
