@@ -127,3 +127,40 @@ def test_a_chunked_body_is_cut_off_at_the_limit(served: int, core: Core, unique_
     assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
     assert "longer than 1048576 bytes" in body["details"]
     nothing_written(core, name)
+
+
+def _body_operations(schema: dict) -> list[tuple[str, str, str]]:
+    """(method, path with its parameters filled, content type) of every operation that takes a body."""
+    found = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method not in ("post", "put", "patch"):
+                continue
+            types = list((operation.get("requestBody") or {}).get("content") or {"application/json": {}})
+            filled = path.replace("{", "x").replace("}", "")  # any value: the refusal comes before routing
+            found += [(method.upper(), filled, t) for t in types]
+    return found
+
+
+def test_every_operation_that_takes_a_body_is_bounded_dry_runs_included(core, unique_name):
+    """All of them, from the OpenAPI, whichever domain added them (PATCH merge patches, ?dry_run=true
+    previews, env files, registries, users...): 413 with the error body, and nothing is written."""
+    core.settings.max_body_bytes = 2048
+    with TestClient(create_app(core=core)) as client:
+        authenticate(client, core)
+        with core.db.sessions() as session:
+            audits_before = session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+        operations = _body_operations(client.get("/openapi.json").json())
+        assert ("PATCH", "/api/services/xservice_id", "application/merge-patch+json") in operations
+        refused = []
+        for method, path, content_type in operations:
+            for query in ("", "?dry_run=true"):
+                r = client.request(method, path + query, content=b"{" + b" " * 4096 + b"}",
+                                   headers={"Content-Type": content_type})
+                if r.status_code != 413 or r.json()["error"] != "request body too large":
+                    refused.append((method, path + query, content_type, r.status_code))
+        assert not refused, refused
+        assert len(operations) >= 30
+    with core.db.sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == audits_before
+    nothing_written(core, unique_name("none"))
