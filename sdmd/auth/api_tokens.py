@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from sdmd.auth.errors import InvalidToken
 from sdmd.auth.identity import Actor
@@ -105,9 +106,13 @@ def revoke(db: Database, *, token_id: str) -> TokenInfo:
 
 def revoke_all_of(db: Database, *, owner_id: str) -> int:
     with db.session() as session:
-        return session.execute(sa.update(ApiToken).where(ApiToken.owner_id == owner_id,
-                                                         ApiToken.revoked_at.is_(None))
-                               .values(revoked_at=utcnow())).rowcount
+        return revoke_all_in(session, owner_id=owner_id)
+
+
+def revoke_all_in(session: Session, *, owner_id: str) -> int:
+    """Inside the caller's transaction (removing a user): tokens act as their owner, so none outlives it."""
+    return session.execute(sa.update(ApiToken).where(ApiToken.owner_id == owner_id, ApiToken.revoked_at.is_(None))
+                           .values(revoked_at=utcnow())).rowcount
 
 
 def authenticate(db: Database, *, token: str, client_addr: str | None) -> Actor:

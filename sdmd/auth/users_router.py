@@ -87,6 +87,6 @@ def reset_user_password(user_id: str, body: PasswordReset, core: CoreDep, actor:
 @router.delete("/{user_id}", response_model=AccountRemoved,
                responses=_errors(e404="user not found", e409="the last user cannot be removed"))
 def remove_user(user_id: str, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
-    """Remove a user and end their sessions (audited as `user.remove`). Refused (409) for your own
-    account and for the last user."""
+    """Remove a user, end their sessions and revoke their API tokens (audited as `user.remove`).
+    Refused (409) for your own account and for the last user."""
     return accounts.remove_account(core, actor=actor, user_id=user_id)

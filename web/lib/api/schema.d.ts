@@ -1029,8 +1029,8 @@ export interface paths {
         post?: never;
         /**
          * Remove User
-         * @description Remove a user and end their sessions (audited as `user.remove`). Refused (409) for your own
-         *     account and for the last user.
+         * @description Remove a user, end their sessions and revoke their API tokens (audited as `user.remove`).
+         *     Refused (409) for your own account and for the last user.
          */
         delete: operations["remove_user_api_users__user_id__delete"];
         options?: never;
