@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,10 +19,13 @@ class SdmdError(Exception):
     status = 500
     message = "internal error"
 
-    def __init__(self, message: str | None = None, details: str | None = None, *, headers=None):
+    def __init__(self, message: str | None = None, details: str | None = None, *, headers=None,
+                 field: str | None = None):
         self.message = message or self.message
         self.details = details
         self.headers = headers or {}
+        # Optional: where in the compose file the error points ("services.web.ports[0]"), for the UI to mark.
+        self.field = field
         super().__init__(self.message if details is None else f"{self.message}: {details}")
 
 
@@ -106,16 +110,38 @@ class Timeout(SdmdError):
     message = "timed out"
 
 
-class ErrorBody(BaseModel):
-    """Every error sdmd answers with, whatever the status."""
+def error_body(error: str, details: str | None = None, field: str | None = None) -> dict:
+    """{"error", "details"}, plus "field" only when the error points at a part of the compose file."""
+    body: dict = {"error": error, "details": details}
+    if field:
+        body["field"] = field
+    return body
 
-    error: str = Field(description="short, user-presentable", examples=["service not found"])
-    details: str | None = Field(default=None, description="technical detail, for logs and support",
-                                examples=["No service with ID svc_1a2b3c exists"])
+
+class ErrorRead(BaseModel):
+    """Every error body. `field` appears only when sdmd can say which part of the compose file caused it."""
+
+    error: str = Field(description="short, in plain words; what the UI shows",
+                       examples=["The image 127.0.0.1:5000/team/app:v9 was not found in its registry"])
+    details: str | None = Field(default=None, description="technical: compose's or Docker's own output")
+    field: str | None = Field(default=None, description="the compose path the error points at, e.g. "
+                              "services.web.ports[0], services.web.image, services.web.command",
+                              examples=["services.web.ports[0]"])
 
 
-def error_body(error: str, details: str | None = None) -> dict:
-    return {"error": error, "details": details}
+def error_responses(*codes: int, **described: str) -> dict[int | str, dict[str, Any]]:
+    """FastAPI `responses=` for the errors a route gives beyond those of every route of its kind, e.g.
+    `error_responses(429, e404="host not found")`: e<code>= words the description and the example's `error`.
+
+    sdmd.openapi.document_errors adds the common ones (401, 404, 409, 413, 422, 503... by method and path)
+    and makes ErrorRead the body of every error response, so this is the one place a route says more.
+    """
+    responses: dict[int | str, dict[str, Any]] = {code: {"model": ErrorRead} for code in codes}
+    for key, text in described.items():
+        responses[int(key.removeprefix("e"))] = {
+            "model": ErrorRead, "description": text,
+            "content": {"application/json": {"example": error_body(text)}}}
+    return responses
 
 
 def _validation_details(exc: RequestValidationError) -> str:
@@ -131,7 +157,8 @@ def add_exception_handlers(app: FastAPI) -> None:
     async def _sdmd_error(_: Request, exc: SdmdError) -> JSONResponse:
         if exc.status >= 500:
             log.warning("%s: %s", exc.message, exc.details)
-        return JSONResponse(error_body(exc.message, exc.details), status_code=exc.status, headers=exc.headers)
+        return JSONResponse(error_body(exc.message, exc.details, exc.field), status_code=exc.status,
+                            headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

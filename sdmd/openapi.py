@@ -1,7 +1,8 @@
 """The OpenAPI document tells the truth about errors, and /docs and /redoc work under a strict CSP.
 
 `document_errors` runs over the generated schema (so routes any domain adds later get it for free) and
-adds the error responses each operation can give, all with the one `{error, details}` body:
+adds the error responses each operation can give, all with the one ErrorRead body (`{error, details}`, plus
+`field` when the error points at a part of the compose file):
 
 - 401 and 403 on everything behind the Bearer token (no or a bad token; two-factor login required);
 - 404 where the path names something ({id}), and on changes under /api (their body may name something);
@@ -12,12 +13,14 @@ adds the error responses each operation can give, all with the one `{error, deta
   answers validation errors with `{error, details}` too);
 - 503 on everything under /api and /auth (the database, Docker, Redis or the auth service is down).
 
-A route adds what only it can answer (429 on login, 502 from Supabase...) with FastAPI's `responses=`;
-those get the same body schema and a description here when they lack one.
+A route adds what only it can answer (429 on login, 502 from Supabase...) or words a common one for itself
+with `responses=sdmd.errors.error_responses(...)`; those get the same body schema, and a description here
+when they lack one.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 from typing import Any
 
@@ -27,10 +30,10 @@ from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from sdmd.errors import ErrorBody
+from sdmd.errors import ErrorRead
 from sdmd.security.headers import inline_scripts, script_hash
 
-ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+ERROR_REF = {"$ref": "#/components/schemas/ErrorRead"}
 DESCRIPTIONS = {
     400: "Malformed request",
     401: "No valid credentials (missing, malformed, expired or revoked token)",
@@ -71,9 +74,14 @@ def _codes_for(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     return codes
 
 
+def _reason(code: int) -> str:
+    """FastAPI's description for a response a route listed without one: the HTTP reason phrase."""
+    return http.client.responses.get(code, "")
+
+
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components["ErrorBody"] = ErrorBody.model_json_schema()
+    components["ErrorRead"] = ErrorRead.model_json_schema()
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             if method not in {"get", "put", "post", "delete", "patch", "head", "options"}:
@@ -84,7 +92,7 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                     continue
                 entry = responses.setdefault(str(code), {})
                 entry.setdefault("description", DESCRIPTIONS.get(code, "Error"))
-                if entry.get("description") in GENERIC_DESCRIPTIONS:  # FastAPI's, or a route's placeholder
+                if entry.get("description") in GENERIC_DESCRIPTIONS | {_reason(code)}:  # FastAPI's placeholder
                     entry["description"] = DESCRIPTIONS.get(code, "Error")
                 content = entry.setdefault("content", {})
                 media = content.setdefault("application/json", {})

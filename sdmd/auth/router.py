@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sdmd.auth.dependencies import EnrollingActorDep, bearer_token, client_addr
 from sdmd.deps import CoreDep
-from sdmd.errors import error_body
+from sdmd.errors import error_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -73,12 +73,8 @@ class MfaLoginRequest(BaseModel):
     code: str = Field(min_length=1, max_length=64, description="6-digit TOTP code, or a recovery code")
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    example = {"application/json": {"example": error_body("unauthorized", "why")}}
-    return {code: {"description": "error", "content": example} for code in codes}
-
-
-@router.post("/login", response_model=TokenRead | MfaChallengeRead, responses=_errors(401, 422, 429, 502, 503))
+@router.post("/login", response_model=TokenRead | MfaChallengeRead,
+             responses=error_responses(422, 429, 502, 503, e401="invalid credentials"))
 def login(body: LoginRequest, request: Request, core: CoreDep) -> dict[str, Any]:
     """Wrong credentials → 401 `invalid credentials`; 5 failures per name or address in 5 min → 429.
 
@@ -88,7 +84,8 @@ def login(body: LoginRequest, request: Request, core: CoreDep) -> dict[str, Any]
     return core.auth.login(username=body.name, password=body.password, client_addr=client_addr(request))
 
 
-@router.post("/login/mfa", response_model=TokenRead, responses=_errors(401, 422, 429, 502, 503))
+@router.post("/login/mfa", response_model=TokenRead,
+             responses=error_responses(422, 429, 502, 503, e401="invalid two-factor code"))
 def login_mfa(body: MfaLoginRequest, request: Request, core: CoreDep) -> dict[str, Any]:
     """The login's second step. A wrong code → 401 `invalid two-factor code` and counts as a failed login
     (throttled like the password); an unknown, used or expired `mfa_token` → 401; a challenge dies after
@@ -96,20 +93,20 @@ def login_mfa(body: MfaLoginRequest, request: Request, core: CoreDep) -> dict[st
     return core.auth.login_mfa(mfa_token=body.mfa_token, code=body.code, client_addr=client_addr(request))
 
 
-@router.post("/refresh", response_model=TokenRead, responses=_errors(401, 422, 429, 503))
+@router.post("/refresh", response_model=TokenRead, responses=error_responses(401, 422, 429, 503))
 def refresh(body: RefreshRequest, request: Request, core: CoreDep) -> dict[str, Any]:
     """A new access token and refresh token; the old refresh token stops working."""
     return core.auth.refresh(refresh_token=body.refresh_token, client_addr=client_addr(request))
 
 
-@router.post("/logout", status_code=204, responses=_errors(401, 503))
+@router.post("/logout", status_code=204, responses=error_responses(401, 503))
 def logout(request: Request, core: CoreDep) -> Response:
     """Ends the session of the Bearer token: that token gets 401 everywhere from now on."""
     core.auth.logout(access_token=bearer_token(request), client_addr=client_addr(request))
     return Response(status_code=204)
 
 
-@router.get("/user", response_model=UserRead, responses=_errors(401))
+@router.get("/user", response_model=UserRead, responses=error_responses(401))
 def user(actor: EnrollingActorDep) -> dict[str, Any]:
     """Who the Bearer token belongs to."""
     return {"id": actor.id, "email": actor.email}

@@ -12,7 +12,7 @@ from sdmd.auth import accounts
 from sdmd.auth.dependencies import ActorDep
 from sdmd.auth.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_PATTERN
 from sdmd.deps import CoreDep
-from sdmd.errors import error_body
+from sdmd.errors import error_responses
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -54,22 +54,17 @@ class AccountRemoved(BaseModel):
     status: str
 
 
-def _errors(**codes: str) -> dict[int | str, dict[str, Any]]:
-    return {int(code[1:]): {"description": text, "content": {"application/json": {"example": error_body(text, "why")}}}
-            for code, text in codes.items()}
-
-
 SUPABASE = "users are managed in Supabase"
 
 
-@router.get("", response_model=list[AccountRead], responses=_errors(e409=SUPABASE))
+@router.get("", response_model=list[AccountRead], responses=error_responses(e409=SUPABASE))
 def list_users(core: CoreDep, actor: ActorDep) -> list[dict[str, Any]]:
     """Built-in users, by name, with their last login and live sessions. 409 in Supabase mode."""
     return accounts.list_accounts(core, actor=actor)
 
 
 @router.post("", status_code=201, response_model=AccountWithPassword,
-             responses=_errors(e409="user exists", e422="invalid user name"))
+             responses=error_responses(e409="user exists", e422="invalid user name"))
 def add_user(body: AccountCreate, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     """Add a user (audited as `user.create`). Without `password`, a random one is generated and
     returned in this answer only."""
@@ -77,7 +72,7 @@ def add_user(body: AccountCreate, core: CoreDep, actor: ActorDep) -> dict[str, A
 
 
 @router.post("/{user_id}/password", response_model=AccountWithPassword,
-             responses=_errors(e404="user not found", e422="invalid password"))
+             responses=error_responses(e404="user not found", e422="invalid password"))
 def reset_user_password(user_id: str, body: PasswordReset, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     """Set a new password (given, or generated and returned once) and end every session of that user
     (audited as `user.passwd`; resetting your own logs you out)."""
@@ -85,7 +80,7 @@ def reset_user_password(user_id: str, body: PasswordReset, core: CoreDep, actor:
 
 
 @router.delete("/{user_id}", response_model=AccountRemoved,
-               responses=_errors(e404="user not found", e409="the last user cannot be removed"))
+               responses=error_responses(e404="user not found", e409="the last user cannot be removed"))
 def remove_user(user_id: str, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     """Remove a user, end their sessions and revoke their API tokens (audited as `user.remove`).
     Refused (409) for your own account and for the last user."""

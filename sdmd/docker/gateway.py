@@ -18,6 +18,7 @@ from python_on_whales import DockerClient
 from python_on_whales.exceptions import DockerException as WhalesError
 from python_on_whales.utils import run as whales_run
 
+from sdmd.docker import compose_errors
 from sdmd.docker.registry import RegistryAuth, RegistryCalls, _registry_denied
 from sdmd.errors import ApplyFailed, Conflict, DockerUnavailable, InvalidInput, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
@@ -209,8 +210,9 @@ class DockerGateway(RegistryCalls):
             detail = _stderr(exc)
             if _daemon_down(Exception(detail)):
                 raise DockerUnavailable(details=detail) from exc
-            raise error(f"compose {what} failed" if error is not InvalidInput else "invalid compose file",
-                        detail) from exc
+            if error is InvalidInput:
+                raise error("invalid compose file", detail) from exc
+            raise compose_errors.failure(error, what, detail, project) from exc  # the cause, in words
 
     def compose_config(self, project: ComposeProject) -> dict:
         """Validate with compose's own parser; returns the normalised model."""

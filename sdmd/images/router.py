@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from sdmd.audit.log import audited
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import InvalidInput, error_body
+from sdmd.errors import ErrorRead, InvalidInput, error_responses
 from sdmd.images import inventory
 from sdmd.images.schemas import ImageList, ImageRemoved, PruneRequest, PruneResult
 
@@ -20,15 +20,23 @@ TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 class PullRequest(BaseModel):
-    image: str = Field(description="repository, e.g. 127.0.0.1:5000/team/app; may carry :tag")
-    tag: str | None = Field(default=None, description="defaults to the image's own tag, else latest")
+    image: str = Field(description="repository, e.g. 127.0.0.1:5000/team/app; may carry its tag (app:v1)",
+                       examples=["127.0.0.1:5000/team/app:v1"])
+    tag: str | None = Field(default=None, description="empty or absent: the image's own tag, else latest; "
+                            "given beside an image that has a tag, it must be the same tag")
 
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
+        value = value.strip()
         if not value or any(c.isspace() for c in value):
             raise ValueError("must be an image reference without spaces")
         return value
+
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, value: str | None) -> str | None:
+        return (value or "").strip().removeprefix(":") or None
 
 
 class PullRead(BaseModel):
@@ -39,21 +47,25 @@ class PullRead(BaseModel):
 
 
 def split_reference(image: str, tag: str | None) -> tuple[str, str]:
+    """(repository, tag) from an image that may carry its tag and a tag that may repeat it."""
     repository, explicit = image, None
     last = image.rsplit("/", 1)[-1]
     if ":" in last:
         repository, explicit = image.rsplit(":", 1)
     if tag and explicit and tag != explicit:
-        raise ValueError(f"two tags given: {explicit} and {tag}")
+        raise InvalidInput("the image and the tag disagree",
+                           f"{image} names the tag {explicit} and the tag field says {tag}: give one of them, "
+                           "or the same tag in both")
     return repository, tag or explicit or "latest"
 
 
-@router.post("/pull", response_model=PullRead)
+@router.post("/pull", response_model=PullRead, summary="Pull an image",
+             description="`image` may carry its tag (`app:v1`), `tag` may carry it instead, or both the same tag; "
+                         "two different tags are a 422.",
+             responses={404: {"model": ErrorRead, "description": "the registry has no such image or tag"},
+                        422: {"model": ErrorRead, "description": "an invalid reference, or two different tags"}})
 def pull_image(body: PullRequest, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
-    try:
-        repository, tag = split_reference(body.image, body.tag)
-    except ValueError as exc:
-        raise InvalidInput("invalid image reference", str(exc)) from exc
+    repository, tag = split_reference(body.image, body.tag)
     if not REPOSITORY_RE.match(repository) or not TAG_RE.match(tag):
         raise InvalidInput("invalid image reference", f"{repository}:{tag}")
     with audited(core.db, actor, "image.pull", target_name=f"{repository}:{tag}") as audit:
@@ -71,12 +83,8 @@ ImageIdPath = Annotated[str, Path(pattern=r"^(sha256:)?[0-9a-fA-F]{12,64}$",
                                             "3f57d9401f8d"])]
 
 
-def _errors(**codes: str) -> dict[int | str, dict[str, Any]]:
-    return {int(code[1:]): {"description": text, "content": {"application/json": {"example": error_body(text, "why")}}}
-            for code, text in codes.items()}
-
-
-@router.get("", response_model=ImageList, responses=_errors(e404="host not found", e503="docker daemon unavailable"))
+@router.get("", response_model=ImageList,
+            responses=error_responses(e404="host not found", e503="docker daemon unavailable"))
 def list_images(core: CoreDep, host: HostQuery = inventory.LOCAL_HOST) -> dict[str, Any]:
     """The host's images (as `docker images` lists them), newest first: tags, size, age, the containers
     created from each (and their services), and the managed services whose compose file names it."""
@@ -85,7 +93,7 @@ def list_images(core: CoreDep, host: HostQuery = inventory.LOCAL_HOST) -> dict[s
 
 
 @router.delete("/{image_id}", response_model=ImageRemoved,
-               responses=_errors(e404="image not found", e409="image in use", e422="invalid image id"))
+               responses=error_responses(e404="image not found", e409="image in use", e422="invalid image id"))
 def remove_image(image_id: ImageIdPath, core: CoreDep, actor: ActorDep, host: HostQuery = inventory.LOCAL_HOST,
                  tag: Annotated[str | None, Query(max_length=512, description="remove only this tag of the image")]
                  = None) -> dict[str, Any]:
@@ -95,7 +103,7 @@ def remove_image(image_id: ImageIdPath, core: CoreDep, actor: ActorDep, host: Ho
     return inventory.remove_image(core, image_id, actor=actor, host=host, tag=tag)
 
 
-@router.post("/prune", response_model=PruneResult, responses=_errors(e404="host not found"))
+@router.post("/prune", response_model=PruneResult, responses=error_responses(e404="host not found"))
 def prune_images(body: PruneRequest, core: CoreDep, actor: ActorDep,
                  host: HostQuery = inventory.LOCAL_HOST) -> dict[str, Any]:
     """Images no container uses and no managed compose file names: `dangling` ones (no tag) or all

@@ -149,7 +149,9 @@ def update_env(core: Core, service_id: str, *, actor: Actor | None, content: str
             view = _replace_locked(core, config.id, name, new_text, if_match, actor, audit, texts)
     except BaseException as exc:
         details = getattr(exc, "details", None)
-        error = {"error": getattr(exc, "message", None) or type(exc).__name__}
+        # The message too: compose's cause in words (sdmd/docker/compose_errors.py) may name a value, e.g.
+        # an image reference built from ${TAG}.
+        error = {"error": _scrub(getattr(exc, "message", None), *texts) or type(exc).__name__}
         if details:
             error["error_details"] = (_scrub(str(details), *texts) or "")[:2000]
         record(core.db, actor=actor, action=AUDIT_ACTION, outcome="error", target_id=config.id, target_name=name,

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import InvalidInput, UnsupportedMediaType, error_body
+from sdmd.errors import ErrorRead, InvalidInput, UnsupportedMediaType, error_responses
 from sdmd.services import envfile, service
 from sdmd.services.schemas import DryRunRead, EnvFileRead, EnvFileUpdate, LogEntry, ServiceRead
 from sdmd.services.service import Definition
@@ -17,6 +17,15 @@ from sdmd.services.service import Definition
 router = APIRouter(prefix="/api/services", tags=["services"])
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+# A failed `compose up` says its cause in `error`; `field` names the compose path it points at, when known.
+APPLY_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorRead, "description": "invalid definition, or compose could not apply it",
+          "content": {"application/json": {"example": {
+              "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+              "details": "Error response from daemon: driver failed programming external connectivity on endpoint "
+                         "web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+              "field": "services.web.ports[0]"}}}},
+}
 MERGE_PATCH = "application/merge-patch+json"
 DEFINITION_BODY = {
     "requestBody": {
@@ -50,11 +59,6 @@ PATCH_BODY = {
 }
 DryRun = Annotated[bool, Query(description="validate with `docker compose config` and answer the text and diff "
                                            "that would be written; write, apply and commit nothing")]
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    example = {"application/json": {"example": error_body("invalid compose file", "what compose said")}}
-    return {code: {"description": "error", "content": example} for code in codes}
 
 
 DRY_RUN_RESPONSE = {"model": DryRunRead, "description": "`dry_run=true`: what would be written (nothing was)"}
@@ -105,7 +109,7 @@ def list_services(core: CoreDep) -> list[dict[str, Any]]:
 
 
 @router.post("", status_code=201, response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
-             summary="Create a service", responses={200: DRY_RUN_RESPONSE, **_errors(409, 422)},
+             summary="Create a service", responses={200: DRY_RUN_RESPONSE, **error_responses(409), **APPLY_ERRORS},
              description="A compose file (`application/yaml`, stored byte for byte) or a JSON definition. "
                          "`docker compose config` validates it, then `compose up` applies it.")
 async def create_service(request: Request, response: Response, core: CoreDep, actor: ActorDep,
@@ -124,7 +128,8 @@ def get_service(service_id: str, response: Response, core: CoreDep) -> dict[str,
 
 
 @router.put("/{service_id}", response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
-            summary="Replace a service's definition", responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409, 422)},
+            summary="Replace a service's definition",
+            responses={200: SERVICE_OR_DRY_RUN, **error_responses(404, 409), **APPLY_ERRORS},
             description="`application/yaml`: the file becomes exactly the text sent. JSON: the file is changed "
                         "as little as possible to mean the document sent (comments, quoting, anchors and layout "
                         "of everything else stay). `If-Match` (the ETag of GET) refuses the write with 409 when "
@@ -141,7 +146,7 @@ async def update_service(service_id: str, request: Request, response: Response, 
 
 @router.patch("/{service_id}", response_model=ServiceRead, openapi_extra=PATCH_BODY,
               summary="Change part of a service's definition (JSON Merge Patch)",
-              responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409, 415, 422)},
+              responses={200: SERVICE_OR_DRY_RUN, **error_responses(404, 409, 415), **APPLY_ERRORS},
               description="`application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). "
                           "The patch is merged into what the compose file means and written as a minimal edit; "
                           "the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` "
@@ -166,7 +171,7 @@ def delete_service(service_id: str, core: CoreDep, actor: ActorDep,
     return {"status": "deleted", "id": service_id}
 
 
-@router.post("/{service_id}/restart", response_model=ServiceRead)
+@router.post("/{service_id}/restart", response_model=ServiceRead, responses=APPLY_ERRORS)
 def restart_service(service_id: str, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     return service.restart_service(core, service_id, actor=actor)
 

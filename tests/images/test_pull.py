@@ -92,3 +92,21 @@ def test_a_stalled_registry_cannot_hang_the_request(tmp_path):
             conn.close()
         listener.close()
         core.close()
+
+
+def test_tag_in_the_image_and_the_tag_field_together(client):
+    """The image may carry its tag while the Tag field is empty, absent or says the same tag (issue 18)."""
+    for body in ({"image": f"{APP_IMAGE}:1", "tag": ""}, {"image": f"{APP_IMAGE}:1", "tag": "1"},
+                 {"image": f" {APP_IMAGE}:1 ", "tag": ":1"}, {"image": f"{APP_IMAGE}:1", "tag": None}):
+        r = client.post("/api/images/pull", json=body)
+        assert r.status_code == 200, (body, r.text)
+        assert r.json()["image"] == f"{APP_IMAGE}:1", body
+    r = client.post("/api/images/pull", json={"image": APP_IMAGE, "tag": "1"})
+    assert r.status_code == 200 and r.json()["image"] == f"{APP_IMAGE}:1"
+
+
+def test_two_different_tags_are_refused_in_words(client):
+    r = client.post("/api/images/pull", json={"image": f"{APP_IMAGE}:1", "tag": "2"})
+    assert r.status_code == 422
+    assert r.json()["error"] == "the image and the tag disagree"
+    assert "names the tag 1 and the tag field says 2" in r.json()["details"]

@@ -24,7 +24,7 @@ def operations(schema: dict):
 
 def test_every_operation_documents_its_errors_with_the_error_body(anonymous_client):
     schema = anonymous_client.get("/openapi.json").json()
-    assert schema["components"]["schemas"]["ErrorBody"]["required"] == ["error"]
+    assert schema["components"]["schemas"]["ErrorRead"]["required"] == ["error"]
     assert "HTTPValidationError" not in json.dumps(schema)
     seen = 0
     for path, method, operation in operations(schema):
@@ -32,7 +32,7 @@ def test_every_operation_documents_its_errors_with_the_error_body(anonymous_clie
         errors = {c for c in codes if c >= 400}
         for code in errors:
             body = operation["responses"][str(code)]["content"]["application/json"]["schema"]
-            assert body == {"$ref": "#/components/schemas/ErrorBody"}, (path, method, code)
+            assert body == {"$ref": "#/components/schemas/ErrorRead"}, (path, method, code)
         if operation.get("security"):
             assert {401, 403} <= errors, (path, method)
         if "{" in path:

@@ -188,7 +188,7 @@ def test_failed_apply_restores_the_previous_file_and_containers(client, core, un
     before = core.stacks.read(name)
     r = client.put(f"/api/services/{view['id']}", json=web(name, image="127.0.0.1:5000/sdmd-test/missing:1"))
     assert r.status_code == 422, r.text
-    assert r.json()["error"] == "compose up failed"
+    assert r.json()["error"] == "The image 127.0.0.1:5000/sdmd-test/missing:1 was not found in its registry"
     assert core.stacks.read(name) == before
     (row,) = db_rows(core, "docker_service_configs")
     assert row.compose_text == before

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from sdmd.app import STATIC_DIR, create_app
 from sdmd.config import Settings
@@ -187,3 +187,13 @@ def log_in(page: Page, url: str) -> str:
 
 def token_of(page: Page) -> str:
     return json.loads(page.evaluate("sessionStorage.getItem('sdmd.session')"))["access_token"]
+
+
+def confirm_preview(page: Page):
+    """A compose save or create first shows what sdmd would write (a dry run); confirms it. Returns the dialog."""
+    dialog = page.get_by_test_id("save-preview")
+    expect(dialog).to_be_visible(timeout=60_000)
+    expect(dialog.get_by_test_id("diff")).to_be_visible()
+    dialog.get_by_test_id("preview-confirm").click()
+    expect(dialog).to_have_count(0)
+    return dialog

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.support import APP_IMAGE, IMAGE_V1, SLEEPER
-from tests.web.conftest import LiveServer, log_in, shot
+from tests.web.conftest import LiveServer, confirm_preview, log_in, shot
 
 
 def test_expired_session_goes_back_to_login_with_a_message(page: Page, live_server: LiveServer) -> None:
@@ -45,8 +45,9 @@ def test_network_failure_offers_retry(page: Page, live_server: LiveServer, uniqu
     page.route("**/api/services", lambda route: route.abort("connectionrefused"))
     page.goto(f"{url}/")
     panel = page.get_by_test_id("error-panel")
-    expect(panel).to_contain_text("Connection problem", timeout=30_000)
-    expect(panel).to_contain_text("cannot reach sdmd")
+    expect(panel).to_contain_text("No answer from the server", timeout=30_000)
+    expect(panel).to_contain_text("sdmd does not answer")
+    expect(panel.get_by_test_id("auto-retry")).to_be_visible()
     shot(page, "12-network-error")
     page.unroute("**/api/services")
     panel.get_by_role("button", name="Retry").click()
@@ -147,6 +148,7 @@ def test_new_service_in_yaml_mode_with_two_containers(page: Page, live_server: L
            f"  worker:\n    image: {IMAGE_V1}\n    command: [sleep, '600']\n    init: true\n    network_mode: none\n")
     editor.fill(two)
     page.get_by_test_id("create-yaml").click()
+    confirm_preview(page)
     page.wait_for_url(re.compile(r"/service/\?id=svc"), timeout=120_000)
     expect(page.get_by_test_id("containers").locator("tbody tr")).to_have_count(2)
     expect(page.get_by_test_id("status-badge")).to_have_attribute("data-status", "running", timeout=60_000)

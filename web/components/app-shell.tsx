@@ -6,9 +6,11 @@ import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 
 import { Button } from "@/components/ui/button";
+import { UnsavedGuard } from "@/components/unsaved-guard";
 import { session, loginUrl } from "@/lib/auth/session";
 import { logout } from "@/lib/queries/auth";
 import { applyTheme, storedTheme, type Theme } from "@/lib/theme";
+import { unsaved } from "@/lib/unsaved";
 import { cn } from "@/lib/utils";
 
 const NAV = [
@@ -57,13 +59,19 @@ export function AppShell({ children }: { children: React.ReactNode }) {
   const pathname = usePathname();
   const router = useRouter();
   const [loggedIn, setLoggedIn] = useState(false);
-  useEffect(() => setLoggedIn(session.loggedIn), [pathname]);
   const onLogin = pathname.startsWith("/login");
+  useEffect(() => {
+    setLoggedIn(session.loggedIn);
+    // Every page needs a session, also those that make no API call on their own (the new service form).
+    if (!onLogin && !session.loggedIn) {
+      router.replace(loginUrl("required", window.location.pathname + window.location.search));
+    }
+  }, [pathname, onLogin, router]);
 
-  const signOut = async () => {
+  const signOut = () => unsaved.guard(async () => {
     await logout();
     router.replace(loginUrl("logged_out"));
-  };
+  });
 
   const active = (href: string) =>
     href === "/" ? pathname === "/" || pathname.startsWith("/service") : pathname.startsWith(href);
@@ -98,8 +106,11 @@ export function AppShell({ children }: { children: React.ReactNode }) {
           ) : <div className="flex-1" />}
           <div className="ml-auto flex items-center gap-1">
             {!onLogin ? (
-              <Button asChild size="sm" className="hidden sm:inline-flex">
-                <Link href="/services/new/"><Plus aria-hidden /> New service</Link>
+              // On every screen, in the top row: on a phone it reads "New" and is never cut off.
+              <Button asChild size="sm">
+                <Link href="/services/new/" data-testid="nav-new">
+                  <Plus aria-hidden /> <span className="sm:hidden">New</span><span className="hidden sm:inline">New service</span>
+                </Link>
               </Button>
             ) : null}
             <ThemeToggle />
@@ -111,8 +122,9 @@ export function AppShell({ children }: { children: React.ReactNode }) {
           </div>
         </div>
         {!onLogin ? (
-          <nav aria-label="Main (compact)" className="flex gap-1 overflow-x-auto border-t px-2 py-1 lg:hidden">
-            {[...NAV, { href: "/services/new/", label: "New" }].map((item) => (
+          // Wraps rather than scrolls: on a phone every entry stays visible ("New" is in the top row).
+          <nav aria-label="Main (compact)" className="flex flex-wrap items-center gap-1 border-t px-2 py-1 lg:hidden">
+            {NAV.map((item) => (
               <Link
                 key={item.href}
                 href={item.href}
@@ -131,6 +143,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-3 py-4 sm:px-6 sm:py-6">
         {children}
       </main>
+      {!onLogin ? <UnsavedGuard /> : null}
     </div>
   );
 }

@@ -18,6 +18,8 @@ export interface CodeEditorProps {
   readOnly?: boolean;
   onSave?: () => void;
   label: string;
+  /** id of the text that explains the keys (Esc then Tab leaves the editor) */
+  describedBy?: string;
   minHeight?: string;
 }
 
@@ -25,8 +27,14 @@ function isDark(): boolean {
   return document.documentElement.classList.contains("dark");
 }
 
-/** CodeMirror 6 with YAML highlighting; server validation errors appear as line diagnostics. */
-export default function CodeEditor({ value, onChange, errors, readOnly, onSave, label, minHeight = "24rem" }: CodeEditorProps) {
+/**
+ * CodeMirror 6 with YAML highlighting; server validation errors appear as line diagnostics.
+ * Tab indents (indentWithTab); as CodeMirror advises for keyboard users, Escape then Tab (or Shift+Tab)
+ * moves focus out of the editor, and the wrapper shows a focus ring while the editor has focus.
+ */
+export default function CodeEditor({
+  value, onChange, errors, readOnly, onSave, label, describedBy, minHeight = "24rem",
+}: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const theme = useRef(new Compartment());
@@ -51,8 +59,13 @@ export default function CodeEditor({ value, onChange, errors, readOnly, onSave, 
           EditorView.updateListener.of((u) => {
             if (u.docChanged) latest.current.onChange(u.state.doc.toString());
           }),
-          EditorView.contentAttributes.of({ "aria-label": label }),
-          EditorView.theme({ "&": { minHeight }, ".cm-scroller": { minHeight, fontFamily: "var(--font-mono)" } }),
+          EditorView.contentAttributes.of({ "aria-label": label, ...(describedBy ? { "aria-describedby": describedBy } : {}) }),
+          EditorView.theme({
+            "&": { minHeight },
+            // The wrapper draws the focus ring (focus-within), brighter than CodeMirror's dotted outline.
+            "&.cm-focused": { outline: "none" },
+            ".cm-scroller": { minHeight, fontFamily: "var(--font-mono)" },
+          }),
           theme.current.of(isDark() ? oneDark : []),
           editable.current.of([EditorState.readOnly.of(!!readOnly), EditorView.editable.of(!readOnly)]),
         ],
@@ -98,5 +111,11 @@ export default function CodeEditor({ value, onChange, errors, readOnly, onSave, 
     v.dispatch(setDiagnostics(v.state, diagnostics));
   }, [errors]);
 
-  return <div ref={host} className="overflow-hidden rounded-md border" data-testid="code-editor" />;
+  return (
+    <div
+      ref={host}
+      className="overflow-hidden rounded-md border focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-ring"
+      data-testid="code-editor"
+    />
+  );
 }

@@ -14,24 +14,28 @@ import { Label } from "@/components/ui/label";
  * the service's name first (for delete).
  */
 export function ConfirmDialog({
-  open, onOpenChange, title, description, confirmLabel, destructive, typeToConfirm, onConfirm, busy, children,
+  open, onOpenChange, title, description, confirmLabel, cancelLabel = "Cancel", destructive, typeToConfirm, onConfirm,
+  busy, children, onCloseAutoFocus,
 }: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
   title: string;
   description: React.ReactNode;
   confirmLabel: string;
+  cancelLabel?: string;
   destructive?: boolean;
   typeToConfirm?: string;
   onConfirm: () => void;
   busy?: boolean;
   children?: React.ReactNode;
+  /** Where focus goes on close when the element that opened the dialog is gone (Radix returns it otherwise). */
+  onCloseAutoFocus?: (event: Event) => void;
 }) {
   const [typed, setTyped] = useState("");
   const ready = !typeToConfirm || typed === typeToConfirm;
   return (
     <AlertDialog open={open} onOpenChange={(o) => { if (!o) setTyped(""); onOpenChange(o); }}>
-      <AlertDialogContent>
+      <AlertDialogContent onCloseAutoFocus={onCloseAutoFocus}>
         <AlertDialogTitle>{title}</AlertDialogTitle>
         <AlertDialogDescription asChild><div className="space-y-2">{description}</div></AlertDialogDescription>
         {children}
@@ -49,7 +53,7 @@ export function ConfirmDialog({
             </div>
           ) : null}
           <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-            <AlertDialogCancel asChild><Button variant="outline">Cancel</Button></AlertDialogCancel>
+            <AlertDialogCancel asChild><Button variant="outline" data-testid="confirm-cancel">{cancelLabel}</Button></AlertDialogCancel>
             <Button type="submit" variant={destructive ? "destructive" : "default"} disabled={!ready || busy} data-testid="confirm-action">
               {busy ? "Working…" : confirmLabel}
             </Button>

@@ -1,27 +1,35 @@
 "use client";
 
 import { AlertTriangle, ChevronRight, RotateCw } from "lucide-react";
+import { useSyncExternalStore } from "react";
 
 import { Button } from "@/components/ui/button";
 import { Collapsible, CollapsibleContent, CollapsibleTrigger } from "@/components/ui/collapsible";
 import { asApiError } from "@/lib/api/errors";
+import { answeredSince, connection } from "@/lib/connection";
 import { cn } from "@/lib/utils";
 
 /**
  * An error in plain words (the API's `error`), its `details` only behind "technical details",
- * and Retry where trying again can help (network failures, timeouts, 503s).
+ * and Retry where trying again can help (network failures, timeouts, 503s). With `clearOnReconnect` (in
+ * dialogs), a "sdmd does not answer" error goes away once sdmd answers again.
  */
 export function ErrorPanel({
-  error, onRetry, title, className, children,
+  error, onRetry, title, className, children, clearOnReconnect, autoRetry,
 }: {
   error: unknown;
   onRetry?: () => void;
   title?: string;
   className?: string;
   children?: React.ReactNode;
+  clearOnReconnect?: boolean;
+  /** the query behind it asks again by itself (lib/query-client.ts): say so */
+  autoRetry?: boolean;
 }) {
   const e = asApiError(error);
-  const heading = title ?? (e.kind === "network" ? "Connection problem" : e.kind === "timeout" ? "Timed out" : "Something went wrong");
+  const link = useSyncExternalStore(connection.subscribe, () => connection.state, () => connection.state);
+  if (clearOnReconnect && answeredSince(e, link)) return null;
+  const heading = title ?? (e.kind === "network" ? "No answer from the server" : e.kind === "timeout" ? "Timed out" : "Something went wrong");
   return (
     <div role="alert" data-testid="error-panel" className={cn("rounded-md border border-destructive/50 bg-destructive/5 p-3 text-sm", className)}>
       <div className="flex items-start gap-2">
@@ -29,6 +37,9 @@ export function ErrorPanel({
         <div className="min-w-0 flex-1 space-y-1">
           <p className="font-medium">{heading}</p>
           <p data-testid="error-message" className="break-words first-letter:uppercase">{e.message}</p>
+          {autoRetry && e.retryable ? (
+            <p className="text-xs text-muted-foreground" data-testid="auto-retry">Trying again by itself every few seconds…</p>
+          ) : null}
           {children}
           {e.details ? (
             <Collapsible>

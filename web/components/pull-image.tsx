@@ -11,6 +11,7 @@ import { Input } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
 import { api, unwrap } from "@/lib/api/client";
 import type { PullRead } from "@/lib/api/types";
+import { planPull } from "@/lib/image-ref";
 
 interface PullLog {
   ref: string;
@@ -40,10 +41,11 @@ export function PullImage({ embedded = false, onPulled }: { embedded?: boolean; 
     mutationFn: async (body: { image: string; tag?: string }) => (await unwrap(api.POST("/api/images/pull", { body }))).data,
   });
 
-  const imageError = touched && !image.trim() ? "an image is required" : touched && /\s/.test(image) ? "no spaces in an image reference" : null;
+  const plan = planPull(image, tag);
+  const imageError = touched && !plan.ok && plan.field === "image" ? plan.error : null;
+  const tagError = touched && !plan.ok && plan.field === "tag" ? plan.error : null;
 
-  const run = async (img: string, tg: string | undefined) => {
-    const ref = `${img}${tg ? `:${tg}` : ""}`;
+  const run = async (img: string, tg: string | undefined, ref: string) => {
     const started = Date.now();
     setHistory((h) => [{ ref, image: img, tag: tg, started }, ...h.slice(0, 9)]);
     const update = (patch: Partial<PullLog>) => setHistory((h) => h.map((p) => (p.started === started ? { ...p, ...patch } : p)));
@@ -58,8 +60,11 @@ export function PullImage({ embedded = false, onPulled }: { embedded?: boolean; 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
     setTouched(true);
-    if (!image.trim() || /\s/.test(image)) return;
-    void run(image.trim(), tag.trim() || undefined);
+    if (!plan.ok) {
+      document.getElementById(plan.field === "image" ? "img" : "tag")?.focus();
+      return;
+    }
+    void run(plan.body.image, plan.body.tag, plan.ref);
   };
 
   return (
@@ -75,10 +80,10 @@ export function PullImage({ embedded = false, onPulled }: { embedded?: boolean; 
         <CardContent>
           <form className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_10rem_auto] sm:items-start" onSubmit={submit} noValidate data-testid="pull-form">
             <Field id="img" label="Image" error={imageError}>
-              <Input id="img" value={image} onChange={(e) => setImage(e.target.value)} placeholder="127.0.0.1:5000/team/app" autoComplete="off" aria-invalid={!!imageError} />
+              <Input id="img" value={image} onChange={(e) => setImage(e.target.value)} placeholder="e.g. 127.0.0.1:5000/team/app:1" autoComplete="off" aria-invalid={!!imageError} />
             </Field>
-            <Field id="tag" label="Tag" hint="default: the image's, else latest">
-              <Input id="tag" value={tag} onChange={(e) => setTag(e.target.value)} placeholder="latest" autoComplete="off" />
+            <Field id="tag" label="Tag" hint="if the image names none; default latest" error={tagError}>
+              <Input id="tag" value={tag} onChange={(e) => setTag(e.target.value)} placeholder="e.g. 1.2" autoComplete="off" aria-invalid={!!tagError} />
             </Field>
             <Button type="submit" className="sm:mt-6" disabled={pull.isPending} data-testid="pull">
               {pull.isPending ? <Loader2 className="animate-spin" aria-hidden /> : <Download aria-hidden />} Pull
@@ -110,7 +115,7 @@ export function PullImage({ embedded = false, onPulled }: { embedded?: boolean; 
                   <pre className="max-h-48 overflow-auto rounded bg-muted p-2 font-mono text-xs whitespace-pre-wrap" data-testid="pull-status">{p.result.status.join("\n")}</pre>
                 </div>
               ) : null}
-              {p.error ? <ErrorPanel error={p.error} className="mt-2" onRetry={() => run(p.image, p.tag)} /> : null}
+              {p.error ? <ErrorPanel error={p.error} className="mt-2" onRetry={() => run(p.image, p.tag, p.ref)} /> : null}
             </Card>
           </li>
         ))}

@@ -55,6 +55,50 @@ export function filtersToParams(filters: AuditFilters): URLSearchParams {
   return params;
 }
 
+/**
+ * Where in the log the page is, also in the query string (`page=3&after=c1,c2`): the cursors that lead to
+ * each page after the first (the API pages forward only), so Newer, a reload and a shared link all work.
+ * Cursors are URL-safe base64, so a comma separates them.
+ */
+export interface AuditPosition {
+  /** cursors[i] fetches page i + 2 */
+  cursors: string[];
+}
+
+const CURSOR_RE = /^[A-Za-z0-9_-]{1,200}$/;
+
+export function positionFromParams(params: URLSearchParams): AuditPosition {
+  const cursors = (params.get("after") ?? "").split(",").filter((c) => CURSOR_RE.test(c));
+  return { cursors };
+}
+
+export function pageNumber(position: AuditPosition): number {
+  return position.cursors.length + 1;
+}
+
+export function currentCursor(position: AuditPosition): string | null {
+  return position.cursors[position.cursors.length - 1] ?? null;
+}
+
+/** The URL of the filters at a position: filters first, then `page` and `after` when past page 1. */
+export function auditUrl(filters: AuditFilters, position: AuditPosition = { cursors: [] }): string {
+  const params = filtersToParams(filters);
+  if (position.cursors.length) {
+    params.set("page", String(pageNumber(position)));
+    params.set("after", position.cursors.join(","));
+  }
+  const qs = params.toString();
+  return qs ? `/audit/?${qs}` : "/audit/";
+}
+
+export function olderPosition(position: AuditPosition, nextCursor: string): AuditPosition {
+  return { cursors: [...position.cursors, nextCursor] };
+}
+
+export function newerPosition(position: AuditPosition): AuditPosition {
+  return { cursors: position.cursors.slice(0, -1) };
+}
+
 /** A datetime-local value (local wall time) → ISO 8601 UTC, or undefined when empty/invalid. */
 export function localToIso(value: string): string | undefined {
   if (!value) return undefined;

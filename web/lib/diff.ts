@@ -52,3 +52,14 @@ export function isEnvPath(path: string): boolean {
   const name = path.split("/").pop() ?? "";
   return name === ".env" || name.endsWith(".env");
 }
+
+/** Added and removed lines of a unified diff (its ---/+++ header lines are not changes). */
+export function diffStats(patch: string): { additions: number; deletions: number } {
+  let additions = 0;
+  let deletions = 0;
+  for (const line of parsePatch(patch)) {
+    if (line.kind === "add") additions++;
+    else if (line.kind === "del") deletions++;
+  }
+  return { additions, deletions };
+}

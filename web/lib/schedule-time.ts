@@ -10,6 +10,32 @@ export function isValidTime(value: string): boolean {
   return TIME_RE.test(value);
 }
 
+/**
+ * What a person types into the 24-hour time field, made HH:MM: "3" → "03:00", "330" → "03:30",
+ * "3:5" → "03:05", "1530" → "15:30". Anything else is returned as typed, for the validation to name.
+ */
+export function normaliseTime(value: string): string {
+  const v = value.trim().replace(/[.h]/i, ":");
+  let m = /^(\d{1,2}):(\d{1,2})$/.exec(v);
+  if (!m) m = /^(\d{1,2})()$/.exec(v) ?? /^(\d{1,2})(\d{2})$/.exec(v);
+  if (!m) return value.trim();
+  const hours = Number(m[1]);
+  const minutes = Number(m[2] || 0);
+  if (hours > 23 || minutes > 59) return value.trim();
+  return `${String(hours).padStart(2, "0")}:${String(minutes).padStart(2, "0")}`;
+}
+
+/** How soon to look at the schedules again: right after a run is due, else every 15 s. */
+export function schedulesRefreshMs(schedules: { enabled: boolean; next_run_at: string | null }[] | undefined,
+  now: number = Date.now()): number {
+  const soon = (schedules ?? []).some((s) => {
+    if (!s.enabled || !s.next_run_at) return false;
+    const due = new Date(s.next_run_at).getTime();
+    return due - now < 15_000 && now - due < 120_000; // due now, or ran in the last two minutes
+  });
+  return soon ? 3_000 : 15_000;
+}
+
 export function isValidTimeZone(zone: string): boolean {
   if (!zone) return false;
   try {

@@ -23,7 +23,15 @@ export const EMPTY_FORM: ServiceFormValues = {
 
 export const RESTART_POLICIES = ["no", "always", "unless-stopped", "on-failure"] as const;
 
-export type FieldErrors = Partial<Record<keyof ServiceFormValues, string>>;
+/** Every problem of each field, in the order the lines come. */
+export type FieldErrors = Partial<Record<keyof ServiceFormValues, string[]>>;
+
+/** The form's fields top to bottom, to move focus to the first one with an error. */
+export const FIELD_ORDER: (keyof ServiceFormValues)[] = ["name", "image", "ports", "volumes", "environment", "command", "restart"];
+
+export function firstErrorField(errors: FieldErrors): keyof ServiceFormValues | null {
+  return FIELD_ORDER.find((key) => errors[key]?.length) ?? null;
+}
 
 const NAME_RE = /^[a-z0-9][a-z0-9_-]*$/;
 const PORT_RE = /^(?:(\[[0-9a-fA-F:]+\]|\d{1,3}(?:\.\d{1,3}){3}):)?(?:(\d{1,5})(?:-(\d{1,5}))?:)?(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/;
@@ -46,16 +54,35 @@ export function checkPort(spec: string): string | null {
   return null;
 }
 
-export function parseEnvironment(text: string): { env: Record<string, string>; error: string | null } {
+/**
+ * KEY=value lines. A line without "=" is an error, not an empty variable (write KEY= for an empty value);
+ * every problem is reported, with its line number when there are several lines.
+ */
+export function parseEnvironment(text: string): { env: Record<string, string>; errors: string[] } {
   const env: Record<string, string> = {};
-  for (const line of lines(text)) {
+  const errors: string[] = [];
+  const rows = text.split(/\r?\n/);
+  const where = (i: number) => (rows.filter((r) => r.trim()).length > 1 ? `line ${i + 1}: ` : "");
+  rows.forEach((rawLine, i) => {
+    const line = rawLine.trim();
+    if (!line || line.startsWith("#")) return;
     const eq = line.indexOf("=");
-    const key = (eq === -1 ? line : line.slice(0, eq)).trim();
-    if (!ENV_KEY_RE.test(key)) return { env, error: `"${key}" is not a variable name` };
-    if (key in env) return { env, error: `${key} is set twice` };
-    env[key] = eq === -1 ? "" : line.slice(eq + 1);
-  }
-  return { env, error: null };
+    if (eq === -1) {
+      errors.push(`${where(i)}"${line}" has no "=": write ${line}=value (or ${line}= for an empty value)`);
+      return;
+    }
+    const key = line.slice(0, eq).trim();
+    if (!ENV_KEY_RE.test(key)) {
+      errors.push(`${where(i)}"${key}" is not a variable name (letters, digits and _, not starting with a digit)`);
+      return;
+    }
+    if (key in env) {
+      errors.push(`${where(i)}${key} is set twice`);
+      return;
+    }
+    env[key] = line.slice(eq + 1);
+  });
+  return { env, errors };
 }
 
 /** Splits a command line like a shell would for simple cases: spaces, and "double" or 'single' quotes. */
@@ -68,31 +95,28 @@ export function splitCommand(text: string): string[] {
 
 export function validateForm(values: ServiceFormValues): FieldErrors {
   const errors: FieldErrors = {};
+  const add = (key: keyof ServiceFormValues, message: string) => {
+    (errors[key] ??= []).push(message);
+  };
   const name = values.name.trim();
-  if (!name) errors.name = "a name is required";
-  else if (!NAME_RE.test(name) || name.length > 63) {
-    errors.name = "lowercase letters, digits, - and _, starting with a letter or digit (at most 63)";
+  if (!name) add("name", "a name is required");
+  else {
+    if (!NAME_RE.test(name)) add("name", "lowercase letters, digits, - and _, starting with a letter or digit");
+    if (name.length > 63) add("name", "at most 63 characters");
   }
   const image = values.image.trim();
-  if (!image) errors.image = "an image is required, e.g. nginx:1.27";
-  else if (/\s/.test(image)) errors.image = "an image reference has no spaces";
+  if (!image) add("image", "an image is required, e.g. nginx:1.27");
+  else if (/\s/.test(image)) add("image", "an image reference has no spaces");
   for (const spec of lines(values.ports)) {
     const problem = checkPort(spec);
-    if (problem) {
-      errors.ports = problem;
-      break;
-    }
+    if (problem) add("ports", problem);
   }
-  const { error } = parseEnvironment(values.environment);
-  if (error) errors.environment = error;
+  for (const problem of parseEnvironment(values.environment).errors) add("environment", problem);
   for (const mount of lines(values.volumes)) {
-    if (!mount.includes(":")) {
-      errors.volumes = `"${mount}" is not SOURCE:TARGET (e.g. data:/data)`;
-      break;
-    }
+    if (!mount.includes(":")) add("volumes", `"${mount}" is not SOURCE:TARGET (e.g. data:/data)`);
   }
   if (values.restart && !RESTART_POLICIES.some((p) => values.restart === p || values.restart.startsWith("on-failure:"))) {
-    errors.restart = "no, always, unless-stopped or on-failure";
+    add("restart", "no, always, unless-stopped or on-failure");
   }
   return errors;
 }

@@ -96,3 +96,15 @@ export function locateError(text: string, message: string, details: string | nul
   }
   return null;
 }
+
+/** "services.web.ports[1]" (the `field` of a runtime failure) → ["services", "web", "ports", "1"]. */
+export function fieldPath(field: string): string[] {
+  return field.replace(/\[(\d+)\]/g, ".$1").split(".").filter(Boolean);
+}
+
+/** The line a runtime failure's `field` points at, to mark it in the editor. */
+export function locateField(text: string, field: string | null, message: string): LineError | null {
+  if (!field) return null;
+  const line = lineOfPath(text, fieldPath(field));
+  return line === null ? null : { line, column: null, message };
+}

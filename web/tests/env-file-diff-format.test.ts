@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { isEnvPath, maskEnvLine, parsePatch } from "@/lib/diff";
+import { diffStats, isEnvPath, maskEnvLine, parsePatch } from "@/lib/diff";
 import { formatValue, newRowId, parseEnvFile, rowProblems, serializeEnv, type EnvEntry } from "@/lib/env-file";
 import { formatBytes, relativeTime, shortSha } from "@/lib/format";
 
@@ -64,6 +64,17 @@ describe("diff", () => {
     expect(lines[2]).toMatchObject({ text: "    image: app:1", oldLine: 3, newLine: null });
     expect(lines[3]).toMatchObject({ text: "    image: app:2", oldLine: null, newLine: 3 });
     expect(lines[4]).toMatchObject({ oldLine: 4, newLine: 4 });
+  });
+
+  it("counts a dry run's added and removed lines, not its ---/+++ header", () => {
+    // What PUT ?dry_run=true answers: difflib's unified diff, a create's from /dev/null.
+    const edit = "--- a/shop/compose.yaml\n+++ b/shop/compose.yaml\n@@ -1,3 +1,4 @@\n services:\n   web:\n"
+      + "-    image: nginx:1.27.1\n+    image: nginx:1.27.3\n+    init: true\n";
+    expect(diffStats(edit)).toEqual({ additions: 2, deletions: 1 });
+    const create = "--- /dev/null\n+++ b/shop/compose.yaml\n@@ -0,0 +1,2 @@\n+services:\n+  web: {image: nginx}\n"
+      + "\\ No newline at end of file\n";
+    expect(diffStats(create)).toEqual({ additions: 2, deletions: 0 });
+    expect(diffStats("")).toEqual({ additions: 0, deletions: 0 });
   });
 
   it("masks .env values", () => {

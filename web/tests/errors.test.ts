@@ -9,6 +9,13 @@ describe("errorFromBody", () => {
     expect(e.details).toBe("reload it");
     expect(e.status).toBe(409);
     expect(e.retryable).toBe(false);
+    expect(e.field).toBeNull();
+    expect(e.unanswered).toBe(false);
+  });
+
+  it("keeps the compose field a runtime failure points at", () => {
+    const e = errorFromBody(422, { error: "Port 8080 is already allocated", details: "raw", field: "services.web.ports[1]" });
+    expect(e.field).toBe("services.web.ports[1]");
   });
 
   it("words a FastAPI {detail} and keeps the detail as technical details", () => {
@@ -45,7 +52,8 @@ describe("errorFromException", () => {
     expect(timeout.retryable).toBe(true);
     const network = errorFromException(new TypeError("Failed to fetch"));
     expect(network.kind).toBe("network");
-    expect(network.message).toMatch(/cannot reach/);
+    expect(network.message).toBe("sdmd does not answer: the server may be down or restarting");
+    expect(network.unanswered).toBe(true);
     expect(network.details).toBe("Failed to fetch");
   });
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 
-import { auditQuery, filtersFromParams, filtersToParams, normalisePage } from "@/lib/audit-filters";
+import {
+  auditQuery, auditUrl, currentCursor, filtersFromParams, filtersToParams, newerPosition, normalisePage, olderPosition,
+  pageNumber, positionFromParams,
+} from "@/lib/audit-filters";
 import { filterLines, formatStamp, highlight, linesToText, type LogLine } from "@/lib/logs";
 import { portUrl, uniquePorts } from "@/lib/ports";
 
@@ -49,6 +52,22 @@ describe("audit filters", () => {
     expect(q.cursor).toBe("c2");
     expect(q.since).toBe(new Date("2026-11-30T10:00").toISOString());
     expect(q.until).toBeUndefined();
+  });
+
+  it("keeps the page and the cursors that lead to it in the URL", () => {
+    const filters = filtersFromParams(new URLSearchParams("action=service.*&limit=20"));
+    const page1 = positionFromParams(new URLSearchParams("action=service.*"));
+    expect([pageNumber(page1), currentCursor(page1)]).toEqual([1, null]);
+    const page3 = olderPosition(olderPosition(page1, "YWJj"), "ZGVm-_");
+    expect(auditUrl(filters, page3)).toBe("/audit/?action=service.*&limit=20&page=3&after=YWJj%2CZGVm-_");
+    const back = positionFromParams(new URLSearchParams(auditUrl(filters, page3).split("?")[1]));
+    expect([pageNumber(back), currentCursor(back)]).toEqual([3, "ZGVm-_"]);
+    expect(currentCursor(newerPosition(back))).toBe("YWJj");
+  });
+
+  it("starts again from page 1 when filters change: no stale cursor", () => {
+    expect(auditUrl({ ...filtersFromParams(new URLSearchParams()), actor: "ann" })).toBe("/audit/?actor=ann");
+    expect(positionFromParams(new URLSearchParams("after=bad%20cursor,ok")).cursors).toEqual(["ok"]);
   });
 
   it("reads the page shapes an API may use", () => {

@@ -1,8 +1,31 @@
 import { describe, expect, it } from "vitest";
 
 import {
-  dayName, describeSchedule, formatInZone, isValidTime, isValidTimeZone, relative, validateSchedule,
+  dayName, describeSchedule, formatInZone, isValidTime, isValidTimeZone, normaliseTime, relative, schedulesRefreshMs,
+  validateSchedule,
 } from "@/lib/schedule-time";
+
+describe("the 24-hour time field", () => {
+  it.each([["3", "03:00"], ["330", "03:30"], ["3:5", "03:05"], ["1530", "15:30"], ["15h30", "15:30"], ["00:00", "00:00"]])(
+    "reads %s as %s", (typed, time) => expect(normaliseTime(typed)).toBe(time),
+  );
+  it.each(["3:00 PM", "24:00", "12:60", "abc"])("leaves %s for the validation to name", (typed) => {
+    expect(normaliseTime(typed)).toBe(typed);
+    expect(isValidTime(normaliseTime(typed))).toBe(false);
+  });
+});
+
+describe("schedulesRefreshMs", () => {
+  it("looks again soon around a due run, else every 15 s", () => {
+    const now = Date.parse("2026-11-30T03:00:00Z");
+    const at = (iso: string, enabled = true) => [{ enabled, next_run_at: iso }];
+    expect(schedulesRefreshMs(at("2026-11-30T03:00:05Z"), now)).toBe(3_000);
+    expect(schedulesRefreshMs(at("2026-11-30T02:59:00Z"), now)).toBe(3_000);
+    expect(schedulesRefreshMs(at("2026-11-30T04:00:00Z"), now)).toBe(15_000);
+    expect(schedulesRefreshMs(at("2026-11-30T03:00:05Z", false), now)).toBe(15_000);
+    expect(schedulesRefreshMs(undefined, now)).toBe(15_000);
+  });
+});
 
 describe("formatInZone", () => {
   it("shows one instant in the schedule's zone and in another", () => {

@@ -4,7 +4,7 @@ import { ChevronLeft, ChevronRight, X } from "lucide-react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 
-import { ErrorPanel } from "@/components/error-panel";
+import { LoadProblem } from "@/components/stale-notice";
 import { NotAvailable } from "@/components/not-available";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -12,7 +12,10 @@ import { Input, NativeSelect } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
 import { Skeleton } from "@/components/ui/skeleton";
 import { isMissingEndpoint } from "@/lib/api/missing";
-import { EMPTY_FILTERS, filtersFromParams, filtersToParams, KNOWN_ACTIONS, type AuditFilters } from "@/lib/audit-filters";
+import {
+  auditUrl, currentCursor, EMPTY_FILTERS, filtersFromParams, KNOWN_ACTIONS, newerPosition, olderPosition, pageNumber,
+  positionFromParams, type AuditFilters,
+} from "@/lib/audit-filters";
 import { useAudit } from "@/lib/queries/audit";
 import { useServices } from "@/lib/queries/services";
 
@@ -21,25 +24,25 @@ import { AuditTable } from "./audit-table";
 export function AuditPage() {
   const params = useSearchParams();
   const router = useRouter();
-  const applied = useMemo(() => filtersFromParams(new URLSearchParams(params.toString())), [params]);
+  const search = params.toString();
+  // Filters and the page both live in the URL, so a reload, Back and a shared link show the same page.
+  const applied = useMemo(() => filtersFromParams(new URLSearchParams(search)), [search]);
+  const position = useMemo(() => positionFromParams(new URLSearchParams(search)), [search]);
+  const appliedKey = JSON.stringify(applied);
   const [form, setForm] = useState<AuditFilters>(applied);
-  // Cursors of the pages before this one, so "Previous" works with a forward-only cursor API.
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
-  const { data, error, refetch, isPending, isFetching } = useAudit(applied, cursor);
+  const { data, error, refetch, isPending, isFetching, dataUpdatedAt } = useAudit(applied, currentCursor(position));
   const services = useServices().data ?? [];
 
   useEffect(() => {
-    setForm(applied);
-    setCursors([null]);
-  }, [applied]);
+    setForm(JSON.parse(appliedKey) as AuditFilters);
+  }, [appliedKey]);
 
-  const apply = (filters: AuditFilters) => {
-    const qs = filtersToParams(filters).toString();
-    router.replace(qs ? `/audit/?${qs}` : "/audit/", { scroll: false });
-  };
+  // New filters start again from page 1: the cursor of a page under the old filters means nothing now.
+  const apply = (filters: AuditFilters) => router.replace(auditUrl(filters), { scroll: false });
+  const goTo = (next: typeof position) => router.push(auditUrl(applied, next), { scroll: false });
   const set = (key: keyof AuditFilters) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
-    setForm((f) => ({ ...f, [key]: key === "limit" ? Number(e.target.value) : e.target.value }));
+    setForm((f) => ({ ...f, [key]: e.target.value }));
+  const page = pageNumber(position);
 
   const missing = error && isMissingEndpoint(error);
   const active = JSON.stringify(applied) !== JSON.stringify(EMPTY_FILTERS);
@@ -66,7 +69,16 @@ export function AuditPage() {
             <datalist id="a-targets">{services.filter((s) => s.managed).map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}</datalist>
           </Field>
           <Field id="a-limit" label="Per page">
-            <NativeSelect id="a-limit" value={form.limit} onChange={set("limit")}>
+            {/* Applies at once (with the rest of the form), back to page 1. */}
+            <NativeSelect
+              id="a-limit"
+              value={form.limit}
+              onChange={(e) => {
+                const next = { ...form, limit: Number(e.target.value) };
+                setForm(next);
+                apply(next);
+              }}
+            >
               {[20, 50, 100, 200].map((n) => <option key={n} value={n}>{n}</option>)}
             </NativeSelect>
           </Field>
@@ -81,23 +93,22 @@ export function AuditPage() {
         </form>
       </Card>
 
-      {isPending ? <Skeleton className="h-40" /> : missing ? <NotAvailable what="The audit log" /> : error ? (
-        <ErrorPanel error={error} onRetry={() => refetch()} />
-      ) : (
+      {!missing ? <LoadProblem error={error} hasData={!!data} updatedAt={dataUpdatedAt} fetching={isFetching} onRetry={() => refetch()} /> : null}
+      {isPending ? <Skeleton className="h-40" /> : missing ? <NotAvailable what="The audit log" /> : !data ? null : (
         <Card aria-busy={isFetching}><AuditTable entries={data?.items ?? []} /></Card>
       )}
 
       {!missing ? (
         <nav className="flex items-center justify-between gap-2" aria-label="Pages">
-          <Button variant="outline" size="sm" disabled={cursors.length <= 1 || isFetching} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          <Button variant="outline" size="sm" disabled={page <= 1 || isFetching} onClick={() => goTo(newerPosition(position))} data-testid="newer">
             <ChevronLeft aria-hidden /> Newer
           </Button>
-          <span className="text-xs text-muted-foreground">Page {cursors.length}</span>
+          <span className="text-xs text-muted-foreground" data-testid="page-number">Page {page}</span>
           <Button
             variant="outline"
             size="sm"
             disabled={!data?.nextCursor || isFetching}
-            onClick={() => data?.nextCursor && setCursors((c) => [...c, data.nextCursor])}
+            onClick={() => data?.nextCursor && goTo(olderPosition(position, data.nextCursor))}
             data-testid="older"
           >
             Older <ChevronRight aria-hidden />

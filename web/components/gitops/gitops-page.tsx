@@ -7,6 +7,7 @@ import { useState } from "react";
 
 import { ConfirmDialog } from "@/components/confirm";
 import { ErrorPanel } from "@/components/error-panel";
+import { LoadProblem } from "@/components/stale-notice";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -142,7 +143,7 @@ function Attention({ status }: { status: GitopsStatus }) {
           }
         }}
       >
-        {del.error ? <ErrorPanel error={del.error} /> : null}
+        {del.error ? <ErrorPanel error={del.error} clearOnReconnect /> : null}
       </ConfirmDialog>
     </>
   );
@@ -179,7 +180,7 @@ export function GitopsPage() {
           <RefreshCw className={reconcile.isPending ? "animate-spin" : undefined} aria-hidden /> {reconcile.isPending ? "Reconciling…" : "Reconcile now"}
         </Button>
       </div>
-      {error ? <ErrorPanel error={error} onRetry={() => refetch()} title={data ? "Could not refresh" : undefined} /> : null}
+      <LoadProblem error={error} hasData={!!data} updatedAt={dataUpdatedAt} onRetry={() => refetch()} />
       {isPending ? <Skeleton className="h-48" /> : data ? (
         <div className="grid gap-4 lg:grid-cols-2">
           <Card>

@@ -3,7 +3,7 @@
 import { CircleCheck, TriangleAlert } from "lucide-react";
 import Link from "next/link";
 
-import { ErrorPanel } from "@/components/error-panel";
+import { LoadProblem } from "@/components/stale-notice";
 import { StateBadge } from "@/components/status";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -114,7 +114,7 @@ export function HealthPage() {
           {dataUpdatedAt ? ` Checked ${new Date(dataUpdatedAt).toLocaleTimeString()}` : ""}{isFetching && !isPending ? " · refreshing…" : ""}
         </p>
       </div>
-      {error ? <ErrorPanel error={error} onRetry={() => refetch()} title={data ? "Could not refresh" : undefined} /> : null}
+      <LoadProblem error={error} hasData={!!data} updatedAt={dataUpdatedAt} fetching={isFetching} onRetry={() => refetch()} />
       {isPending ? <Skeleton className="h-48" /> : data ? (
         <>
           {troubled.length ? (

@@ -8,6 +8,7 @@ import { useQueryClient } from "@tanstack/react-query";
 
 import { ConfirmDialog } from "@/components/confirm";
 import { ErrorPanel } from "@/components/error-panel";
+import { LoadProblem } from "@/components/stale-notice";
 import { PullImage } from "@/components/pull-image";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -18,6 +19,7 @@ import type { ImageRead } from "@/lib/api/types";
 import { formatBytes, relativeTime } from "@/lib/format";
 import { useImages, useRemoveImage } from "@/lib/queries/images";
 import { toast } from "@/lib/toast";
+import { useTitle } from "@/lib/use-title";
 
 import { PruneDialog } from "./prune-dialog";
 
@@ -103,7 +105,7 @@ function RemoveDialog({ image, host, onClose }: { image: ImageRead | null; host:
           </NativeSelect>
         </label>
       ) : null}
-      {remove.error ? <ErrorPanel error={remove.error} /> : null}
+      {remove.error ? <ErrorPanel error={remove.error} clearOnReconnect /> : null}
     </ConfirmDialog>
   );
 }
@@ -111,6 +113,7 @@ function RemoveDialog({ image, host, onClose }: { image: ImageRead | null; host:
 export function ImagesPage() {
   const params = useSearchParams();
   const host = params.get("host") || "local";
+  useTitle(host === "local" ? null : `Images on ${host}`); // the static title says "Images"
   const { data, error, refetch, isPending, dataUpdatedAt } = useImages(host);
   const qc = useQueryClient();
   const [query, setQuery] = useState("");
@@ -158,7 +161,7 @@ export function ImagesPage() {
         </NativeSelect>
       </div>
 
-      {error ? <ErrorPanel error={error} onRetry={() => refetch()} title={data ? "Could not refresh the images" : undefined} /> : null}
+      <LoadProblem error={error} hasData={!!data} updatedAt={dataUpdatedAt} onRetry={() => refetch()} />
 
       {isPending ? <Skeleton className="h-48" /> : data ? (
         <Card className="overflow-x-auto">

@@ -109,7 +109,7 @@ export function PruneDialog({ open, onOpenChange, host }: { open: boolean; onOpe
           ) : <p className="rounded-md border border-dashed p-4 text-sm text-muted-foreground" data-testid="prune-empty">Nothing to prune: every image is in use or named.</p>
         ) : null}
 
-        {confirm.error ? <ErrorPanel error={confirm.error} /> : null}
+        {confirm.error ? <ErrorPanel error={confirm.error} clearOnReconnect /> : null}
         <DialogFooter>
           <Button variant="outline" onClick={() => onOpenChange(false)}>Cancel</Button>
           <Button variant="destructive" onClick={run} disabled={!chosen.length || confirm.isPending || dryRun.isPending} data-testid="prune-confirm">

@@ -2,27 +2,39 @@
 
 import { FileCode2, ListChecks } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { ErrorPanel } from "@/components/error-panel";
 import { LazyCodeEditor } from "@/components/lazy-editor";
+import { SavePreviewDialog } from "@/components/save-preview";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input, NativeSelect, Textarea } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { asApiError, type ApiError } from "@/lib/api/errors";
-import { useCreateService } from "@/lib/queries/services";
+import type { DryRun } from "@/lib/api/types";
+import { useCreateService, usePreviewCreate } from "@/lib/queries/services";
 import {
-  EMPTY_FORM, formToBody, formToYaml, RESTART_POLICIES, validateForm, type FieldErrors, type ServiceFormValues,
+  EMPTY_FORM, firstErrorField, formToBody, formToYaml, RESTART_POLICIES, validateForm, type FieldErrors,
+  type ServiceFormValues,
 } from "@/lib/service-form";
 import { toast } from "@/lib/toast";
-import { locateError, type LineError } from "@/lib/yaml-errors";
+import { locateError, locateField, type LineError } from "@/lib/yaml-errors";
 
-/** Maps a server 422 about the shorthand ("services.web.ports: ...", "x.image is required") to a form field. */
+const FORM_KEYS = ["ports", "environment", "volumes", "restart", "image", "command"] as const;
+
+/**
+ * Maps a server error to a form field: the compose path of a runtime failure ("services.web.ports[0]"),
+ * else a 422 about the shorthand ("services.web.ports: ...", "x.image is required").
+ */
 function fieldOf(error: ApiError): keyof ServiceFormValues | null {
+  const key = error.field?.split(".")[2]?.replace(/\[\d+\]$/, "");
+  if (key === "entrypoint") return "command";
+  if (key && (FORM_KEYS as readonly string[]).includes(key)) return key as keyof ServiceFormValues;
+  if (error.status !== 422) return null;
   const text = `${error.message} ${error.details ?? ""}`.toLowerCase();
-  for (const key of ["ports", "environment", "volumes", "restart", "image", "command"] as const) {
+  for (const key of FORM_KEYS) {
     if (text.includes(key)) return key;
   }
   return text.includes("name") ? "name" : null;
@@ -31,6 +43,10 @@ function fieldOf(error: ApiError): keyof ServiceFormValues | null {
 export function NewService() {
   const router = useRouter();
   const create = useCreateService();
+  const check = usePreviewCreate();
+  // The file a dry run says sdmd would write; creating sends exactly this text.
+  const [preview, setPreview] = useState<DryRun | null>(null);
+  const busy = create.isPending || check.isPending;
   const [mode, setMode] = useState<"form" | "yaml">("form");
   const [values, setValues] = useState<ServiceFormValues>(EMPTY_FORM);
   const [touched, setTouched] = useState(false);
@@ -38,46 +54,85 @@ export function NewService() {
   const [yaml, setYaml] = useState("");
   const [yamlErrors, setYamlErrors] = useState<LineError[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
+  // Bumped on each refused submit: focus then moves to the first field with an error.
+  const [focusTick, setFocusTick] = useState(0);
+  const form = useRef<HTMLFormElement>(null);
 
-  const errors = touched ? { ...validateForm(values), ...serverField } : serverField;
+  const errors: FieldErrors = touched ? { ...validateForm(values), ...serverField } : serverField;
   const set = (key: keyof ServiceFormValues) => (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) => {
     setValues((v) => ({ ...v, [key]: e.target.value }));
     setServerField((f) => ({ ...f, [key]: undefined }));
   };
+
+  useEffect(() => {
+    if (!focusTick) return;
+    const key = firstErrorField(errors);
+    if (key) form.current?.querySelector<HTMLElement>(`#f-${key}`)?.focus();
+    // only when a submit was refused, not on every keystroke
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [focusTick]);
 
   const created = (id: string, name: string) => {
     toast(`Created ${name}`, { variant: "success" });
     router.push(`/service/?id=${encodeURIComponent(id)}`);
   };
 
+  const formFailed = (exc: unknown) => {
+    const err = asApiError(exc);
+    setError(err);
+    const field = err.status === 409 ? "name" : fieldOf(err);
+    if (field) {
+      // A runtime failure's message already says it in words; a 422 about the shorthand says it in details.
+      setServerField({ [field]: [err.field ? err.message : err.details ?? err.message] });
+      setFocusTick((t) => t + 1);
+    }
+  };
+
+  const yamlFailed = (exc: unknown, text: string) => {
+    const err = asApiError(exc);
+    setError(err);
+    const located = err.status === 422
+      ? locateField(text, err.field, err.message) ?? (err.field ? null : locateError(text, err.message, err.details))
+      : null;
+    setYamlErrors(located ? [located] : []);
+  };
+
+  // Both modes first ask sdmd what it would write (a dry run) and show it; creating sends that text.
   const submitForm = async (e: React.FormEvent) => {
     e.preventDefault();
     setTouched(true);
     setError(null);
     setServerField({});
-    if (Object.keys(validateForm(values)).length) return;
+    if (firstErrorField(validateForm(values))) {
+      setFocusTick((t) => t + 1);
+      return;
+    }
     try {
-      const service = await create.mutateAsync({ kind: "json", body: formToBody(values) });
-      created(service.id, service.name);
+      setPreview(await check.mutateAsync({ kind: "json", body: formToBody(values) }));
     } catch (exc) {
-      const err = asApiError(exc);
-      setError(err);
-      const field = err.status === 422 ? fieldOf(err) : err.status === 409 ? "name" : null;
-      if (field) setServerField({ [field]: err.details ?? err.message });
+      formFailed(exc);
     }
   };
 
   const submitYaml = async () => {
+    if (busy) return;
     setError(null);
     setYamlErrors([]);
     try {
-      const service = await create.mutateAsync({ kind: "yaml", text: yaml });
+      setPreview(await check.mutateAsync({ kind: "yaml", text: yaml }));
+    } catch (exc) {
+      yamlFailed(exc, yaml);
+    }
+  };
+
+  const confirmCreate = async (shown: DryRun) => {
+    setPreview(null);
+    try {
+      const service = await create.mutateAsync({ kind: "yaml", text: shown.compose, name: shown.name });
       created(service.id, service.name);
     } catch (exc) {
-      const err = asApiError(exc);
-      setError(err);
-      const located = err.status === 422 ? locateError(yaml, err.message, err.details) : null;
-      setYamlErrors(located ? [located] : []);
+      if (mode === "form") formFailed(exc);
+      else yamlFailed(exc, shown.compose);
     }
   };
 
@@ -91,8 +146,8 @@ export function NewService() {
     id: `f-${key}`,
     value: values[key],
     onChange: set(key),
-    "aria-invalid": !!errors[key],
-    "aria-describedby": errors[key] ? `f-${key}-error` : `f-${key}-hint`,
+    "aria-invalid": !!errors[key]?.length,
+    "aria-describedby": errors[key]?.length ? `f-${key}-error` : `f-${key}-hint`,
   });
 
   return (
@@ -115,34 +170,34 @@ export function NewService() {
               <CardDescription>For several containers, switch to Compose YAML (what you typed here comes along).</CardDescription>
             </CardHeader>
             <CardContent>
-              <form className="grid gap-4 sm:grid-cols-2" onSubmit={submitForm} noValidate data-testid="new-service-form">
+              <form ref={form} className="grid gap-4 sm:grid-cols-2" onSubmit={submitForm} noValidate data-testid="new-service-form">
                 <Field id="f-name" label="Name" error={errors.name} hint="lowercase letters, digits, - and _">
-                  <Input {...fieldProps("name")} autoComplete="off" autoFocus placeholder="web" />
+                  <Input {...fieldProps("name")} autoComplete="off" autoFocus placeholder="e.g. web" />
                 </Field>
                 <Field id="f-image" label="Image" error={errors.image} hint="repository:tag">
-                  <Input {...fieldProps("image")} autoComplete="off" placeholder="nginx:1.27" />
+                  <Input {...fieldProps("image")} autoComplete="off" placeholder="e.g. nginx:1.27" />
                 </Field>
                 <Field id="f-ports" label="Ports" error={errors.ports} hint="one HOST:CONTAINER a line, e.g. 8080:80">
-                  <Textarea {...fieldProps("ports")} rows={3} placeholder="8080:80" />
+                  <Textarea {...fieldProps("ports")} rows={3} placeholder="e.g. 8080:80" />
                 </Field>
                 <Field id="f-volumes" label="Volumes" error={errors.volumes} hint="one SOURCE:TARGET a line, e.g. data:/data">
-                  <Textarea {...fieldProps("volumes")} rows={3} placeholder="data:/data" />
+                  <Textarea {...fieldProps("volumes")} rows={3} placeholder="e.g. data:/data" />
                 </Field>
-                <Field id="f-environment" label="Environment" error={errors.environment} hint="one KEY=value a line; values are not logged" className="sm:col-span-2">
-                  <Textarea {...fieldProps("environment")} rows={4} placeholder={"TZ=Europe/Paris\nLOG_LEVEL=info"} spellCheck={false} />
+                <Field id="f-environment" label="Environment" error={errors.environment} hint="one KEY=value a line (KEY= for an empty value); values are not logged" className="sm:col-span-2">
+                  <Textarea {...fieldProps("environment")} rows={4} placeholder={"e.g. TZ=Europe/Paris\nLOG_LEVEL=info"} spellCheck={false} />
                 </Field>
                 <Field id="f-command" label="Command (optional)" error={errors.command} hint="overrides the image's command">
-                  <Input {...fieldProps("command")} autoComplete="off" placeholder="httpd -f -p 8080" />
+                  <Input {...fieldProps("command")} autoComplete="off" placeholder="e.g. httpd -f -p 8080" />
                 </Field>
                 <Field id="f-restart" label="Restart policy" error={errors.restart}>
-                  <NativeSelect id="f-restart" value={values.restart} onChange={set("restart")}>
+                  <NativeSelect id="f-restart" value={values.restart} onChange={set("restart")} aria-invalid={!!errors.restart?.length}>
                     {RESTART_POLICIES.map((p) => <option key={p} value={p}>{p}</option>)}
                   </NativeSelect>
                 </Field>
-                {error ? <ErrorPanel error={error} className="sm:col-span-2" /> : null}
+                {error ? <ErrorPanel error={error} className="sm:col-span-2" clearOnReconnect /> : null}
                 <div className="flex justify-end sm:col-span-2">
-                  <Button type="submit" disabled={create.isPending} data-testid="create-service">
-                    {create.isPending ? "Creating and starting…" : "Create service"}
+                  <Button type="submit" disabled={busy} data-testid="create-service">
+                    {create.isPending ? "Creating and starting…" : check.isPending ? "Checking…" : "Create service…"}
                   </Button>
                 </div>
               </form>
@@ -158,12 +213,20 @@ export function NewService() {
           ) : null}
           <div className="flex items-center justify-between gap-2">
             <p className="text-xs text-muted-foreground">The file needs a top-level <span className="font-mono">name:</span>.</p>
-            <Button onClick={submitYaml} disabled={create.isPending || !yaml.trim()} data-testid="create-yaml">
-              {create.isPending ? "Creating and starting…" : "Create service"}
+            <Button onClick={submitYaml} disabled={busy || !yaml.trim()} data-testid="create-yaml">
+              {create.isPending ? "Creating and starting…" : check.isPending ? "Checking…" : "Create service…"}
             </Button>
           </div>
         </TabsContent>
       </Tabs>
+      <SavePreviewDialog
+        preview={preview}
+        onClose={() => setPreview(null)}
+        title={preview ? `Create ${preview.name}?` : "Create the service?"}
+        description={<p>sdmd writes this file as <span className="font-mono">stacks/{preview?.name}/compose.yaml</span>, then starts it and commits it to git.</p>}
+        confirmLabel="Create and start"
+        onConfirm={confirmCreate}
+      />
     </div>
   );
 }

@@ -11,7 +11,7 @@ import { Switch } from "@/components/ui/switch";
 import type { Schedule, Service } from "@/lib/api/types";
 import { useSaveSchedule } from "@/lib/queries/schedules";
 import {
-  browserTimeZone, capitalise, DAYS, dayForApi, dayName, timeZones, validateSchedule, type ScheduleDraft,
+  browserTimeZone, capitalise, DAYS, dayForApi, dayName, normaliseTime, timeZones, validateSchedule, type ScheduleDraft,
 } from "@/lib/schedule-time";
 import { toast } from "@/lib/toast";
 
@@ -62,7 +62,7 @@ export function ScheduleDialog({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open, schedule, serviceId]);
 
-  const errors = validateSchedule(draft);
+  const errors = validateSchedule({ ...draft, time_of_day: normaliseTime(draft.time_of_day) });
   const set = <K extends keyof ScheduleDraft>(key: K, value: ScheduleDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
   const shown = (key: keyof ScheduleDraft) => (touched ? errors[key] : undefined);
 
@@ -77,7 +77,7 @@ export function ScheduleDialog({
           service_id: draft.service_id,
           frequency: draft.frequency,
           day_of_week: draft.frequency === "weekly" ? dayForApi(draft.day_of_week) : null,
-          time_of_day: draft.time_of_day,
+          time_of_day: normaliseTime(draft.time_of_day),
           timezone: draft.timezone,
           mode: draft.mode,
           enabled: draft.enabled,
@@ -124,8 +124,20 @@ export function ScheduleDialog({
                 </NativeSelect>
               </Field>
             ) : <div className="hidden sm:block" />}
-            <Field id="sch-time" label="Time of day" error={shown("time_of_day")} hint="24-hour, in the time zone below">
-              <Input id="sch-time" type="time" value={draft.time_of_day} onChange={(e) => set("time_of_day", e.target.value)} aria-invalid={!!shown("time_of_day")} required />
+            {/* A text field, not type="time": that one shows "03:00 AM" in a 12-hour locale despite the hint. */}
+            <Field id="sch-time" label="Time of day" error={shown("time_of_day")} hint="24-hour HH:MM, in the time zone below">
+              <Input
+                id="sch-time"
+                value={draft.time_of_day}
+                onChange={(e) => set("time_of_day", e.target.value)}
+                onBlur={(e) => set("time_of_day", normaliseTime(e.target.value))}
+                inputMode="numeric"
+                autoComplete="off"
+                maxLength={5}
+                placeholder="e.g. 03:00"
+                aria-invalid={!!shown("time_of_day")}
+                required
+              />
             </Field>
             <Field id="sch-tz" label="Time zone" error={shown("timezone")} hint={`Your browser: ${browserTimeZone()}`}>
               <Input id="sch-tz" list="sch-tz-list" value={draft.timezone} onChange={(e) => set("timezone", e.target.value)} aria-invalid={!!shown("timezone")} autoComplete="off" />
@@ -147,7 +159,7 @@ export function ScheduleDialog({
             <Switch id="sch-enabled" checked={draft.enabled} onCheckedChange={(v) => set("enabled", v)} />
             <Label htmlFor="sch-enabled">Enabled</Label>
           </div>
-          {save.error ? <ErrorPanel error={save.error} /> : null}
+          {save.error ? <ErrorPanel error={save.error} clearOnReconnect /> : null}
           <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
             <Button variant="outline" onClick={() => onOpenChange(false)}>Cancel</Button>
             <Button type="submit" disabled={save.isPending} data-testid="save-schedule">{save.isPending ? "Saving…" : "Save schedule"}</Button>

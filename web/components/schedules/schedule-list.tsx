@@ -2,7 +2,7 @@
 
 import { History, Pencil, Trash2 } from "lucide-react";
 import Link from "next/link";
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 
 import { ConfirmDialog } from "@/components/confirm";
 import { ErrorPanel } from "@/components/error-panel";
@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Switch } from "@/components/ui/switch";
 import type { Schedule, Service } from "@/lib/api/types";
 import { useDeleteSchedule, useSaveSchedule } from "@/lib/queries/schedules";
+import { outcomeTone, outcomeWords } from "@/lib/run-outcome";
 import { browserTimeZone, describeSchedule, formatInZone, relative } from "@/lib/schedule-time";
 import { toast } from "@/lib/toast";
 
@@ -38,23 +39,26 @@ export function ScheduleList({
   const [runsOf, setRunsOf] = useState<Schedule | null>(null);
   const [error, setError] = useState<unknown>(null);
   const zone = useMemo(() => browserTimeZone(), []);
-
-  if (!schedules.length) return <p className="p-4 text-sm text-muted-foreground">No schedules.</p>;
+  const box = useRef<HTMLDivElement>(null);
+  const focusListOnClose = useRef(false);
+  const nameOf = (s: Schedule) => names.get(s.service_id) ?? s.service_name ?? s.service_id;
 
   const toggle = async (s: Schedule, enabled: boolean) => {
     setError(null);
     try {
       await save.mutateAsync({ id: s.id, input: { enabled } });
-      toast(`${enabled ? "Enabled" : "Disabled"} the schedule of ${names.get(s.service_id) ?? s.service_name ?? s.service_id}`);
+      toast(`${enabled ? "Enabled" : "Disabled"} the schedule of ${nameOf(s)}`);
     } catch (exc) {
       setError(exc);
     }
   };
 
   return (
-    <>
-      {error ? <ErrorPanel error={error} className="m-3" /> : null}
-      <ul className="divide-y" data-testid="schedule-list">
+    // Focus lands here after a deleted schedule's row (and its buttons) went away.
+    <div ref={box} tabIndex={-1} aria-label="Schedules" className="outline-none focus-visible:outline-2">
+      {error ? <ErrorPanel error={error} className="m-3" clearOnReconnect /> : null}
+      {!schedules.length ? <p className="p-4 text-sm text-muted-foreground">No schedules.</p> : null}
+      <ul className="divide-y empty:hidden" data-testid="schedule-list">
         {schedules.map((s) => {
           const result = resultText(s.last_result);
           return (
@@ -62,7 +66,7 @@ export function ScheduleList({
               <div className="min-w-0 space-y-1">
                 {showService ? (
                   <Link href={`/service/?id=${encodeURIComponent(s.service_id)}`} className="font-medium hover:underline">
-                    {names.get(s.service_id) ?? s.service_name ?? s.service_id}
+                    {nameOf(s)}
                   </Link>
                 ) : null}
                 <p className="text-sm">{describeSchedule(s)}</p>
@@ -85,7 +89,7 @@ export function ScheduleList({
                 <dd>
                   {s.last_run_at ? formatInZone(s.last_run_at, zone) : "never"}
                   {result ? (
-                    <Badge className="ml-1" variant={/fail|error|rolled/i.test(result) ? "destructive" : "success"}>{result}</Badge>
+                    <Badge className="ml-1" variant={outcomeTone(result)} data-testid="last-result" data-result={result}>{outcomeWords(result)}</Badge>
                   ) : null}
                 </dd>
               </dl>
@@ -93,7 +97,7 @@ export function ScheduleList({
                 <Switch
                   checked={s.enabled}
                   onCheckedChange={(v) => toggle(s, v)}
-                  aria-label={`${s.enabled ? "Disable" : "Enable"} schedule of ${names.get(s.service_id) ?? s.service_name ?? s.service_id}`}
+                  aria-label={`${s.enabled ? "Disable" : "Enable"} schedule of ${nameOf(s)}`}
                   data-testid="schedule-enabled"
                 />
                 <Button variant="ghost" size="icon" onClick={() => setRunsOf(s)} aria-label="Runs of this schedule"><History aria-hidden /></Button>
@@ -108,16 +112,25 @@ export function ScheduleList({
       <ConfirmDialog
         open={!!deleting}
         onOpenChange={(o) => !o && setDeleting(null)}
-        title="Delete schedule?"
-        description={deleting ? <p>{describeSchedule(deleting)}: it will not run again.</p> : null}
+        title={deleting ? `Delete the schedule of ${nameOf(deleting)}?` : "Delete schedule?"}
+        description={deleting ? <p>{nameOf(deleting)}, {describeSchedule(deleting)}: it will not run again.</p> : null}
         confirmLabel="Delete"
         destructive
         busy={remove.isPending}
+        onCloseAutoFocus={(e) => {
+          // The deleted row took the button that opened the dialog with it: focus the list, not the page.
+          if (!focusListOnClose.current) return;
+          focusListOnClose.current = false;
+          e.preventDefault();
+          box.current?.focus();
+        }}
         onConfirm={async () => {
           if (!deleting) return;
+          const name = nameOf(deleting);
           try {
             await remove.mutateAsync(deleting.id);
-            toast("Schedule deleted");
+            focusListOnClose.current = true;
+            toast(`Deleted the schedule of ${name}`);
             setDeleting(null);
           } catch (exc) {
             setDeleting(null);
@@ -125,6 +138,6 @@ export function ScheduleList({
           }
         }}
       />
-    </>
+    </div>
   );
 }

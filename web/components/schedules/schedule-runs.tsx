@@ -6,16 +6,10 @@ import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } f
 import { Skeleton } from "@/components/ui/skeleton";
 import type { Schedule } from "@/lib/api/types";
 import { useScheduleRuns } from "@/lib/queries/schedules";
+import { outcomeTone, outcomeWords } from "@/lib/run-outcome";
 import { describeSchedule } from "@/lib/schedule-time";
 
-const RESULT_VARIANT: Record<string, "success" | "info" | "destructive" | "warning" | "muted"> = {
-  updated: "success",
-  up_to_date: "muted",
-  update_available: "info",
-  rolled_back: "warning",
-  error: "destructive",
-  skipped: "muted",
-};
+const TRIGGER_WORDS: Record<string, string> = { schedule: "on schedule", manual: "by hand" };
 
 /** The last runs of one schedule: what each found and did. */
 export function ScheduleRunsDialog({ schedule, onClose }: { schedule: Schedule | null; onClose: () => void }) {
@@ -35,8 +29,10 @@ export function ScheduleRunsDialog({ schedule, onClose }: { schedule: Schedule |
               <li key={run.id ?? i} className="space-y-1 py-2">
                 <div className="flex flex-wrap items-center gap-2">
                   <time dateTime={run.started_at} className="text-xs text-muted-foreground">{new Date(run.started_at).toLocaleString()}</time>
-                  <Badge variant={RESULT_VARIANT[run.result] ?? "muted"}>{run.result.replace(/_/g, " ")}</Badge>
-                  <span className="text-xs text-muted-foreground">{run.mode} · {run.trigger}{run.actor ? ` by ${run.actor}` : ""}</span>
+                  <Badge variant={outcomeTone(run.result)} data-testid="run-result">{outcomeWords(run.result)}</Badge>
+                  <span className="text-xs text-muted-foreground">
+                    {run.mode === "check" ? "check only" : "update"} · {TRIGGER_WORDS[run.trigger] ?? run.trigger}{run.actor ? ` by ${run.actor}` : ""}
+                  </span>
                 </div>
                 {run.reason ? <p className="break-words text-xs">{run.reason}</p> : null}
                 {run.images.filter((img) => img.changed).map((img) => (

@@ -3,7 +3,7 @@
 import { Plus } from "lucide-react";
 import { useState } from "react";
 
-import { ErrorPanel } from "@/components/error-panel";
+import { LoadProblem } from "@/components/stale-notice";
 import { NotAvailable } from "@/components/not-available";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -18,7 +18,7 @@ import { ScheduleDialog } from "./schedule-form";
 import { ScheduleList } from "./schedule-list";
 
 export function SchedulesPage() {
-  const { data, error, refetch, isPending } = useSchedules();
+  const { data, error, refetch, isPending, dataUpdatedAt } = useSchedules();
   const services = useServices().data ?? [];
   const [editing, setEditing] = useState<Schedule | null>(null);
   const [open, setOpen] = useState(false);
@@ -38,9 +38,8 @@ export function SchedulesPage() {
           <Plus aria-hidden /> New schedule
         </Button>
       </div>
-      {isPending ? <Skeleton className="h-32" /> : missing ? <NotAvailable what="Scheduling" /> : error ? (
-        <ErrorPanel error={error} onRetry={() => refetch()} />
-      ) : (
+      {!missing ? <LoadProblem error={error} hasData={!!data} updatedAt={dataUpdatedAt} onRetry={() => refetch()} /> : null}
+      {isPending ? <Skeleton className="h-32" /> : missing ? <NotAvailable what="Scheduling" /> : !data ? null : (
         <Card><ScheduleList schedules={data ?? []} services={services} onEdit={(s) => { setEditing(s); setOpen(true); }} /></Card>
       )}
       <ScheduleDialog open={open} onOpenChange={setOpen} schedule={editing} services={services} />

@@ -1,7 +1,7 @@
 "use client";
 
 import { Eye, EyeOff, FileCode, Plus, RotateCcw, Save, Table2, Trash2 } from "lucide-react";
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import { ErrorPanel } from "@/components/error-panel";
 import { Badge } from "@/components/ui/badge";
@@ -15,7 +15,9 @@ import {
   MASK, newRowId, parseEnvFile, rowProblems, serializeEnv, type EnvEntry, type EnvItem,
 } from "@/lib/env-file";
 import { useEnvFile, useSaveEnvFile } from "@/lib/queries/env-file";
+import { StaleNotice } from "@/components/stale-notice";
 import { toast } from "@/lib/toast";
+import { unsaved } from "@/lib/unsaved";
 
 /** The ${VARIABLES} compose.yaml interpolates (COMPOSE_* aside), in order of first use. */
 function composeVariables(compose: string | null | undefined): string[] {
@@ -56,12 +58,21 @@ function EnvEditor({ service, file }: { service: Service; file: EnvFile }) {
     }
   }, [file, base.etag, dirty]);
 
+  const box = useRef<HTMLDivElement>(null);
+  // After Discard or "Keep editing", focus goes to the variables (the text, the first name, or Add).
+  const focusEditor = useCallback(() => {
+    requestAnimationFrame(() => box.current?.querySelector<HTMLElement>(
+      "[data-testid=env-text], [data-testid=env-key], [data-testid=env-add]")?.focus());
+  }, []);
+
+  // Guarded like the compose editor (components/unsaved-guard.tsx) when leaving the page; this editor
+  // stays mounted while other tabs show, so a tab switch keeps the edit and does not ask. No draft is
+  // kept in sessionStorage: the values are often secrets.
   useEffect(() => {
-    if (!dirty) return;
-    const onUnload = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener("beforeunload", onUnload);
-    return () => window.removeEventListener("beforeunload", onUnload);
-  }, [dirty]);
+    const owner = `env:${service.id}`;
+    unsaved.set(owner, dirty ? { what: `stacks/${file.path}`, onStay: focusEditor, keptOnTabSwitch: true } : null);
+    return () => unsaved.set(owner, null);
+  }, [dirty, service.id, file.path, focusEditor]);
 
   const setEntry = (id: string, patch: Partial<EnvEntry>) =>
     setItems((all) => all.map((i) => (i.kind === "entry" && i.id === id ? { ...i, ...patch } : i)));
@@ -108,7 +119,7 @@ function EnvEditor({ service, file }: { service: Service; file: EnvFile }) {
 
   const entries = items.filter((i): i is EnvEntry => i.kind === "entry");
   return (
-    <div className="space-y-3" data-testid="env-panel">
+    <div className="space-y-3" data-testid="env-panel" ref={box}>
       <div className="flex flex-wrap items-center gap-2">
         <p className="mr-auto text-sm text-muted-foreground">
           <span className="font-mono">stacks/{file.path}</span>
@@ -122,7 +133,9 @@ function EnvEditor({ service, file }: { service: Service; file: EnvFile }) {
         <Button variant="outline" size="sm" onClick={() => switchMode(!textMode)} disabled={textMode && problems.length > 0} data-testid="env-mode">
           {textMode ? <><Table2 aria-hidden /> Edit as table</> : <><FileCode aria-hidden /> Edit as text</>}
         </Button>
-        <Button variant="outline" size="sm" onClick={() => reset(base)} disabled={!dirty || save.isPending}><RotateCcw aria-hidden /> Discard</Button>
+        <Button variant="outline" size="sm" onClick={() => { reset(base); focusEditor(); }} disabled={!dirty || save.isPending} data-testid="env-discard">
+          <RotateCcw aria-hidden /> Discard
+        </Button>
         <Button size="sm" onClick={onSave} disabled={!dirty || blocked || save.isPending} data-testid="env-save">
           <Save aria-hidden /> {save.isPending ? "Saving and applying…" : "Save and apply"}
         </Button>
@@ -226,8 +239,14 @@ function EnvEditor({ service, file }: { service: Service; file: EnvFile }) {
 
 /** The .env tab: loads the file, then the editor (masked values by default). */
 export default function EnvPanel({ service }: { service: Service }) {
-  const { data, error, isPending, refetch } = useEnvFile(service.id);
+  const { data, error, isPending, refetch, dataUpdatedAt, isFetching } = useEnvFile(service.id);
   if (isPending) return <Skeleton className="h-40" />;
-  if (error) return <ErrorPanel error={error} onRetry={() => refetch()} />;
-  return data ? <EnvEditor service={service} file={data} /> : null;
+  // A failed refresh keeps the editor and its unsaved edits; only a first load that failed shows the error.
+  if (!data) return <ErrorPanel error={error} onRetry={() => refetch()} autoRetry />;
+  return (
+    <div className="space-y-3">
+      {error ? <StaleNotice error={error} updatedAt={dataUpdatedAt} fetching={isFetching} onRetry={() => refetch()} /> : null}
+      <EnvEditor service={service} file={data} />
+    </div>
+  );
 }

@@ -4,6 +4,7 @@ import { ChevronRight, Eye, EyeOff, FileText, History, RotateCcw } from "lucide-
 import { useState } from "react";
 
 import { ConfirmDialog } from "@/components/confirm";
+import { DiffView } from "@/components/diff-view";
 import { ErrorPanel } from "@/components/error-panel";
 import { NotAvailable } from "@/components/not-available";
 import { Badge } from "@/components/ui/badge";
@@ -13,23 +14,14 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { asApiError } from "@/lib/api/errors";
 import { isMissingEndpoint } from "@/lib/api/missing";
 import type { CommitFile } from "@/lib/api/types";
-import { isEnvPath, maskEnvLine, parsePatch } from "@/lib/diff";
+import { isEnvPath, maskEnvLine } from "@/lib/diff";
 import { relativeTime, shortSha } from "@/lib/format";
 import { useCommit, useFileAtCommit, useGitHistory, useRestoreVersion } from "@/lib/queries/gitops";
 import { toast } from "@/lib/toast";
 import { cn } from "@/lib/utils";
 
-const LINE_CLASS = {
-  add: "bg-success/10 text-foreground",
-  del: "bg-destructive/10 text-foreground",
-  hunk: "bg-muted text-muted-foreground",
-  context: "",
-  meta: "text-muted-foreground italic",
-} as const;
-
 function FileDiff({ file, reveal }: { file: CommitFile; reveal: boolean }) {
   const masked = isEnvPath(file.path) && !reveal;
-  const lines = parsePatch(file.patch);
   return (
     <div className="overflow-hidden rounded-md border" data-testid="file-diff" data-path={file.path}>
       <div className="flex flex-wrap items-center gap-2 border-b bg-muted/50 px-3 py-1.5 text-xs">
@@ -40,17 +32,7 @@ function FileDiff({ file, reveal }: { file: CommitFile; reveal: boolean }) {
         {masked ? <span className="text-muted-foreground">values hidden</span> : null}
       </div>
       {file.binary ? <p className="p-3 text-xs text-muted-foreground">A binary file: no diff to show.</p> : (
-        <pre className="max-h-[28rem] overflow-auto font-mono text-xs leading-5" aria-label={`Changes to ${file.path}`}>
-          {lines.map((line, i) => (
-            <div key={i} className={cn("flex", LINE_CLASS[line.kind])} data-kind={line.kind}>
-              <span className="w-10 shrink-0 select-none pr-1 text-right text-muted-foreground">{line.oldLine ?? ""}</span>
-              <span className="w-10 shrink-0 select-none pr-2 text-right text-muted-foreground">{line.newLine ?? ""}</span>
-              <span className="w-4 shrink-0 select-none" aria-hidden>{line.kind === "add" ? "+" : line.kind === "del" ? "−" : ""}</span>
-              <span className="sr-only">{line.kind === "add" ? "added: " : line.kind === "del" ? "removed: " : ""}</span>
-              <span className="whitespace-pre pr-3">{masked && (line.kind === "add" || line.kind === "del" || line.kind === "context") ? maskEnvLine(line.text) : line.text}</span>
-            </div>
-          ))}
-        </pre>
+        <DiffView patch={file.patch} label={`Changes to ${file.path}`} masked={masked} />
       )}
       {file.truncated ? <p className="border-t p-2 text-xs text-muted-foreground">The diff is cut at 512 KiB.</p> : null}
     </div>
@@ -84,8 +66,7 @@ function CommitView({ serviceId, commit, etag }: { serviceId: string; commit: st
   const [reveal, setReveal] = useState(false);
   const [confirming, setConfirming] = useState(false);
   if (isPending) return <Skeleton className="h-24" />;
-  if (error) return <ErrorPanel error={error} onRetry={() => refetch()} />;
-  if (!data) return null;
+  if (!data) return <ErrorPanel error={error} onRetry={() => refetch()} />;
   const hasCompose = data.tree.includes("compose.yaml");
   const hasEnv = data.files.some((f) => isEnvPath(f.path)) || data.tree.some(isEnvPath);
   const body = data.message.split("\n").slice(1).join("\n").trim();
@@ -136,7 +117,7 @@ function CommitView({ serviceId, commit, etag }: { serviceId: string; commit: st
         }}
       >
         {restore.error ? (
-          <ErrorPanel error={restore.error} title={asApiError(restore.error).status === 409 ? "Not restored" : undefined}>
+          <ErrorPanel error={restore.error} clearOnReconnect title={asApiError(restore.error).status === 409 ? "Not restored" : undefined}>
             {asApiError(restore.error).message === "service changed meanwhile"
               ? <p className="text-xs">The compose file changed since this page loaded it. Close this, let the page refresh, and try again.</p> : null}
           </ErrorPanel>
@@ -151,7 +132,8 @@ export default function GitHistoryPanel({ serviceId, etag }: { serviceId: string
   const { data, error, refetch, isPending } = useGitHistory(serviceId);
   const [open, setOpen] = useState<string | null>(null);
   if (isPending) return <Skeleton className="h-24" />;
-  if (error) return isMissingEndpoint(error) ? <NotAvailable what="Git history" /> : <ErrorPanel error={error} onRetry={() => refetch()} />;
+  // A failed refresh keeps the list (the page says it is stale); only a first load that failed shows the error.
+  if (!data) return error && isMissingEndpoint(error) ? <NotAvailable what="Git history" /> : <ErrorPanel error={error} onRetry={() => refetch()} />;
   if (!data?.length) return <p className="p-4 text-sm text-muted-foreground">No commits yet.</p>;
   return (
     <ol className="divide-y" data-testid="git-history">

@@ -9,6 +9,7 @@ import { useState } from "react";
 
 import { ConfirmDialog } from "@/components/confirm";
 import { ErrorPanel } from "@/components/error-panel";
+import { StaleNotice } from "@/components/stale-notice";
 import { NotAvailable } from "@/components/not-available";
 import { PortLinks } from "@/components/ports";
 import { ScheduleDialog } from "@/components/schedules/schedule-form";
@@ -26,7 +27,10 @@ import { useSchedules } from "@/lib/queries/schedules";
 import {
   serviceKeys, useApplyService, useDeleteService, useService, useServices, useUpdateService,
 } from "@/lib/queries/services";
+import { outcomeSentence } from "@/lib/run-outcome";
 import { toast } from "@/lib/toast";
+import { unsaved } from "@/lib/unsaved";
+import { useTitle } from "@/lib/use-title";
 
 import { ComposePanel } from "./compose-panel";
 import { ContainersTable } from "./containers-table";
@@ -67,7 +71,8 @@ export function ServiceDetail() {
   const id = params.get("id");
   const tabParam = params.get("tab") as Tab | null;
   const tab: Tab = tabParam && TABS.includes(tabParam) ? tabParam : "overview";
-  const { data, error, refetch, isPending } = useService(id);
+  const { data, error, refetch, isPending, dataUpdatedAt, isFetching } = useService(id);
+  const schedules = useSchedules();
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [deleteOpen, setDeleteOpen] = useState(false);
   const [withVolumes, setWithVolumes] = useState(false);
@@ -78,25 +83,42 @@ export function ServiceDetail() {
   const apply = useApplyService();
   const queryClient = useQueryClient();
 
-  const setTab = (t: string) => {
+  const notFound = !data && asApiError(error).status === 404;
+  useTitle(data ? data.service.name : notFound ? "Service not found" : null);
+
+  // Leaving the Compose tab with unsaved edits asks first (lib/unsaved.ts); the .env editor stays mounted.
+  const setTab = (t: string) => unsaved.guard(() => {
     const next = new URLSearchParams(params.toString());
     if (t === "overview") next.delete("tab");
     else next.set("tab", t);
     router.replace(`/service/?${next.toString()}`, { scroll: false });
-  };
+  }, "tab");
 
+  const back = (
+    <Link href="/" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
+      <ArrowLeft className="h-4 w-4" aria-hidden /> Services
+    </Link>
+  );
   if (!id) return <ErrorPanel error={asApiError(new Error("no service id"))} title="No service chosen" />;
   if (isPending) {
     return <div className="space-y-3"><Skeleton className="h-10 w-64" /><Skeleton className="h-40" /></div>;
   }
-  if (error || !data) {
+  // A failed refresh keeps the loaded page (editor and draft included); only a first load that failed
+  // has nothing to show but the error.
+  if (!data) {
     const e = asApiError(error);
-    return (
-      <div className="space-y-3">
-        <Link href="/" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground"><ArrowLeft className="h-4 w-4" aria-hidden /> Services</Link>
-        <ErrorPanel error={e} onRetry={() => refetch()} title={e.status === 404 ? "Service not found" : undefined} />
-      </div>
-    );
+    if (notFound) {
+      return (
+        <div className="space-y-3" data-testid="service-not-found">
+          {back}
+          <h1 className="text-2xl font-semibold tracking-tight">Service not found</h1>
+          <p className="text-sm text-muted-foreground">
+            There is no service <span className="font-mono">{id}</span> on this sdmd: it may have been deleted.
+          </p>
+        </div>
+      );
+    }
+    return <div className="space-y-3">{back}<ErrorPanel error={e} onRetry={() => refetch()} autoRetry /></div>;
   }
 
   const { etag } = data;
@@ -111,8 +133,8 @@ export function ServiceDetail() {
       const job = await check.mutateAsync({ id: service.id, mode: "check" });
       const result = job.run?.result;
       toast(
-        result === "update_available" ? "An update is available" : result === "up_to_date" ? "Up to date"
-          : result ? `Check finished: ${result.replace(/_/g, " ")}` : "The check is still running; the list will show its result",
+        result === "update_available" ? "An update is available" : result === "up_to_date" ? "Already up to date"
+          : result ? `Check finished: ${outcomeSentence(result)}` : "The check is still running; the list will show its result",
         { variant: result === "error" ? "error" : "success", description: job.run?.reason ?? undefined },
       );
     } catch (exc) {
@@ -129,11 +151,12 @@ export function ServiceDetail() {
     }
   };
 
+  const scheduleCount = schedules.data?.filter((s) => s.service_id === service.id).length;
+
   return (
     <div className="space-y-4">
-      <Link href="/" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
-        <ArrowLeft className="h-4 w-4" aria-hidden /> Services
-      </Link>
+      {back}
+      {error ? <StaleNotice error={error} updatedAt={dataUpdatedAt} fetching={isFetching} onRetry={() => refetch()} /> : null}
       <div className="flex flex-col gap-3 md:flex-row md:items-start md:justify-between">
         <div className="min-w-0 space-y-2">
           <div className="flex flex-wrap items-center gap-2">
@@ -204,7 +227,7 @@ export function ServiceDetail() {
         <TabsContent value="logs"><LogsPanel serviceId={service.id} /></TabsContent>
         <TabsContent value="compose">
           {service.managed ? (
-            <ComposePanel service={service} etag={etag} onReload={async () => (await refetch()).data} />
+            <ComposePanel key={service.id} service={service} etag={etag} cacheId={id} onReload={async () => (await refetch()).data} />
           ) : null}
         </TabsContent>
         {/* Kept mounted while another tab shows, so an unsaved .env edit survives a tab switch. */}
@@ -225,7 +248,16 @@ export function ServiceDetail() {
         open={deleteOpen}
         onOpenChange={(o) => { setDeleteOpen(o); if (!o) del.reset(); }}
         title={`Delete ${service.name}?`}
-        description={<p>This stops and removes its containers and deletes <span className="font-mono">stacks/{service.name}</span>. It cannot be undone.</p>}
+        description={
+          <>
+            <p>This stops and removes its containers and deletes <span className="font-mono">stacks/{service.name}</span>. It cannot be undone.</p>
+            <p data-testid="delete-schedules">
+              {scheduleCount === undefined ? "Its update schedules, if any, are deleted too."
+                : scheduleCount === 0 ? "It has no update schedules."
+                : `Its ${scheduleCount === 1 ? "update schedule is" : `${scheduleCount} update schedules are`} deleted too.`}
+            </p>
+          </>
+        }
         confirmLabel="Delete service"
         destructive
         typeToConfirm={service.name}
@@ -244,7 +276,7 @@ export function ServiceDetail() {
           <input type="checkbox" checked={withVolumes} onChange={(e) => setWithVolumes(e.target.checked)} />
           Also remove its named volumes (their data is lost)
         </label>
-        {del.error ? <ErrorPanel error={del.error} /> : null}
+        {del.error ? <ErrorPanel error={del.error} clearOnReconnect /> : null}
       </ConfirmDialog>
     </div>
   );

@@ -8,6 +8,7 @@ import { asApiError } from "@/lib/api/errors";
 import { isMissingEndpoint } from "@/lib/api/missing";
 import type { Service } from "@/lib/api/types";
 import { useAdoptProject, useRestartService, useUpdateService } from "@/lib/queries/services";
+import { outcomeSentence } from "@/lib/run-outcome";
 import { toast } from "@/lib/toast";
 
 export type QuickAction = "restart" | "update" | "adopt";
@@ -54,7 +55,7 @@ export function QuickActionDialog({ pending, onClose }: { pending: PendingAction
       let description = "done";
       if (action === "update") {
         const job = await update.mutateAsync({ id: service.id, mode: "update" });
-        description = job.run ? `${job.run.result.replace(/_/g, " ")}${job.run.reason ? `: ${job.run.reason}` : ""}` : "still running in the background";
+        description = job.run ? outcomeSentence(job.run.result, job.run.reason) : "still running in the background";
       } else if (action === "adopt") await adopt.mutateAsync(service.name);
       toast(`${text.label}: ${service.name}`, { variant: "success", description });
       onClose();
@@ -79,7 +80,7 @@ export function QuickActionDialog({ pending, onClose }: { pending: PendingAction
       onConfirm={run}
       busy={busy}
     >
-      {error ? <ErrorPanel error={error} onRetry={run} /> : null}
+      {error ? <ErrorPanel error={error} onRetry={run} clearOnReconnect /> : null}
     </ConfirmDialog>
   );
 }

@@ -8,6 +8,8 @@ import { PortLinks } from "@/components/ports";
 import { ExtraBadges, StatusBadge } from "@/components/status";
 import { Button } from "@/components/ui/button";
 import type { Service } from "@/lib/api/types";
+import { imageGroups, imageSummaryText } from "@/lib/image-summary";
+import { cn } from "@/lib/utils";
 
 import type { QuickAction } from "./quick-actions";
 
@@ -16,6 +18,26 @@ function containerSummary(service: Service): string {
   if (!n) return "no containers";
   const running = service.containers.filter((c) => c.state === "running").length;
   return `${running}/${n} container${n === 1 ? "" : "s"} running`;
+}
+
+/** Each image the containers run, the compose services on it, and which are not running. */
+function ImageSummary({ service }: { service: Service }) {
+  const groups = imageGroups(service);
+  if (!groups.length) return null;
+  const several = groups.length > 1 || groups[0]!.services.length > 1;
+  return (
+    <ul className="space-y-0.5 text-xs text-muted-foreground" data-testid="images" aria-label={`Images: ${imageSummaryText(groups)}`}>
+      {groups.map((g) => (
+        <li key={g.label} className="flex min-w-0 flex-wrap items-baseline gap-x-1.5" data-testid="image-group" data-state={g.state}>
+          <span className={cn("break-all font-mono", g.older && "font-sans italic text-foreground")}>{g.label}</span>
+          {several ? <span>{g.services.join(", ")}</span> : null}
+          {g.state !== "running" ? (
+            <span className={cn("font-medium", g.running ? "text-foreground" : "text-destructive")}>{g.state}</span>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 export const ServiceRow = memo(function ServiceRow({
@@ -35,10 +57,8 @@ export const ServiceRow = memo(function ServiceRow({
           <StatusBadge status={service.status} />
           <ExtraBadges service={service} />
         </div>
-        <p className="truncate text-xs text-muted-foreground">
-          {containerSummary(service)}
-          {service.containers[0]?.image ? <> · <span className="font-mono">{service.containers[0].image}</span></> : null}
-        </p>
+        <p className="text-xs text-muted-foreground">{containerSummary(service)}</p>
+        <ImageSummary service={service} />
       </div>
       <PortLinks containers={service.containers} />
       <div className="flex gap-1 sm:justify-end">

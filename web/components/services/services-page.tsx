@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useCallback, useDeferredValue, useMemo, useState } from "react";
 
 import { ErrorPanel } from "@/components/error-panel";
+import { StaleNotice } from "@/components/stale-notice";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Input, NativeSelect } from "@/components/ui/input";
@@ -88,7 +89,8 @@ export function ServicesPage() {
       </div>
 
       {error ? (
-        <ErrorPanel error={error} onRetry={() => refetch()} title={data ? "Could not refresh the list" : undefined} />
+        data ? <StaleNotice error={error} updatedAt={dataUpdatedAt} fetching={isFetching} onRetry={() => refetch()} />
+          : <ErrorPanel error={error} onRetry={() => refetch()} autoRetry />
       ) : null}
 
       {isPending ? (

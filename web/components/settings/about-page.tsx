@@ -2,7 +2,7 @@
 
 import { ExternalLink } from "lucide-react";
 
-import { ErrorPanel } from "@/components/error-panel";
+import { LoadProblem } from "@/components/stale-notice";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useAbout } from "@/lib/queries/settings";
@@ -25,11 +25,12 @@ function External({ href, children, testId }: { href: string; children: React.Re
 }
 
 export function AboutPage() {
-  const { data, error, refetch, isPending } = useAbout();
+  const { data, error, refetch, isPending, dataUpdatedAt } = useAbout();
   return (
     <div className="space-y-4">
       <h2 className="text-lg font-semibold">About</h2>
-      {isPending ? <Skeleton className="h-40" /> : error ? <ErrorPanel error={error} onRetry={() => refetch()} /> : data ? (
+      <LoadProblem error={error} hasData={!!data} updatedAt={dataUpdatedAt} onRetry={() => refetch()} />
+      {isPending ? <Skeleton className="h-40" /> : data ? (
         <>
           <Card>
             <CardHeader><CardTitle>sdmd</CardTitle></CardHeader>

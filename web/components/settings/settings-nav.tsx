@@ -7,11 +7,12 @@ import { cn } from "@/lib/utils";
 
 import { SETTINGS_SECTIONS } from "./sections";
 
-/** The settings area's sub-navigation: a column beside the page on wide screens, a scrolling row on phones. */
+/** The settings area's sub-navigation: a column beside the page on wide screens; on phones a row that wraps, so no
+ * section is off-screen without a cue. */
 export function SettingsNav() {
   const pathname = usePathname();
   return (
-    <nav aria-label="Settings" className="-mx-1 flex gap-1 overflow-x-auto px-1 md:mx-0 md:flex-col md:overflow-visible md:px-0">
+    <nav aria-label="Settings" className="flex flex-wrap gap-1 md:flex-col md:flex-nowrap">
       {SETTINGS_SECTIONS.map((s) => {
         const active = pathname.startsWith(s.href);
         return (

@@ -5,6 +5,7 @@ import { useState } from "react";
 
 import { ConfirmDialog } from "@/components/confirm";
 import { ErrorPanel } from "@/components/error-panel";
+import { LoadProblem } from "@/components/stale-notice";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -111,7 +112,7 @@ function PasswordDialog({ mode, user, open, onOpenChange, onShow }: {
             <Input id="u-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)}
               autoComplete="new-password" aria-invalid={!!pwError} autoFocus={mode === "reset"} />
           </Field>
-          {mutation.error ? <ErrorPanel error={mutation.error} /> : null}
+          {mutation.error ? <ErrorPanel error={mutation.error} clearOnReconnect /> : null}
           <DialogFooter>
             <Button variant="outline" onClick={() => close(false)}>Cancel</Button>
             <Button type="submit" disabled={mutation.isPending} data-testid={`${mode}-user-submit`}>
@@ -125,7 +126,7 @@ function PasswordDialog({ mode, user, open, onOpenChange, onShow }: {
 }
 
 export function UsersPage() {
-  const { data, error, refetch, isPending } = useUsers();
+  const { data, error, refetch, isPending, dataUpdatedAt } = useUsers();
   const remove = useRemoveUser();
   const [adding, setAdding] = useState(false);
   const [resetting, setResetting] = useState<Account | null>(null);
@@ -142,11 +143,12 @@ export function UsersPage() {
         </div>
         <Button onClick={() => setAdding(true)} disabled={!data} data-testid="add-user"><UserPlus aria-hidden /> Add user</Button>
       </div>
+      {!supabase ? <LoadProblem error={error} hasData={!!data} updatedAt={dataUpdatedAt} onRetry={() => refetch()} /> : null}
       {isPending ? <Skeleton className="h-32" /> : supabase ? (
         <p className="rounded-md border border-info/40 bg-info/5 p-3 text-sm" data-testid="users-supabase">
           Users are managed in Supabase Auth (SDMD_AUTH_MODE=supabase): add and remove them there.
         </p>
-      ) : error ? <ErrorPanel error={error} onRetry={() => refetch()} /> : (
+      ) : !data ? null : (
         <Card className="overflow-x-auto">
           <table className="w-full text-left text-sm" data-testid="users">
             <caption className="sr-only">Users</caption>
@@ -209,7 +211,7 @@ export function UsersPage() {
           }
         }}
       >
-        {remove.error ? <ErrorPanel error={remove.error} /> : null}
+        {remove.error ? <ErrorPanel error={remove.error} clearOnReconnect /> : null}
       </ConfirmDialog>
     </div>
   );

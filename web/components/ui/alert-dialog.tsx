@@ -3,6 +3,7 @@
 import * as AlertDialogPrimitive from "@radix-ui/react-alert-dialog";
 import * as React from "react";
 
+import { useReturnFocus } from "@/lib/return-focus";
 import { cn } from "@/lib/utils";
 
 export const AlertDialog = AlertDialogPrimitive.Root;
@@ -13,11 +14,14 @@ export const AlertDialogAction = AlertDialogPrimitive.Action;
 export const AlertDialogContent = React.forwardRef<
   React.ElementRef<typeof AlertDialogPrimitive.Content>,
   React.ComponentPropsWithoutRef<typeof AlertDialogPrimitive.Content>
->(({ className, ...props }, ref) => (
+>(({ className, onOpenAutoFocus, onCloseAutoFocus, ...props }, ref) => {
+  const focus = useReturnFocus(onOpenAutoFocus, onCloseAutoFocus);
+  return (
   <AlertDialogPrimitive.Portal>
     <AlertDialogPrimitive.Overlay className="fixed inset-0 z-50 bg-black/50" />
     <AlertDialogPrimitive.Content
       ref={ref}
+      {...focus}
       className={cn(
         "fixed left-1/2 top-1/2 z-50 grid w-[calc(100vw-1.5rem)] max-w-md -translate-x-1/2 -translate-y-1/2 gap-4 "
           + "rounded-lg border bg-card p-5 shadow-lg",
@@ -26,7 +30,8 @@ export const AlertDialogContent = React.forwardRef<
       {...props}
     />
   </AlertDialogPrimitive.Portal>
-));
+  );
+});
 AlertDialogContent.displayName = "AlertDialogContent";
 
 export const AlertDialogTitle = React.forwardRef<

@@ -3,7 +3,9 @@ import * as React from "react";
 import { cn } from "@/lib/utils";
 
 const field =
+  // Placeholders are examples, not values: italic (and worded "e.g. …"), so nobody takes one for something typed.
   "w-full rounded-md border border-input bg-background px-3 py-1.5 text-sm shadow-xs placeholder:text-muted-foreground "
+  + "placeholder:italic "
   + "focus-visible:outline-2 focus-visible:outline-offset-0 focus-visible:outline-ring disabled:opacity-50 "
   + "aria-[invalid=true]:border-destructive";
 

@@ -14,7 +14,8 @@ export const TabsList = React.forwardRef<
   <TabsPrimitive.List
     ref={ref}
     className={cn(
-      "flex h-10 max-w-full items-center gap-1 overflow-x-auto rounded-md bg-muted p-1 text-muted-foreground",
+      // Wraps onto a second row on a narrow screen, so no section hides off-screen without a cue.
+      "flex min-h-10 max-w-full flex-wrap items-center gap-1 rounded-md bg-muted p-1 text-muted-foreground",
       className,
     )}
     {...props}

@@ -3,11 +3,24 @@ import createClient from "openapi-fetch";
 import { session } from "@/lib/auth/session";
 import { ApiError, errorFromBody, errorFromException, errorFromResponse } from "@/lib/api/errors";
 import type { paths } from "@/lib/api/schema";
+import { connection } from "@/lib/connection";
+
+/** The session's fetch, noting whether sdmd answered (lib/connection.ts). */
+async function trackedFetch(request: Request): Promise<Response> {
+  try {
+    const response = await session.fetch(request);
+    connection.answered();
+    return response;
+  } catch (exc) {
+    if (!(exc instanceof DOMException && exc.name === "AbortError")) connection.unanswered();
+    throw exc;
+  }
+}
 
 /** The typed client generated from sdmd's OpenAPI (scripts/gen_api.sh). */
 export const api = createClient<paths>({
   baseUrl: typeof window !== "undefined" ? window.location.origin : "http://localhost",
-  fetch: session.fetch,
+  fetch: trackedFetch,
 });
 
 interface FetchResult<T> {
@@ -66,7 +79,7 @@ export async function raw(path: string, opts: RawOptions = {}): Promise<Response
   const origin = typeof window !== "undefined" ? window.location.origin : "http://localhost";
   let response: Response;
   try {
-    response = await session.fetch(
+    response = await trackedFetch(
       new Request(new URL(withQuery(path, opts.query), origin), { method: opts.method ?? "GET", headers, body }),
     );
   } catch (exc) {

@@ -1,5 +1,6 @@
-// Every sdmd error body is {"error": "<plain words>", "details": "<technical>"}; this turns any failure
-// (an error body, a non-JSON body, a dropped connection, a timeout) into one shape the UI can show.
+// Every sdmd error body is {"error": "<plain words>", "details": "<technical>"}, plus "field" when it points
+// at a part of the compose file ("services.web.ports[0]"); this turns any failure (an error body, a
+// non-JSON body, a dropped connection, a timeout) into one shape the UI can show.
 
 export type ErrorKind = "http" | "network" | "timeout";
 
@@ -7,13 +8,27 @@ export class ApiError extends Error {
   readonly status: number;
   readonly details: string | null;
   readonly kind: ErrorKind;
+  /** The compose path the error points at, when sdmd knows it. */
+  readonly field: string | null;
+  /** When it happened (epoch ms): an error older than the server's next answer may be stale. */
+  readonly at: number;
 
-  constructor(message: string, opts: { status?: number; details?: string | null; kind?: ErrorKind } = {}) {
+  constructor(
+    message: string,
+    opts: { status?: number; details?: string | null; kind?: ErrorKind; field?: string | null } = {},
+  ) {
     super(message);
     this.name = "ApiError";
     this.status = opts.status ?? 0;
     this.details = opts.details ?? null;
     this.kind = opts.kind ?? "http";
+    this.field = opts.field ?? null;
+    this.at = Date.now();
+  }
+
+  /** sdmd itself did not answer (down, restarting, the network gone), as opposed to answering with an error. */
+  get unanswered(): boolean {
+    return this.kind !== "http";
   }
 
   /** Network failures, timeouts and 502/503/504 are worth retrying as they are. */
@@ -49,7 +64,8 @@ export function errorFromBody(status: number, body: unknown, statusText = ""): A
   if (body && typeof body === "object" && !Array.isArray(body)) {
     const record = body as Record<string, unknown>;
     if (typeof record.error === "string" && record.error) {
-      return new ApiError(record.error, { status, details: asText(record.details) });
+      const field = typeof record.field === "string" && record.field ? record.field : null;
+      return new ApiError(record.error, { status, details: asText(record.details), field });
     }
     if (record.detail !== undefined) {
       // FastAPI's own shape, should a route slip past sdmd's handlers.
@@ -75,6 +91,9 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   return errorFromBody(response.status, body, response.statusText);
 }
 
+/** The server is down or restarting far more often than the person's own network is gone: no blame. */
+export const NO_ANSWER = "sdmd does not answer: the server may be down or restarting";
+
 /** A thrown fetch failure: abort by timeout, or the server could not be reached at all. */
 export function errorFromException(exc: unknown): ApiError {
   if (exc instanceof ApiError) return exc;
@@ -86,7 +105,7 @@ export function errorFromException(exc: unknown): ApiError {
   if (name === "AbortError") {
     return new ApiError("the request was cancelled", { kind: "timeout", details: message });
   }
-  return new ApiError("cannot reach sdmd: check your connection", { kind: "network", details: message });
+  return new ApiError(NO_ANSWER, { kind: "network", details: message });
 }
 
 export function asApiError(exc: unknown): ApiError {

@@ -367,7 +367,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pull Image */
+        /**
+         * Pull an image
+         * @description `image` may carry its tag (`app:v1`), `tag` may carry it instead, or both the same tag; two different tags are a 422.
+         */
         post: operations["pull_image_api_images_pull_post"];
         delete?: never;
         options?: never;
@@ -1583,23 +1586,29 @@ export interface components {
             content: string;
         };
         /**
-         * ErrorBody
-         * @description Every error sdmd answers with, whatever the status.
+         * ErrorRead
+         * @description Every error body. `field` appears only when sdmd can say which part of the compose file caused it.
          */
-        ErrorBody: {
+        ErrorRead: {
             /**
              * Error
-             * @description short, user-presentable
-             * @example service not found
+             * @description short, in plain words; what the UI shows
+             * @example The image 127.0.0.1:5000/team/app:v9 was not found in its registry
              */
             error: string;
             /**
              * Details
-             * @description technical detail, for logs and support
+             * @description technical: compose's or Docker's own output
              * @default null
-             * @example No service with ID svc_1a2b3c exists
              */
             details: string | null;
+            /**
+             * Field
+             * @description the compose path the error points at, e.g. services.web.ports[0], services.web.image, services.web.command
+             * @default null
+             * @example services.web.ports[0]
+             */
+            field: string | null;
         };
         /** FileAtCommit */
         FileAtCommit: {
@@ -2181,12 +2190,13 @@ export interface components {
         PullRequest: {
             /**
              * Image
-             * @description repository, e.g. 127.0.0.1:5000/team/app; may carry :tag
+             * @description repository, e.g. 127.0.0.1:5000/team/app; may carry its tag (app:v1)
+             * @example 127.0.0.1:5000/team/app:v1
              */
             image: string;
             /**
              * Tag
-             * @description defaults to the image's own tag, else latest
+             * @description empty or absent: the image's own tag, else latest; given beside an image that has a tag, it must be the same tag
              */
             tag?: string | null;
         };
@@ -2888,10 +2898,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            /** @description invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2899,11 +2909,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
+                     *       "error": "invalid credentials"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -2912,7 +2921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -2921,13 +2930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Too many requests (see Retry-After) */
@@ -2936,13 +2939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description An upstream service answered wrongly */
@@ -2951,13 +2948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -2966,13 +2957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3005,10 +2990,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            /** @description invalid two-factor code */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3016,11 +3001,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
+                     *       "error": "invalid two-factor code"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -3029,7 +3013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -3038,13 +3022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Too many requests (see Retry-After) */
@@ -3053,13 +3031,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description An upstream service answered wrongly */
@@ -3068,13 +3040,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3083,13 +3049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3122,7 +3082,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -3131,13 +3091,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -3146,7 +3100,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -3155,13 +3109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Too many requests (see Retry-After) */
@@ -3170,13 +3118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3185,13 +3127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3218,7 +3154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -3227,13 +3163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -3242,7 +3172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -3251,7 +3181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3260,13 +3190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3295,13 +3219,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -3310,7 +3228,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3319,7 +3237,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3363,7 +3281,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no webhook has this secret (or it was rotated or revoked) */
@@ -3372,7 +3290,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the stacks repository could not be synced with its remote */
@@ -3381,7 +3299,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -3390,7 +3308,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -3399,7 +3317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description too many calls of this webhook, or of unknown secrets from this address (see Retry-After) */
@@ -3408,7 +3326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3417,7 +3335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3446,7 +3364,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -3455,7 +3373,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3464,7 +3382,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3493,7 +3411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -3502,7 +3420,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -3511,7 +3429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -3520,7 +3438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -3529,7 +3447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -3538,7 +3456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -3547,7 +3465,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3556,7 +3474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3589,7 +3507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -3598,7 +3516,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -3607,7 +3525,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -3616,7 +3534,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -3625,7 +3543,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -3634,7 +3552,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -3643,7 +3561,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3652,7 +3570,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3685,7 +3603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -3694,7 +3612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -3703,7 +3621,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -3712,7 +3630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -3721,7 +3639,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -3730,7 +3648,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -3739,7 +3657,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3748,7 +3666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3781,7 +3699,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -3790,7 +3708,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -3799,7 +3717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -3808,7 +3726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -3817,7 +3735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -3826,7 +3744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -3835,7 +3753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3844,7 +3762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3873,7 +3791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -3882,7 +3800,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -3891,7 +3809,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3945,7 +3863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -3954,7 +3872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -3963,7 +3881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -3972,7 +3890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -3981,13 +3899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -3996,10 +3908,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Invalid input */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4007,11 +3919,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4020,7 +3933,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4051,7 +3964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4060,7 +3973,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -4069,7 +3982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -4078,7 +3991,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4087,7 +4000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4135,7 +4048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -4144,7 +4057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4153,7 +4066,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -4162,13 +4075,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -4177,13 +4084,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -4192,10 +4093,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Invalid input */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4203,11 +4104,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4216,7 +4118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4252,7 +4154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4261,7 +4163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -4270,7 +4172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -4279,7 +4181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -4288,7 +4190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4297,7 +4199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4340,7 +4242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -4349,7 +4251,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4358,7 +4260,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -4367,13 +4269,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -4382,13 +4278,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -4397,7 +4287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Unsupported media type (see the operation's request body) */
@@ -4406,16 +4296,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Invalid input */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4423,11 +4307,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4436,7 +4321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4467,7 +4352,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -4476,7 +4361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4485,7 +4370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -4494,7 +4379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -4503,7 +4388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -4512,16 +4397,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Invalid input */
+            /** @description invalid definition, or compose could not apply it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    /**
+                     * @example {
+                     *       "error": "Port 8080 is already allocated: another container publishes 127.0.0.1:8080",
+                     *       "details": "Error response from daemon: driver failed programming external connectivity on endpoint web-web-1 (...): Bind for 127.0.0.1:8080 failed: port is already allocated",
+                     *       "field": "services.web.ports[0]"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4530,7 +4422,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4564,7 +4456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4573,7 +4465,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -4582,7 +4474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -4591,7 +4483,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4600,7 +4492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4631,7 +4523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4640,7 +4532,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description service not found */
@@ -4649,7 +4541,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
@@ -4658,7 +4550,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid .env, or compose refused the stack with it, or compose up failed */
@@ -4673,7 +4565,7 @@ export interface operations {
                      *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4682,7 +4574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4719,7 +4611,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -4728,7 +4620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4737,7 +4629,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description service not found */
@@ -4746,7 +4638,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
@@ -4755,7 +4647,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -4764,7 +4656,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid .env, or compose refused the stack with it, or compose up failed */
@@ -4779,7 +4671,7 @@ export interface operations {
                      *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4788,7 +4680,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4821,7 +4713,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -4830,7 +4722,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4839,16 +4731,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Not found */
+            /** @description the registry has no such image or tag */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -4857,7 +4749,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -4866,16 +4758,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Invalid input */
+            /** @description an invalid reference, or two different tags */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -4884,7 +4776,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4916,7 +4808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -4925,7 +4817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description host not found */
@@ -4936,11 +4828,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "host not found",
-                     *       "details": "why"
+                     *       "error": "host not found"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -4949,7 +4840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description docker daemon unavailable */
@@ -4960,11 +4851,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "docker daemon unavailable",
-                     *       "details": "why"
+                     *       "error": "docker daemon unavailable"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5001,7 +4891,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5010,7 +4900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description image not found */
@@ -5021,11 +4911,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "image not found",
-                     *       "details": "why"
+                     *       "error": "image not found"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description image in use */
@@ -5036,11 +4925,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "image in use",
-                     *       "details": "why"
+                     *       "error": "image in use"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid image id */
@@ -5051,11 +4939,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid image id",
-                     *       "details": "why"
+                     *       "error": "invalid image id"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5064,7 +4951,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5100,7 +4987,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -5109,7 +4996,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5118,7 +5005,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description host not found */
@@ -5129,11 +5016,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "host not found",
-                     *       "details": "why"
+                     *       "error": "host not found"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -5142,7 +5028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -5151,7 +5037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -5160,7 +5046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5169,7 +5055,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5198,7 +5084,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5207,7 +5093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5216,7 +5102,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5249,7 +5135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -5258,7 +5144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5267,7 +5153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -5276,7 +5162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -5285,7 +5171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -5294,7 +5180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -5303,7 +5189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5312,7 +5198,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5343,7 +5229,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5352,7 +5238,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -5361,7 +5247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -5370,7 +5256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5379,7 +5265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5412,7 +5298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5421,7 +5307,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -5430,7 +5316,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -5439,7 +5325,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5448,7 +5334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5479,7 +5365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -5488,7 +5374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5497,7 +5383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -5506,7 +5392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -5515,7 +5401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -5524,7 +5410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -5533,7 +5419,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5542,7 +5428,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5571,7 +5457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5580,7 +5466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5589,7 +5475,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5618,7 +5504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -5627,7 +5513,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5636,7 +5522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -5645,7 +5531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -5654,7 +5540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -5663,7 +5549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -5672,7 +5558,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5681,7 +5567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5713,7 +5599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5722,7 +5608,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description commit not found */
@@ -5733,11 +5619,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "commit not found",
-                     *       "details": "why"
+                     *       "error": "commit not found"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid commit id */
@@ -5748,11 +5633,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid commit id",
-                     *       "details": "why"
+                     *       "error": "invalid commit id"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5761,7 +5645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5796,7 +5680,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5805,7 +5689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description commit not found */
@@ -5816,11 +5700,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "commit not found",
-                     *       "details": "why"
+                     *       "error": "commit not found"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid commit id */
@@ -5831,11 +5714,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid commit id",
-                     *       "details": "why"
+                     *       "error": "invalid commit id"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5844,7 +5726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5879,7 +5761,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -5888,7 +5770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -5897,7 +5779,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description commit not found */
@@ -5908,11 +5790,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "commit not found",
-                     *       "details": "why"
+                     *       "error": "commit not found"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description service changed meanwhile */
@@ -5923,11 +5804,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "service changed meanwhile",
-                     *       "details": "why"
+                     *       "error": "service changed meanwhile"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -5936,7 +5816,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid commit id */
@@ -5947,11 +5827,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid commit id",
-                     *       "details": "why"
+                     *       "error": "invalid commit id"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -5960,7 +5839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6005,7 +5884,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6014,7 +5893,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6023,7 +5902,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6032,7 +5911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6063,7 +5942,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6072,7 +5951,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -6081,7 +5960,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6090,7 +5969,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6099,7 +5978,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6130,7 +6009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6139,7 +6018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6148,7 +6027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6157,7 +6036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6190,7 +6069,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -6199,7 +6078,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6208,7 +6087,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -6217,7 +6096,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -6226,7 +6105,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -6235,7 +6114,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6244,7 +6123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6253,7 +6132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6284,7 +6163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6293,7 +6172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -6302,7 +6181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6311,7 +6190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6320,7 +6199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6355,7 +6234,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -6364,7 +6243,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6373,7 +6252,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -6382,7 +6261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -6391,7 +6270,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -6400,7 +6279,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6409,7 +6288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6418,7 +6297,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6451,7 +6330,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6460,7 +6339,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -6469,7 +6348,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -6478,7 +6357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6487,7 +6366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6496,7 +6375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6529,7 +6408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6538,7 +6417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -6547,7 +6426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6556,7 +6435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6565,7 +6444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6596,7 +6475,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6605,7 +6484,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service */
@@ -6614,7 +6493,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description an unmanaged compose project, or its compose file is missing */
@@ -6623,7 +6502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6632,7 +6511,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6641,7 +6520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6686,7 +6565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -6695,7 +6574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6704,7 +6583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service */
@@ -6713,7 +6592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description not managed by sdmd */
@@ -6722,7 +6601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -6731,7 +6610,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6740,7 +6619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no worker listens, or Redis is down */
@@ -6749,7 +6628,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6780,7 +6659,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6789,7 +6668,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -6798,7 +6677,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -6807,7 +6686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6816,7 +6695,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6845,7 +6724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6854,7 +6733,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6863,7 +6742,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6896,7 +6775,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -6905,7 +6784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -6914,7 +6793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -6923,7 +6802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description credentials for this server exist already */
@@ -6932,7 +6811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -6941,7 +6820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
@@ -6950,7 +6829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
@@ -6959,7 +6838,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -6968,7 +6847,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6999,7 +6878,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7008,7 +6887,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such registry */
@@ -7017,7 +6896,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7026,7 +6905,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7035,7 +6914,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7070,7 +6949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -7079,7 +6958,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7088,7 +6967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such registry */
@@ -7097,7 +6976,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description `server` names another registry (a registry's server cannot change) */
@@ -7106,7 +6985,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -7115,7 +6994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
@@ -7124,7 +7003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
@@ -7133,7 +7012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7142,7 +7021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7175,7 +7054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7184,7 +7063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such registry */
@@ -7193,7 +7072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -7202,7 +7081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7211,7 +7090,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7220,7 +7099,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7249,7 +7128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7258,7 +7137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7267,7 +7146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7300,7 +7179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -7309,7 +7188,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7318,7 +7197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -7327,7 +7206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -7336,7 +7215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -7345,7 +7224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7354,7 +7233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7363,7 +7242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7395,7 +7274,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7404,7 +7283,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7413,7 +7292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7422,7 +7301,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7455,7 +7334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -7464,7 +7343,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7473,7 +7352,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -7482,7 +7361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -7491,7 +7370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -7500,7 +7379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7509,7 +7388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7518,7 +7397,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7549,7 +7428,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7558,7 +7437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -7567,7 +7446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -7576,7 +7455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7585,7 +7464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7594,7 +7473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7623,7 +7502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7632,7 +7511,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7641,7 +7520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7672,7 +7551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7681,7 +7560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -7690,7 +7569,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7699,7 +7578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7708,7 +7587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7743,7 +7622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -7752,7 +7631,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7761,7 +7640,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -7770,7 +7649,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -7779,7 +7658,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -7788,7 +7667,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7797,7 +7676,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7806,7 +7685,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7838,7 +7717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -7847,7 +7726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7856,7 +7735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -7865,7 +7744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -7874,7 +7753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -7883,7 +7762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7892,7 +7771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7901,7 +7780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7933,7 +7812,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -7942,7 +7821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -7951,7 +7830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -7960,7 +7839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -7969,7 +7848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -7978,7 +7857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -8007,7 +7886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -8016,7 +7895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description users are managed in Supabase */
@@ -8027,11 +7906,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "users are managed in Supabase",
-                     *       "details": "why"
+                     *       "error": "users are managed in Supabase"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -8040,7 +7918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -8073,7 +7951,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -8082,7 +7960,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -8091,7 +7969,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not found */
@@ -8100,7 +7978,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description user exists */
@@ -8111,11 +7989,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "user exists",
-                     *       "details": "why"
+                     *       "error": "user exists"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -8124,7 +8001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid user name */
@@ -8135,11 +8012,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid user name",
-                     *       "details": "why"
+                     *       "error": "invalid user name"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -8148,7 +8024,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -8183,7 +8059,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -8192,7 +8068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -8201,7 +8077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description user not found */
@@ -8212,11 +8088,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "user not found",
-                     *       "details": "why"
+                     *       "error": "user not found"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Conflicts with the current state */
@@ -8225,7 +8100,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Request body larger than SDMD_MAX_BODY_BYTES */
@@ -8234,7 +8109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid password */
@@ -8245,11 +8120,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid password",
-                     *       "details": "why"
+                     *       "error": "invalid password"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -8258,7 +8132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -8289,7 +8163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -8298,7 +8172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description user not found */
@@ -8309,11 +8183,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "user not found",
-                     *       "details": "why"
+                     *       "error": "user not found"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the last user cannot be removed */
@@ -8324,11 +8197,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "the last user cannot be removed",
-                     *       "details": "why"
+                     *       "error": "the last user cannot be removed"
                      *     }
                      */
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Invalid input */
@@ -8337,7 +8209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -8346,7 +8218,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -8375,7 +8247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
@@ -8384,7 +8256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
@@ -8393,7 +8265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };

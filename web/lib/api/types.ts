@@ -56,3 +56,5 @@ export type EnvFile = S["EnvFileRead"];
 export type Account = S["AccountRead"];
 export type AccountWithPassword = S["AccountWithPassword"];
 export type About = S["AboutRead"];
+/** `?dry_run=true` on POST/PUT/PATCH /api/services: the file that would be written and its diff. */
+export type DryRun = S["DryRunRead"];

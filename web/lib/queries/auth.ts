@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api/client";
 import type { MfaChallenge, TokenRead } from "@/lib/api/types";
 import { session, tokensFrom } from "@/lib/auth/session";
+import { clearAllDrafts } from "@/lib/drafts";
 
 /** Either a session (saved for the tab) or, for a user with two-factor login, the challenge of step two. */
 export function useLogin() {
@@ -35,5 +36,6 @@ export async function logout(): Promise<void> {
     // already logged out on the server, or it is unreachable: forget the tokens here either way
   } finally {
     session.clear();
+    clearAllDrafts(); // kept for a re-login after an expired session, not for whoever logs in next
   }
 }

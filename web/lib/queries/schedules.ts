@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, unwrap } from "@/lib/api/client";
 import type { ScheduleCreate, ScheduleUpdate } from "@/lib/api/types";
+import { schedulesRefreshMs } from "@/lib/schedule-time";
 
 export const scheduleKeys = {
   all: ["schedules"] as const,
@@ -14,7 +15,8 @@ export function useSchedules() {
   return useQuery({
     queryKey: scheduleKeys.all,
     queryFn: async () => (await unwrap(api.GET("/api/schedules"))).data,
-    refetchInterval: 15_000,
+    // Shortly after a run is due, look more often, so its outcome shows without a reload.
+    refetchInterval: (query) => schedulesRefreshMs(query.state.data),
     retry: false,
   });
 }
@@ -25,6 +27,7 @@ export function useScheduleRuns(id: string | null) {
     enabled: !!id,
     queryFn: async () =>
       (await unwrap(api.GET("/api/schedules/{schedule_id}/runs", { params: { path: { schedule_id: id! }, query: { limit: 20 } } }))).data,
+    refetchInterval: 5_000, // while the dialog is open, a run that finishes shows up
     retry: false,
   });
 }

@@ -3,7 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, raw, rawJson, unwrap } from "@/lib/api/client";
-import type { LogEntry, Service, UpdateJob } from "@/lib/api/types";
+import type { DryRun, LogEntry, Service, UpdateJob } from "@/lib/api/types";
 import { takeEarly } from "@/lib/early-fetch";
 import { getQueryClient } from "@/lib/query-client";
 
@@ -78,19 +78,60 @@ export function useCreateService() {
   });
 }
 
-/** Saves compose text guarded by the ETag the editor loaded; a stale one gets 409 from sdmd. */
-export function useSaveCompose(id: string) {
+/**
+ * Saves compose text guarded by the ETag the editor loaded; a stale one gets 409 from sdmd. The answer
+ * becomes the cached version at once (`cacheId` is the id the page loaded it by), so the page's ETag moves
+ * forward with the save and a refresh that was already on its way cannot bring the old version back.
+ */
+export function useSaveCompose(id: string, cacheId: string = id) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ text, etag }: { text: string; etag: string | null }) => {
+    onMutate: () => qc.cancelQueries({ queryKey: serviceKeys.one(cacheId) }),
+    mutationFn: async ({ text, etag }: { text: string; etag: string | null }): Promise<ServiceWithEtag> => {
       const response = await raw(`/api/services/${encodeURIComponent(id)}`, {
         method: "PUT", body: text, contentType: "application/yaml", headers: etag ? { "If-Match": etag } : {},
       });
       const service = (await response.json()) as Service;
-      return { service, etag: response.headers.get("ETag") };
+      return { service, etag: response.headers.get("ETag") ?? (service.content_hash ? `"${service.content_hash}"` : null) };
     },
-    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+    onSuccess: (saved) => {
+      qc.setQueryData<ServiceWithEtag>(serviceKeys.one(cacheId), saved);
+      // Not awaited: the editor takes the saved version at once, before any refresh re-renders the page.
+      void qc.invalidateQueries({ queryKey: serviceKeys.all, exact: true });
+    },
   });
+}
+
+/**
+ * The save preview (issue 17): the same PUT with `?dry_run=true` answers the text that would be written,
+ * its diff from the current file and compose's warnings, writing nothing. A stale ETag is refused here
+ * already (409), before anyone reads a diff against a file that moved on.
+ */
+export function usePreviewCompose(id: string) {
+  return useMutation({
+    mutationFn: ({ text, etag }: { text: string; etag: string | null }): Promise<DryRun> =>
+      rawJson<DryRun>(`/api/services/${encodeURIComponent(id)}`, {
+        method: "PUT", body: text, contentType: "application/yaml", query: { dry_run: true },
+        headers: etag ? { "If-Match": etag } : {},
+      }),
+  });
+}
+
+/** A create's preview: the compose file sdmd would write for a form (JSON) or a YAML text. */
+export function usePreviewCreate() {
+  return useMutation({
+    mutationFn: (def: Definition): Promise<DryRun> =>
+      def.kind === "json"
+        ? rawJson<DryRun>("/api/services", { method: "POST", json: def.body, query: { dry_run: true } })
+        : rawJson<DryRun>("/api/services", {
+          method: "POST", body: def.text, contentType: "application/yaml", query: { name: def.name, dry_run: true },
+        }),
+  });
+}
+
+/** The If-Match that saves exactly what a preview showed: the ETag of the file it was a diff against. */
+export function previewEtag(preview: DryRun): string | null {
+  return preview.base_hash ? `"${preview.base_hash}"` : null;
 }
 
 export function useDeleteService() {
@@ -100,6 +141,7 @@ export function useDeleteService() {
       (await unwrap(api.DELETE("/api/services/{service_id}", { params: { path: { service_id: id }, query: { volumes } } }))).data,
     onSuccess: (_data, { id }) => {
       qc.removeQueries({ queryKey: serviceKeys.one(id) });
+      void qc.invalidateQueries({ queryKey: ["schedules"] }); // its schedules went with it
       return qc.invalidateQueries({ queryKey: serviceKeys.all });
     },
   });
@@ -120,7 +162,12 @@ export function useUpdateService() {
   return useMutation({
     mutationFn: async ({ id, mode }: { id: string; mode: "update" | "check" }): Promise<UpdateJob> =>
       (await unwrap(api.POST("/api/services/{service_id}/update", { params: { path: { service_id: id }, query: { mode } } }))).data,
-    onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
+    // A run changes the service, its schedules' last result and runs, and the audit log: show all of it.
+    onSettled: () => Promise.all([
+      qc.invalidateQueries({ queryKey: serviceKeys.all }),
+      qc.invalidateQueries({ queryKey: ["schedules"] }),
+      qc.invalidateQueries({ queryKey: ["audit"] }),
+    ]),
   });
 }
 
