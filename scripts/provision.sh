@@ -135,12 +135,21 @@ deploy_tools() { # tests/deploy builds its base images with debootstrap (scripts
   apt_install debootstrap
 }
 
+remote_hosts() { # tests/hosts runs sshd (and dockerd) in network namespaces it makes
+  local had_sshd=1
+  dpkg -s openssh-server >/dev/null 2>&1 || had_sshd=0
+  apt_install openssh-server iproute2 util-linux
+  if [ $had_sshd = 0 ] && [ -d /run/systemd/system ]; then
+    systemctl disable --now ssh >/dev/null 2>&1 || true  # installed for the tests only: no sshd on port 22
+  fi
+}
+
 browser() {
   apt_install chromium chromium-driver fonts-dejavu-core
 }
 
 apt_install curl git
-for part in "${@:-docker_engine compose_plugin registry test_images redis postgres browser deploy_tools}"; do
+for part in "${@:-docker_engine compose_plugin registry test_images redis postgres browser deploy_tools remote_hosts}"; do
   for p in $part; do "$p"; done
 done
 log "ready"

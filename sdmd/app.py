@@ -25,6 +25,7 @@ from sdmd.gitops import loop as gitops_loop
 from sdmd.gitops.router import router as gitops_router
 from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
+from sdmd.hosts.router import router as hosts_router
 from sdmd.images.router import router as images_router
 from sdmd.logging import RequestContextMiddleware
 from sdmd.openapi import install_docs, install_openapi
@@ -44,7 +45,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Every router under /api goes through the one authentication dependency...
 API_ROUTERS: list[APIRouter] = [services_router, images_router, health_router, gitops_router, audit_router,
-                                schedules_router, updates_router, registries_router, security_router, webhooks_router]
+                                schedules_router, updates_router, registries_router, security_router, webhooks_router,
+                                hosts_router]
 API_ROUTERS += [users_router, about_router]  # issue 18: Settings → Users and About
 # ...except enrolling in two-factor login (an aal1 session may, when 2FA is required) and calling a deploy
 # webhook, whose secret URL is its credential.
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     async def lifespan(_: FastAPI):
         _ = core.auth  # fail fast on bad auth settings; creates the signing key on first run
         retention = RetentionWorker(core.db).start()
+        if core.settings.host_watch:  # hosts: the live model of every host (events + listings)
+            core.start_live_model()
         with gitops_loop.running(core):  # gitops: stacks folder watcher + periodic reconcile
             yield
         retention.stop()

@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     schedule_misfire_grace_seconds: float = Field(default=3600.0, ge=0)
     worker_heartbeat_seconds: int = Field(default=15, ge=1)
 
+    # -- hosts (issue 10): more Docker hosts over ssh:// and tcp:// (mutual TLS), and their live model --
+    host_watch: bool = True  # the API process keeps a live model of every host (/events + listings)
+    host_timeout_seconds: float = Field(default=3.0, gt=0)  # the model's calls: subscribe, list, ping
+    host_ping_seconds: float = Field(default=2.0, gt=0)  # an idle connected host is pinged this often
+    host_unreachable_seconds: float = Field(default=10.0, ge=0)  # reconnecting this long: unreachable
+    host_backoff_max_seconds: float = Field(default=2.0, gt=0)  # reconnect delays double up to this
+    host_resync_seconds: float = Field(default=60.0, gt=0)  # a full re-list now and then (status texts)
+    host_sync_seconds: float = Field(default=5.0, gt=0)  # re-read the hosts table (changes by other processes)
+    ssh_connect_timeout_seconds: float = Field(default=10.0, gt=0)  # connect and log in, per attempt
+
     # -- web pages (issue 18): where Settings → About links to the RQ dashboard (run.sh starts it there)
     rq_dashboard_url: str = "http://127.0.0.1:9181"
 

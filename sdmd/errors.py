@@ -110,6 +110,18 @@ class Timeout(SdmdError):
     message = "timed out"
 
 
+class HostUnreachable(UpstreamError):
+    """A Docker host (local, tcp+TLS or ssh) did not answer; nothing was changed there."""
+
+    message = "host unreachable"
+
+
+class HostKeyChanged(Conflict):
+    """An SSH host presented another host key than the one pinned: refused, never accepted silently."""
+
+    message = "host key changed"
+
+
 def error_body(error: str, details: str | None = None, field: str | None = None) -> dict:
     """{"error", "details"}, plus "field" only when the error points at a part of the compose file."""
     body: dict = {"error": error, "details": details}

@@ -14,10 +14,11 @@ from sdmd.auth.models import (  # noqa: F401 (registers tables)  # noqa: F401
 )
 from sdmd.db.base import Base
 from sdmd.gitops.models import GitopsRepo, GitopsRound, GitopsStack
+from sdmd.hosts.models import Host
 from sdmd.registries.models import RegistryCredential
 from sdmd.schedules.models import ScheduledTask, UpdateRun
 from sdmd.services.models import DockerService, DockerServiceConfig
 from sdmd.webhooks.models import Webhook, WebhookCall  # noqa: F401
 
 __all__ = ["AuditEntry", "Base", "DockerService", "DockerServiceConfig", "GitopsRepo", "GitopsRound", "GitopsStack",
-           "RegistryCredential", "ScheduledTask", "UpdateRun"]
+           "Host", "RegistryCredential", "ScheduledTask", "UpdateRun"]

@@ -1,26 +1,30 @@
+"""One Docker host: docker-py for reads (one client pool, reused), python-on-whales for compose.
+
+A gateway is made once per host and kept (sdmd/hosts/registry.py); every call has a bounded
+connect/read timeout, so a host that hangs costs at most that long, never a request held forever.
+"""
+
 from __future__ import annotations
 
 import concurrent.futures
-import json
+import contextlib
+import http.client
 import logging
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import docker
 import orjson
 import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-from python_on_whales import DockerClient
-from python_on_whales.exceptions import DockerException as WhalesError
-from python_on_whales.utils import run as whales_run
 
-from sdmd.docker import compose_errors
+from sdmd.docker.compose import ComposeCommands, ComposeProject
+from sdmd.docker.endpoint import Endpoint, from_environment
+from sdmd.docker.events import EventStream
 from sdmd.docker.registry import RegistryAuth, RegistryCalls, _registry_denied
-from sdmd.errors import ApplyFailed, Conflict, DockerUnavailable, InvalidInput, Timeout, UpstreamError
+from sdmd.errors import Conflict, DockerUnavailable, SdmdError, Timeout, UpstreamError
 from sdmd.errors import NotFound as SdmdNotFound
 
 log = logging.getLogger("sdmd.docker")
@@ -30,19 +34,10 @@ SERVICE_LABEL = "com.docker.compose.service"
 CONFIG_FILES_LABEL = "com.docker.compose.project.config_files"
 WORKDIR_LABEL = "com.docker.compose.project.working_dir"
 CONFIG_HASH_LABEL = "com.docker.compose.config-hash"
+# What the live model subscribes to: container events of compose projects.
+COMPOSE_EVENTS = {"type": ["container"], "label": [PROJECT_LABEL]}
 
-
-@dataclass(frozen=True)
-class ComposeProject:
-    """A compose project on disk: its name and the folder holding compose.yaml."""
-
-    name: str
-    directory: Path
-    files: tuple[Path, ...] = ()
-
-    @property
-    def compose_files(self) -> list[Path]:
-        return list(self.files) or [self.directory / "compose.yaml"]
+__all__ = ["ComposeProject", "DockerGateway", "Endpoint", "PullResult"]
 
 
 @dataclass
@@ -53,71 +48,128 @@ class PullResult:
     digest: str | None = None
 
 
-def _stderr(exc: WhalesError) -> str:
-    text = (exc.stderr or exc.stdout or str(exc)).strip()
-    # compose prefixes its own diagnostics; keep the meaningful tail
-    return "\n".join(line for line in text.splitlines() if line.strip())[-4000:]
-
-
 def _daemon_down(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    if "cannot connect to the docker daemon" in text or "is the docker daemon running" in text:
+        return True
+    if isinstance(exc, APIError):  # the daemon answered, with an error status (APIError is also an OSError)
+        return False
     if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
         return True
-    if isinstance(exc, DockerException) and not isinstance(exc, APIError):
+    if isinstance(exc, OSError | http.client.HTTPException):  # the event stream's own socket (events.py)
         return True
-    text = str(exc).lower()
-    return "cannot connect to the docker daemon" in text or "is the docker daemon running" in text
+    return isinstance(exc, DockerException)
 
 
-class DockerGateway(RegistryCalls):
-    def __init__(self, base_url: str | None, timeout: float = 5.0, pull_timeout: float = 300.0) -> None:
-        self.base_url = base_url
+class DockerGateway(ComposeCommands, RegistryCalls):
+    def __init__(self, endpoint: Endpoint | str | None = None, timeout: float = 5.0, pull_timeout: float = 300.0,
+                 compose_timeout: float = 300.0) -> None:
+        if not isinstance(endpoint, Endpoint):
+            endpoint = Endpoint(base_url=endpoint or None)
+        self.endpoint = from_environment(endpoint)
         self.timeout = timeout
         self.pull_timeout = pull_timeout
-        self._api: docker.APIClient | None = None
+        self.compose_timeout = compose_timeout
+        self._clients: dict[float, docker.APIClient] = {}
         self._lock = threading.Lock()
+        self._registry_guard = threading.Lock()  # per host: a hung host's `docker info` holds up no other
+
+    @property
+    def base_url(self) -> str | None:
+        return self.endpoint.base_url
+
+    @property
+    def host(self) -> str:
+        return self.endpoint.host
 
     # -- docker-py: reads ------------------------------------------------------------
     def _client(self, timeout: float | None = None) -> docker.APIClient:
-        if timeout is not None:
-            return self._new_client(timeout)
+        """The pooled client for this timeout (one per distinct timeout, made once)."""
+        timeout = self.timeout if timeout is None else timeout
         with self._lock:
-            if self._api is None:
-                self._api = self._new_client(self.timeout)
-            return self._api
+            client = self._clients.get(timeout)
+        if client is None:
+            client = self._new_client(timeout)
+            with self._lock:
+                client = self._clients.setdefault(timeout, client)
+        return client
 
     def _new_client(self, timeout: float) -> docker.APIClient:
-        kwargs: dict[str, Any] = {"version": "auto", "timeout": timeout}
-        if self.base_url:
-            kwargs["base_url"] = self.base_url
-            return docker.APIClient(**kwargs)
-        env = docker.utils.kwargs_from_env()
-        env.update(kwargs)
-        env.setdefault("base_url", "unix:///var/run/docker.sock")
-        return docker.APIClient(**env)
+        kwargs: dict[str, Any] = {"timeout": timeout, "base_url": self.endpoint.base_url}
+        if self.endpoint.tls:
+            tls = self.endpoint.tls
+            kwargs["tls"] = docker.tls.TLSConfig(client_cert=(str(tls.cert), str(tls.key)), ca_cert=str(tls.ca),
+                                                 verify=True)
+        # A placeholder version, negotiated below once the session ignores the environment: requests
+        # lets REQUESTS_CA_BUNDLE override the CA of a TLS host, and HTTP(S)_PROXY would route to it.
+        client = docker.APIClient(version="1.24", **kwargs)
+        client.trust_env = False
+        try:
+            client._version = client.version(api_version=False)["ApiVersion"]
+        except Exception:
+            client.close()
+            raise
+        return client
+
+    def _drop_clients(self) -> None:
+        with self._lock:
+            clients, self._clients = self._clients, {}
+        for client in clients.values():
+            with contextlib.suppress(Exception):  # closing a broken pool must not hide what broke it
+                client.close()
+
+    def close(self) -> None:
+        self._drop_clients()
 
     def _call(self, what: str, fn: Callable[[docker.APIClient], Any], timeout: float | None = None) -> Any:
         try:
+            self.endpoint.ready()
             return fn(self._client(timeout))
-        except (NotFound, ImageNotFound):
+        except (NotFound, ImageNotFound, SdmdError):
             raise
         except Exception as exc:
             if _daemon_down(exc):
-                with self._lock:
-                    self._api = None  # renegotiate once the daemon is back
-                raise DockerUnavailable(details=f"{what}: {exc}") from exc
-            raise UpstreamError("docker error", f"{what}: {exc}") from exc
+                self._drop_clients()  # renegotiate once the daemon is back
+                raise DockerUnavailable(details=f"host {self.host}: {what}: {exc}") from exc
+            raise UpstreamError("docker error", f"host {self.host}: {what}: {exc}") from exc
 
-    def ping(self) -> bool:
-        return bool(self._call("ping", lambda c: c.ping()))
+    def ping(self, timeout: float | None = None) -> bool:
+        return bool(self._call("ping", lambda c: c.ping(), timeout=timeout))
 
-    def compose_containers(self, project: str | None = None) -> list[dict]:
+    def version(self, timeout: float | None = None) -> dict[str, Any]:
+        """Engine version, API version, OS and architecture (GET /version)."""
+        return self._call("version", lambda c: c.version(), timeout=timeout)
+
+    def api_version(self, timeout: float | None = None) -> str:
+        return self._client(timeout)._version
+
+    def compose_containers(self, project: str | None = None, timeout: float | None = None) -> list[dict]:
         """Every container that belongs to a compose project (or to `project`), in ONE /containers/json call."""
         if project:
             label = f"{PROJECT_LABEL}={project}"
-            return self._call("list containers", lambda c: c.containers(all=True, filters={"label": label}))
-        # The hot path of every list: the daemon answers an unfiltered listing faster than a label-filtered
-        # one, and orjson parses it several times faster than requests' json.
-        return [c for c in self._call("list containers", _all_containers) if PROJECT_LABEL in (c.get("Labels") or {})]
+            return self._call("list containers", lambda c: c.containers(all=True, filters={"label": label}),
+                              timeout=timeout)
+        # The hot path of every direct list: the daemon answers an unfiltered listing faster than a
+        # label-filtered one, and orjson parses it several times faster than requests' json.
+        return [c for c in self._call("list containers", _all_containers, timeout=timeout)
+                if PROJECT_LABEL in (c.get("Labels") or {})]
+
+    def containers_by_id(self, ids: list[str], timeout: float | None = None) -> list[dict]:
+        """The /containers/json entries of these containers (those that still exist), in one call."""
+        if not ids:
+            return []
+        return self._call("list containers",
+                          lambda c: _listing(c, {"all": 1, "filters": orjson.dumps({"id": ids}).decode()}),
+                          timeout=timeout)
+
+    def open_events(self, timeout: float | None = None) -> EventStream:
+        """Subscribe to compose container events; returns once Docker confirmed the subscription."""
+        timeout = self.timeout if timeout is None else timeout
+
+        def subscribe(client: docker.APIClient) -> EventStream:
+            return EventStream(self.endpoint, client._version, COMPOSE_EVENTS, timeout).open()
+
+        return self._call("subscribe to events", subscribe, timeout=timeout)
 
     def inspect_container(self, container_id: str) -> dict:
         try:
@@ -172,19 +224,19 @@ class DockerGateway(RegistryCalls):
         try:
             future.result(timeout=self.pull_timeout)
         except concurrent.futures.TimeoutError as exc:
-            client.close()
-            raise Timeout("image pull timed out", f"{ref} after {self.pull_timeout:.0f}s") from exc
+            raise Timeout("image pull timed out", f"host {self.host}: {ref} after {self.pull_timeout:.0f}s") from exc
         except (Timeout, SdmdNotFound, UpstreamError):
             raise
         except NotFound as exc:
             raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
         except Exception as exc:
             if _daemon_down(exc):
-                raise DockerUnavailable(details=f"pull {ref}: {exc}") from exc
+                raise DockerUnavailable(details=f"host {self.host}: pull {ref}: {exc}") from exc
             if isinstance(exc, APIError):
                 raise _pull_error(ref, str(exc.explanation or exc), auth) from exc
             raise UpstreamError("image pull failed", f"{ref}: {exc}") from exc
         finally:
+            client.close()  # its own pool: closing it also ends a pull that ran past the deadline
             pool.shutdown(wait=False)
         info = self.inspect_image(ref)
         if info:
@@ -193,78 +245,7 @@ class DockerGateway(RegistryCalls):
             result.digest = digests[0].split("@", 1)[1] if digests else None
         return result
 
-    # -- python-on-whales: compose ------------------------------------------------------
-    def _compose(self, project: ComposeProject) -> DockerClient:
-        return DockerClient(
-            host=self.base_url or None,
-            compose_files=project.compose_files,
-            compose_project_name=project.name,
-            compose_project_directory=project.directory,
-        )
-
-    def _run_compose(self, what: str, project: ComposeProject, fn: Callable[[DockerClient], Any],
-                     error: type = ApplyFailed) -> Any:
-        try:
-            return fn(self._compose(project))
-        except WhalesError as exc:
-            detail = _stderr(exc)
-            if _daemon_down(Exception(detail)):
-                raise DockerUnavailable(details=detail) from exc
-            if error is InvalidInput:
-                raise error("invalid compose file", detail) from exc
-            raise compose_errors.failure(error, what, detail, project) from exc  # the cause, in words
-
-    def compose_config(self, project: ComposeProject) -> dict:
-        """Validate with compose's own parser; returns the normalised model."""
-        return self._run_compose("config", project, lambda c: c.compose.config(return_json=True),
-                                 error=InvalidInput)
-
-    def compose_up(self, project: ComposeProject) -> None:
-        self._run_compose("up", project, lambda c: c.compose.up(detach=True, remove_orphans=True,
-                                                                 quiet=True, color=False))
-
-    def compose_down(self, project: ComposeProject, volumes: bool = False) -> None:
-        self._run_compose("down", project, lambda c: c.compose.down(volumes=volumes, remove_orphans=True,
-                                                                     quiet=True))
-
-    def compose_restart(self, project: ComposeProject) -> None:
-        self._run_compose("restart", project, lambda c: c.compose.restart())
-
-    # -- gitops: what compose would label each service's containers with, and merged files --
-    def compose_config_hashes(self, project: ComposeProject) -> dict[str, dict[str, Any]]:
-        """{service: {"hash", "image"}}: the com.docker.compose.config-hash label `compose up` would give.
-
-        `config --hash` alone differs from what `up` labels when a service has env_file (up folds the
-        file into environment first); hashing compose's own normalised model, which has folded it,
-        gives exactly the label. That model may hold environment values, so it only ever lives in a
-        private temporary file outside the stacks folder.
-        """
-        model = self.compose_config(project)
-        with tempfile.TemporaryDirectory(prefix="sdmd-model-") as tmp:
-            normalised = Path(tmp) / "compose.json"
-            normalised.write_text(json.dumps(model))
-            flat = ComposeProject(name=project.name, directory=project.directory, files=(normalised,))
-
-            def run(c: DockerClient) -> str:
-                return whales_run([*c.compose.docker_compose_cmd, "config", "--hash", "*"], capture_stdout=True)
-
-            out = self._run_compose("config --hash", flat, run, error=InvalidInput)
-        hashes: dict[str, dict[str, Any]] = {}
-        for line in out.splitlines():
-            service, _, digest = line.strip().partition(" ")
-            if service and digest:
-                image = ((model.get("services") or {}).get(service) or {}).get("image")
-                hashes[service] = {"hash": digest, "image": image}
-        return hashes
-
-    def compose_config_text(self, project: ComposeProject) -> str:
-        """The project's files merged into one, paths made absolute, ${VARIABLES} left as written."""
-        def run(c: DockerClient) -> str:
-            return whales_run([*c.compose.docker_compose_cmd, "config", "--no-interpolate"], capture_stdout=True)
-
-        return self._run_compose("config", project, run, error=InvalidInput)
-
-    # -- issue 18 (web pages): local images, removal, and validating a stack with a draft .env --------
+    # -- issue 18 (web pages): local images, removal --------------------------------------------------
     def images(self) -> list[dict]:
         """Top-level images (what `docker images` lists), one /images/json call."""
         return self._call("list images", lambda c: c.images())
@@ -289,22 +270,15 @@ class DockerGateway(RegistryCalls):
     def engine_version(self) -> dict:
         return self._call("version", lambda c: c.version())
 
-    def compose_config_with_env(self, project: ComposeProject, env_file: Path) -> tuple[dict, list[str]]:
-        """`compose config` reading `env_file` instead of the folder's .env; the model and compose's warnings."""
-        def run(c: DockerClient) -> tuple[str, str]:
-            return whales_run([*c.compose.docker_compose_cmd, "--env-file", str(env_file), "config", "--format",
-                               "json"], capture_stdout=True, capture_stderr=True, return_stderr=True)
 
-        out, err = self._run_compose("config", project, run, error=InvalidInput)
-        warnings = [line.split('msg="', 1)[-1].rstrip('"').replace('\\"', '"')
-                    for line in (err or "").splitlines() if "level=warning" in line]
-        return json.loads(out or "{}"), warnings
+def _listing(client: docker.APIClient, params: dict[str, Any]) -> list[dict]:
+    response = client._get(client._url("/containers/json"), params=params)
+    client._raise_for_status(response)
+    return orjson.loads(response.content)
 
 
 def _all_containers(client: docker.APIClient) -> list[dict]:
-    response = client._get(client._url("/containers/json"), params={"all": 1})
-    client._raise_for_status(response)
-    return orjson.loads(response.content)
+    return _listing(client, {"all": 1})
 
 
 def _pull_error(ref: str, detail: str, auth: RegistryAuth | None = None) -> Exception:

@@ -18,6 +18,7 @@ would recreate those containers.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,34 +33,43 @@ from sdmd.gitops.apply import summary
 from sdmd.gitops.context import compute_service_hashes
 from sdmd.gitops.drift import ONEOFF_LABEL
 from sdmd.gitops.hooks import after_change
+from sdmd.hosts import reader
+from sdmd.hosts.registry import HostSpec
+from sdmd.services import placement
 from sdmd.services import repository as services_repo
 from sdmd.services.definition import content_hash, parse_yaml, validate_name
 from sdmd.services.editing import apply_document, document_of
 from sdmd.services.models import DockerServiceConfig
 
 
-def adopt(core: Core, *, actor: Actor | None, project: str) -> str:
-    """Returns the new service's id."""
+def adopt(core: Core, *, actor: Actor | None, project: str, host: str = placement.LOCAL) -> str:
+    """Returns the new service's id. On a host other than local, the new file says so in x-sdmd.host."""
     name = validate_name(project, "project")
-    with audited(core.db, actor, "service.adopt", target_name=name) as audit, core.stacks.locked(name):
+    spec = core.hosts.get(host)
+    with audited(core.db, actor, "service.adopt", target_name=name, details={"host": spec.name}) as audit, \
+            core.stacks.locked(name):
         with core.db.sessions() as session:
             if services_repo.get_by_name(session, name) is not None:
                 raise Conflict("service already managed", f"{name} is already a service of sdmd")
         if core.stacks.directory(name).exists():
             raise Conflict("stack folder exists", f"{core.stacks.directory(name)} exists; reconcile manages it")
-        containers = [c for c in core.docker.compose_containers(name)
+        containers = [c for c in reader.project_containers(core, spec.name, name)
                       if (c.get("Labels") or {}).get(ONEOFF_LABEL) != "True"]
         if not containers:
-            raise NotFound("compose project not found", f"no containers labelled com.docker.compose.project={name}")
+            raise NotFound("compose project not found",
+                           f"no containers labelled com.docker.compose.project={name} on host {spec.name}")
         files, workdir = _source(containers)
         audit.details.update({"config_files": [str(f) for f in files], "working_dir": str(workdir)})
-        text = _copy(core, name, files, workdir)
+        texts = [_read(core, spec, f) for f in files]
+        text = _copy(core, name, files, texts, workdir)
+        if not spec.local:
+            text = placement.with_host(text, spec.name)
         _check_no_recreate(core, name, text, containers, workdir)
         audit.details.update(summary(text))
         core.stacks.write(name, text)
         with core.db.session() as session:
             config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
-                                         content_hash=content_hash(text))
+                                         content_hash=content_hash(text), host=spec.name)
             session.add(config)
             session.flush()
             services_repo.add_history(session, config.id, status="adopted", event="adopt",
@@ -78,18 +88,36 @@ def _source(containers: list[dict[str, Any]]) -> tuple[list[Path], Path]:
         raise InvalidInput("cannot adopt this project",
                            "its containers carry no com.docker.compose.project.config_files/working_dir labels")
     files = [Path(f) if os.path.isabs(f) else Path(workdir) / f for f in raw_files.split(",") if f]
-    for f in files:
-        if not f.is_file():
-            raise InvalidInput("cannot adopt this project", f"its compose file {f} is not readable by sdmd")
     return files, Path(workdir)
 
 
-def _copy(core: Core, name: str, files: list[Path], workdir: Path) -> str:
+def _read(core: Core, spec: HostSpec, path: Path) -> str:
+    """A compose file of the project, from the host it was started on (over ssh for an SSH host)."""
+    if spec.local:
+        try:
+            with open(path, encoding="utf-8", newline="") as fh:  # byte for byte: line ends kept
+                return fh.read()
+        except OSError as exc:
+            raise InvalidInput("cannot adopt this project", f"its compose file {path} is not readable by sdmd") from exc
+    if spec.ssh is None:
+        raise InvalidInput("cannot adopt this project",
+                           f"its compose file {path} is on host {spec.name}, which sdmd reaches over {spec.kind}:// "
+                           "and cannot read files from; copy it to stacks/<name>/compose.yaml with "
+                           f"x-sdmd: {{host: {spec.name}}} and reconcile takes the project over")
+    return core.hosts.read_remote_file(spec, str(path))
+
+
+def _copy(core: Core, name: str, files: list[Path], texts: list[str], workdir: Path) -> str:
     if len(files) > 1:
-        project = ComposeProject(name=name, directory=workdir, files=tuple(files))
-        return core.docker.compose_config_text(project)
-    with open(files[0], encoding="utf-8", newline="") as fh:
-        original = fh.read()
+        with tempfile.TemporaryDirectory(prefix="sdmd-adopt-") as tmp:
+            copies = []
+            for i, (path, text) in enumerate(zip(files, texts, strict=True)):
+                copy = Path(tmp) / f"{i}-{path.name}"
+                copy.write_text(text)
+                copies.append(copy)
+            project = ComposeProject(name=name, directory=workdir, files=tuple(copies))
+            return core.docker.compose_config_text(project)
+    original = texts[0]
     max_nodes = core.settings.yaml_max_nodes
     parse_yaml(original, max_nodes)  # a compose mapping with services, aliases bounded
     doc = document_of(original, max_nodes=max_nodes)

@@ -14,10 +14,12 @@ from sdmd.audit.log import audited
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
 from sdmd.db.base import new_id, utcnow
-from sdmd.errors import SdmdError
+from sdmd.errors import InvalidInput, SdmdError
 from sdmd.gitops import repository as repo
 from sdmd.gitops.context import compute_service_hashes, file_images, git_repo, store_hashes
 from sdmd.gitops.git import GitError
+from sdmd.hosts import reader
+from sdmd.services import move, placement
 from sdmd.services import repository as services_repo
 from sdmd.services.definition import content_hash, parse_yaml
 from sdmd.services.models import DockerServiceConfig
@@ -26,12 +28,17 @@ from sdmd.updates import policy as update_policy
 log = logging.getLogger("sdmd.gitops")
 
 
-def validate(core: Core, name: str, text: str) -> None:
-    """The same checks the API applies: a compose mapping with services, accepted by `docker compose config`."""
+def validate(core: Core, name: str, text: str) -> str:
+    """The same checks the API applies: a compose mapping with services, accepted by `docker compose config`,
+    naming a configured host in x-sdmd.host. Returns that host."""
     doc = parse_yaml(text, core.settings.yaml_max_nodes)
     update_policy.validate(doc)  # updates: x-sdmd tag policies that cannot work
+    host = placement.host_of(doc)
+    if core.hosts.find(host) is None:
+        raise InvalidInput("unknown host", f"x-sdmd.host names {host}, which is not configured (GET /api/hosts)")
     with core.stacks.candidate(name, text) as draft:
-        core.docker.compose_config(draft)
+        core.docker.compose_config(draft)  # compose config never contacts a daemon: validated here for any host
+    return host
 
 
 def summary(text: str) -> dict[str, Any]:
@@ -58,11 +65,11 @@ def record_error(core: Core, name: str, text_hash: str, exc: SdmdError, service_
             services_repo.add_history(session, service_id, status="error", event="gitops", detail=detail[:2000])
 
 
-def restore_last_good(core: Core, name: str, last_good: str) -> None:
+def restore_last_good(core: Core, host: str, name: str, last_good: str) -> None:
     """Bring the containers back to the last applied definition without touching the person's file."""
     try:
         with core.stacks.candidate(name, last_good) as draft:
-            core.docker.compose_up(draft)
+            core.gateway(host).compose_up(draft)
     except SdmdError as exc:
         log.warning("restoring the last good version of %s failed: %s", name, exc.details)
 
@@ -76,13 +83,20 @@ def apply_existing(core: Core, config: DockerServiceConfig, text: str, *, actor:
         with audited(core.db, actor, action, target_id=config.id, target_name=name) as audit:
             commit = _last_commit(core, name)
             audit.details["commit"] = commit
-            validate(core, name, text)
+            target = validate(core, name, text)
             audit.details.update(summary(text))
+            audit.details["host"] = target
+            if target != config.host:  # git is the truth: a hand edit that names another host moves it
+                audit.details["moved"] = move.plan(config.host, target, name, config.compose_text)
+                _take_down_old(core, config)
             try:
-                core.docker.compose_up(core.stacks.project(name))
+                core.gateway(target).compose_up(core.stacks.project(name))
             except SdmdError as exc:
-                restore_last_good(core, name, config.compose_text)
-                exc.details = f"{exc.details}\n(the last good version is running again)"
+                if target != config.host:
+                    _down_quietly(core, target, name, text)
+                if core.hosts.find(config.host) is not None:
+                    restore_last_good(core, config.host, name, config.compose_text)
+                    exc.details = f"{exc.details}\n(the last good version is running again)"
                 raise
             hashes = _hashes(core, name, text)
             with core.db.session() as session:
@@ -90,6 +104,7 @@ def apply_existing(core: Core, config: DockerServiceConfig, text: str, *, actor:
                 if row is not None:
                     row.compose_text = text
                     row.content_hash = text_hash
+                    row.host = target
                     services_repo.add_history(session, config.id, status="deployed", event="gitops",
                                               detail=f"commit {commit}" if commit else None)
                 state = repo.get_or_create(session, name)
@@ -99,10 +114,20 @@ def apply_existing(core: Core, config: DockerServiceConfig, text: str, *, actor:
                 state.orphaned_at = None
                 state.last_commit = commit
                 store_hashes(state, text_hash, hashes)
+            for host in {config.host, target}:
+                reader.after_change(core, host, name)
             return commit
     except SdmdError as exc:
         record_error(core, name, text_hash, exc, config.id)
         raise
+
+
+def _take_down_old(core: Core, config: DockerServiceConfig) -> None:
+    """Before a move: `compose down` on the old host (its volumes stay); nothing when that host was removed."""
+    if core.hosts.find(config.host) is None:
+        return
+    with core.stacks.candidate(config.name, config.compose_text) as running:
+        core.gateway(config.host).compose_down(running)
 
 
 def mark_pending(core: Core, config: DockerServiceConfig, text: str, *, actor: Actor | None) -> None:
@@ -112,7 +137,7 @@ def mark_pending(core: Core, config: DockerServiceConfig, text: str, *, actor: A
     try:
         with audited(core.db, actor, "gitops.pending", target_id=config.id, target_name=name) as audit:
             audit.details["commit"] = _last_commit(core, name)
-            validate(core, name, text)
+            audit.details["host"] = validate(core, name, text)
             audit.details.update(summary(text))
             hashes = _hashes(core, name, text)
             with core.db.session() as session:
@@ -135,20 +160,22 @@ def create_from_folder(core: Core, name: str, text: str, *, actor: Actor | None,
         with audited(core.db, actor, "gitops.create", target_name=name) as audit:
             commit = _last_commit(core, name)
             audit.details["commit"] = commit
-            validate(core, name, text)
+            host = validate(core, name, text)
             audit.details.update(summary(text))
+            audit.details["host"] = host
             if apply:
-                had_containers = bool(core.docker.compose_containers(name))
+                had_containers = bool(reader.project_containers(core, host, name))
                 try:
-                    core.docker.compose_up(core.stacks.project(name))
+                    core.gateway(host).compose_up(core.stacks.project(name))
                 except SdmdError:
                     if not had_containers:
-                        _down_quietly(core, name, text)
+                        _down_quietly(core, host, name, text)
                     raise
+                reader.after_change(core, host, name)
             hashes = _hashes(core, name, text)
             with core.db.session() as session:
                 config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
-                                             content_hash=text_hash)
+                                             content_hash=text_hash, host=host)
                 session.add(config)
                 session.flush()
                 services_repo.add_history(session, config.id, status="deployed" if apply else "pending",
@@ -178,9 +205,11 @@ def folder_gone(core: Core, config: DockerServiceConfig, *, actor: Actor | None,
     if prune:
         with audited(core.db, actor, "gitops.prune", target_id=config.id, target_name=name) as audit:
             audit.details["commit"] = _last_commit(core, name)
-            # The folder is gone; the mirror still knows what was running.
-            with core.stacks.candidate(name, config.compose_text) as draft:
-                core.docker.compose_down(draft)
+            # The folder is gone; the mirror still knows what was running, and where.
+            if core.hosts.find(config.host) is not None:
+                with core.stacks.candidate(name, config.compose_text) as draft:
+                    core.gateway(config.host).compose_down(draft)
+                reader.after_change(core, config.host, name)
             with core.db.session() as session:
                 row = services_repo.get(session, config.id)
                 if row is not None:
@@ -206,9 +235,9 @@ def _hashes(core: Core, name: str, text: str) -> dict[str, Any] | None:
         return None
 
 
-def _down_quietly(core: Core, name: str, text: str) -> None:
+def _down_quietly(core: Core, host: str, name: str, text: str) -> None:
     try:
         with core.stacks.candidate(name, text) as draft:
-            core.docker.compose_down(draft)
+            core.gateway(host).compose_down(draft)
     except SdmdError as exc:
         log.warning("cleanup after failed apply of new folder %s: %s", name, exc.details)

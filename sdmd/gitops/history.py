@@ -137,12 +137,13 @@ def file_at(core: Core, service_id: str, ref: str, path: str = COMPOSE_FILE) -> 
     return {"commit": sha, "path": relative, "size": size, "content": blob}
 
 
-def restore(core: Core, service_id: str, ref: str, *, actor: Actor | None, if_match: str | None) -> dict[str, Any]:
+def restore(core: Core, service_id: str, ref: str, *, actor: Actor | None, if_match: str | None,
+            confirm_move: bool = False) -> dict[str, Any]:
     """compose.yaml as it was at `ref`, saved and applied as a new commit through the update path."""
     config = managed_config(core, service_id)
     old = file_at(core, config.id, ref, COMPOSE_FILE)
     if old["content"] == core.stacks.read(config.name):
         raise Conflict("nothing to restore", f"compose.yaml is already as it was at {old['commit'][:7]}")
-    definition = services.Definition.from_yaml(old["content"], config.name)
+    definition = services.Definition.from_yaml(old["content"], config.name, max_nodes=core.settings.yaml_max_nodes)
     return services.update_service(core, config.id, actor=actor, definition=definition, if_match=if_match,
-                                   restore_of=old["commit"])
+                                   restore_of=old["commit"], confirm_move=confirm_move)

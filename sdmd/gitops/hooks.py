@@ -13,7 +13,6 @@ from typing import Any
 from sdmd.audit.log import AuditScope
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
-from sdmd.docker.gateway import PROJECT_LABEL
 from sdmd.gitops import drift
 from sdmd.gitops import repository as repo
 from sdmd.gitops.context import compute_service_hashes, git_repo, store_hashes
@@ -113,18 +112,17 @@ def state_view(row: Any) -> dict[str, Any]:
             "last_commit": row.last_commit, "orphaned_at": row.orphaned_at}
 
 
-def annotate(core: Core, views: list[dict[str, Any]], containers: list[dict[str, Any]]) -> None:
-    """Add `drift` and `gitops` to managed service views: DB reads and file reads, no Docker calls."""
+def annotate(core: Core, views: list[dict[str, Any]], containers: dict[str, list[dict[str, Any]] | None]) -> None:
+    """Add `drift` and `gitops` to managed service views: DB reads and file reads, no Docker calls.
+
+    `containers` maps a view's id to the raw containers of its project on its host, or None when that
+    host is not connected (drift is then unknown: None).
+    """
     managed = [v for v in views if v.get("managed")]
     if not managed:
         return
     with core.db.sessions() as session:
         rows = repo.all_stacks(session)
-    by_project: dict[str, list[dict[str, Any]]] = {}
-    for c in containers:
-        project = (c.get("Labels") or {}).get(PROJECT_LABEL)
-        if project:
-            by_project.setdefault(project, []).append(c)
     for view in managed:
         name = view["name"]
         row = rows.get(name)
@@ -135,6 +133,7 @@ def annotate(core: Core, views: list[dict[str, Any]], containers: list[dict[str,
         if "compose" in view and text is not None:
             view["compose"] = text  # the file, not the mirror: what PUT edits and the ETag names
         view["gitops"] = state_view(row)
-        view["drift"] = drift.compute(file_hash=file_hash, mirror_hash=view.get("content_hash"),
-                                      expected=expected, compared_with=compared_with,
-                                      containers=by_project.get(name, []))
+        found = containers.get(view["id"])
+        view["drift"] = None if found is None else drift.compute(
+            file_hash=file_hash, mirror_hash=view.get("content_hash"), expected=expected,
+            compared_with=compared_with, containers=found)

@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api", tags=["gitops"])
 @router.post("/services/adopt", status_code=201, response_model=ServiceRead)
 def adopt_service(body: AdoptRequest, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     """Manage a compose project started by hand, keeping its containers (no recreate)."""
-    service_id = adopt_ops.adopt(core, actor=actor, project=body.project)
+    service_id = adopt_ops.adopt(core, actor=actor, project=body.project, host=body.host)
     return services.get_service(core, service_id)
 
 
@@ -86,12 +86,17 @@ def service_file_at_commit(service_id: str, commit: str, core: CoreDep,
 async def restore_service_version(service_id: str, commit: str, response: Response, core: CoreDep, actor: ActorDep,
                                   if_match: Annotated[str | None, Header(description="the ETag of GET "
                                                                                       "/api/services/{id}")] = None,
-                                  ) -> dict[str, Any]:
+                                  confirm_move: Annotated[bool, Query(description="required when that version "
+                                                                                  "names another host (x-sdmd.host): "
+                                                                                  "restoring it moves the service")]
+                                  = False) -> dict[str, Any]:
     """Restore compose.yaml as it was at `commit`: a new commit ("Restore service <name> to <short id>"),
     validated and applied like any edit (the old file comes back if `compose up` fails). Audited as
     `service.restore` with `details.restored_from`. 409 when If-Match is stale or the file already
-    is that version. The folder's other files (such as .env) are left as they are."""
-    view = await run_in_threadpool(history.restore, core, service_id, commit, actor=actor, if_match=if_match)
+    is that version, or when it names another host without `confirm_move=true` (a move: named volumes
+    stay behind). The folder's other files (such as .env) are left as they are."""
+    view = await run_in_threadpool(history.restore, core, service_id, commit, actor=actor, if_match=if_match,
+                                   confirm_move=confirm_move)
     if view.get("file_hash"):
         response.headers["ETag"] = f'"{view["file_hash"]}"'
     return view

@@ -23,6 +23,7 @@ class DriftRead(BaseModel):
 class DriftReport(DriftRead):
     id: str
     name: str
+    host: str = "local"  # the host whose containers were compared
     file_hash: str | None
     mirror_hash: str | None
     applied_hash: str | None
@@ -40,6 +41,7 @@ class AdoptRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     project: str = Field(min_length=1, max_length=63)
+    host: str = Field(default="local", description="the host the compose project runs on (name or id)")
 
 
 class StackOutcome(BaseModel):

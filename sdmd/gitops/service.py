@@ -13,6 +13,7 @@ from sdmd.gitops import repository as repo
 from sdmd.gitops.context import git_repo, refresh_hashes
 from sdmd.gitops.hooks import commit_hand_edits, state_view
 from sdmd.gitops.reconcile import reconcile
+from sdmd.hosts import reader
 from sdmd.services import repository as services_repo
 from sdmd.services.definition import content_hash
 from sdmd.services.models import DockerServiceConfig
@@ -36,12 +37,12 @@ def drift_report(core: Core, service_id: str) -> dict[str, Any]:
         refresh_hashes(core, name, text)
     with core.db.sessions() as session:
         row = repo.get(session, name)
-    containers = core.docker.compose_containers(name)
+    containers = reader.project_containers(core, config.host, name)
     expected, compared_with = drift.expected_for(row, file_hash, config.content_hash)
     report = drift.compute(file_hash=file_hash, mirror_hash=config.content_hash, expected=expected,
                            compared_with=compared_with, containers=containers)
-    report.update({"id": config.id, "name": name, "file_hash": file_hash, "mirror_hash": config.content_hash,
-                   "applied_hash": row.applied_hash if row else None})
+    report.update({"id": config.id, "name": name, "host": config.host, "file_hash": file_hash,
+                   "mirror_hash": config.content_hash, "applied_hash": row.applied_hash if row else None})
     return report
 
 

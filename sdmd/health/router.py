@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from sdmd.deps import CoreDep
+from sdmd.errors import error_responses
 from sdmd.health import status
 
 router = APIRouter(prefix="/api/health", tags=["health"])
@@ -15,7 +16,15 @@ router = APIRouter(prefix="/api/health", tags=["health"])
 class ServiceStatus(BaseModel):
     id: str
     name: str
-    status: str
+    status: str = Field(description="running | partial | stopped | not_deployed | unknown (host not connected)")
+    host: str = Field(default="local", description="the host it runs on")
+
+
+class HostStatus(BaseModel):
+    name: str
+    state: str = Field(description="connected | reconnecting | unreachable")
+    since: datetime | None = None
+    error: str | None = None
 
 
 class HealthCounts(BaseModel):
@@ -31,6 +40,7 @@ class ContainerHealth(BaseModel):
     name: str
     service_id: str
     service_name: str
+    host: str = Field(default="local", description="the host the container runs on")
     managed: bool
     compose_service: str | None
     image: str | None
@@ -44,13 +54,17 @@ class ContainerHealth(BaseModel):
 
 class HealthStatus(BaseModel):
     services: list[ServiceStatus]
+    hosts: list[HostStatus] = Field(default_factory=list, description="every host's state, to group services by")
     counts: HealthCounts
     containers: list[ContainerHealth] = Field(description="every compose container, the troubled first: "
                                                           "unhealthy, restarting, dead, failed, starting, ...")
     checked_at: datetime
 
 
-@router.get("/status", response_model=HealthStatus)
-def health_status(core: CoreDep) -> dict[str, Any]:
-    """Every service's status, and its containers counted by state and health, the troubled ones first."""
-    return status.health_status(core)
+@router.get("/status", response_model=HealthStatus, responses=error_responses(e404="host not found"))
+def health_status(core: CoreDep,
+                  host: Annotated[str | None, Query(description="only this host (name or id)")] = None
+                  ) -> dict[str, Any]:
+    """Every service's status and host, its containers counted by state and health, the troubled ones
+    first, and every host's state: all from the live model (no Docker round trip)."""
+    return status.health_status(core, host)

@@ -1,4 +1,4 @@
-"""Local images of a Docker host: what is there, who uses it, removing one, pruning the unused.
+"""The images of a Docker host (any configured host): what is there, who uses it, removing, pruning.
 
 "In use" means what Docker means: some container (running or stopped, compose or not) was created
 from the image; Docker refuses to remove those. sdmd adds one caution of its own: pruning keeps an
@@ -19,8 +19,9 @@ from sdmd.docker import DockerGateway
 from sdmd.docker.gateway import PROJECT_LABEL
 from sdmd.errors import Conflict, InvalidInput, NotFound, SdmdError
 from sdmd.gitops.context import file_images
+from sdmd.hosts import reader
 from sdmd.services import repository as services_repo
-from sdmd.services.service import UNMANAGED_PREFIX
+from sdmd.services.views import unmanaged_id
 
 LOCAL_HOST = "local"
 NONE_TAG = "<none>:<none>"
@@ -28,11 +29,11 @@ NONE_DIGEST = "<none>@<none>"
 PruneMode = Literal["dangling", "unused"]
 
 
-def gateway_for(core: Core, host: str) -> DockerGateway:
-    """The Docker gateway of a host by name. Only `local` exists until hosts are configurable."""
-    if host != LOCAL_HOST:
-        raise NotFound("host not found", f"no Docker host named {host!r}; this sdmd knows only {LOCAL_HOST!r}")
-    return core.docker
+def gateway_for(core: Core, host: str) -> tuple[str, DockerGateway]:
+    """(host name, its gateway): 404 for a host that is not configured, 503 at once for one that is down."""
+    name = core.hosts.get(host).name
+    reader.require_reachable(core, name)
+    return name, core.gateway(name)
 
 
 def normalise_ref(ref: str) -> str:
@@ -66,9 +67,10 @@ class Inventory:
         return found[0]
 
 
-def _services_by_name(core: Core) -> dict[str, str]:
+def _services_by_name(core: Core, host: str) -> dict[str, str]:
+    """The managed services on `host` (only their files keep images there from a prune)."""
     with core.db.sessions() as session:
-        return {c.name: c.id for c in services_repo.all_configs(session)}
+        return {c.name: c.id for c in services_repo.all_configs(session) if c.host == host}
 
 
 def _named_in_files(core: Core, services: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
@@ -83,12 +85,12 @@ def _named_in_files(core: Core, services: dict[str, str]) -> dict[str, list[dict
     return named
 
 
-def _user(container: dict[str, Any], services: dict[str, str]) -> dict[str, Any]:
+def _user(host: str, container: dict[str, Any], services: dict[str, str]) -> dict[str, Any]:
     project = (container.get("Labels") or {}).get(PROJECT_LABEL)
     names = container.get("Names") or []
     service_id = services.get(project) if project else None
     return {
-        "service_id": service_id or (f"{UNMANAGED_PREFIX}{project}" if project else None),
+        "service_id": service_id or (unmanaged_id(host, project) if project else None),
         "service_name": project,
         "managed": service_id is not None,
         "container": names[0].lstrip("/") if names else container["Id"][:12],
@@ -101,14 +103,14 @@ def inventory(core: Core, host: str = LOCAL_HOST) -> Inventory:
 
     Three reads whatever the number of images: /images/json, /containers/json and the stack files.
     """
-    gateway = gateway_for(core, host)
+    host, gateway = gateway_for(core, host)
     raw_images = gateway.images()
     containers = gateway.all_containers()
-    services = _services_by_name(core)
+    services = _services_by_name(core, host)
     named = _named_in_files(core, services)
     users: dict[str, list[dict[str, Any]]] = {}
     for c in containers:
-        users.setdefault(c.get("ImageID") or "", []).append(_user(c, services))
+        users.setdefault(c.get("ImageID") or "", []).append(_user(host, c, services))
     images = []
     for raw in raw_images:
         tags = sorted(t for t in raw.get("RepoTags") or [] if t != NONE_TAG)
@@ -172,6 +174,7 @@ def _remove(gateway: DockerGateway, image: dict[str, Any], tag: str | None = Non
 def remove_image(core: Core, image_id: str, *, actor: Actor | None, host: str = LOCAL_HOST,
                  tag: str | None = None) -> dict[str, Any]:
     inv = inventory(core, host)
+    host = inv.host
     image = inv.find(image_id)
     if tag is not None and tag not in image["tags"]:
         raise InvalidInput("tag not on this image", f"{image['short_id']} has {', '.join(image['tags']) or 'no tags'}")
@@ -182,7 +185,7 @@ def remove_image(core: Core, image_id: str, *, actor: Actor | None, host: str = 
                                                     "tags": [tag] if tag else image["tags"]}) as audit:
         if image["in_use"] and (tag is None or len(image["tags"]) == 1):
             raise Conflict("image in use", f"{_describe_users(image)}; remove or recreate those containers first")
-        result = _remove(gateway_for(core, host), image, tag)
+        result = _remove(gateway_for(core, host)[1], image, tag)
         audit.details["deleted"] = bool(result["deleted"])
     return {"id": image["id"], "host": host, **result}
 
@@ -192,6 +195,7 @@ def prune(core: Core, *, actor: Actor | None, mode: PruneMode, dry_run: bool, ho
     """Preview (dry_run) or remove the prune candidates; `only` limits removal to ids from a preview,
     so nothing the person did not see goes, and whatever became used since is skipped."""
     inv = inventory(core, host)
+    host = inv.host
     candidates = prune_candidates(inv, mode, label)
     skipped: list[dict[str, str]] = []
     if only is not None:
@@ -206,7 +210,7 @@ def prune(core: Core, *, actor: Actor | None, mode: PruneMode, dry_run: bool, ho
                               "size": sum(c["size"] for c in candidates), "skipped": skipped}
     if dry_run:
         return result
-    gateway = gateway_for(core, host)
+    _, gateway = gateway_for(core, host)
     removed: list[dict[str, Any]] = []
     with audited(core.db, actor, "image.prune", target_name=f"{mode} images on {host}"[:128],
                  details={"host": host, "mode": mode, "label": label}) as audit:

@@ -10,6 +10,7 @@ from sdmd.audit.log import audited
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
 from sdmd.errors import ErrorRead, InvalidInput, error_responses
+from sdmd.hosts import reader
 from sdmd.images import inventory
 from sdmd.images.schemas import ImageList, ImageRemoved, PruneRequest, PruneResult
 
@@ -24,6 +25,7 @@ class PullRequest(BaseModel):
                        examples=["127.0.0.1:5000/team/app:v1"])
     tag: str | None = Field(default=None, description="empty or absent: the image's own tag, else latest; "
                             "given beside an image that has a tag, it must be the same tag")
+    host: str = Field(default="local", description="the host that pulls it (name or id)")
 
     @field_validator("image")
     @classmethod
@@ -69,13 +71,16 @@ def pull_image(body: PullRequest, core: CoreDep, actor: ActorDep) -> dict[str, A
     if not REPOSITORY_RE.match(repository) or not TAG_RE.match(tag):
         raise InvalidInput("invalid image reference", f"{repository}:{tag}")
     with audited(core.db, actor, "image.pull", target_name=f"{repository}:{tag}") as audit:
-        result = core.docker.pull(repository, tag)
+        host = core.hosts.get(body.host)
+        audit.details["host"] = host.name
+        reader.require_reachable(core, host.name)
+        result = core.gateway(host.name).pull(repository, tag)
         audit.details.update({"image_id": result.image_id, "digest": result.digest})
     return result.__dict__
 
 
 # -- local images of a host: list, remove, prune (issue 18) ----------------------------------------
-HostQuery = Annotated[str, Query(max_length=64, description="the Docker host; only `local` for now")]
+HostQuery = Annotated[str, Query(max_length=64, description="the Docker host (name or id, GET /api/hosts)")]
 # What inventory.find accepts, stated in the schema so that no id the schema allows is refused as invalid.
 ImageIdPath = Annotated[str, Path(pattern=r"^(sha256:)?[0-9a-fA-F]{12,64}$",
                                   description="`sha256:<64 hex>` or a unique prefix of at least 12 hex digits",
@@ -103,7 +108,8 @@ def remove_image(image_id: ImageIdPath, core: CoreDep, actor: ActorDep, host: Ho
     return inventory.remove_image(core, image_id, actor=actor, host=host, tag=tag)
 
 
-@router.post("/prune", response_model=PruneResult, responses=error_responses(e404="host not found"))
+@router.post("/prune", response_model=PruneResult,
+             responses=error_responses(e404="host not found", e503="docker daemon unavailable"))
 def prune_images(body: PruneRequest, core: CoreDep, actor: ActorDep,
                  host: HostQuery = inventory.LOCAL_HOST) -> dict[str, Any]:
     """Images no container uses and no managed compose file names: `dangling` ones (no tag) or all

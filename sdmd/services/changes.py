@@ -14,6 +14,7 @@ from typing import Any
 
 from sdmd.core import Core
 from sdmd.errors import InvalidInput, NotFound
+from sdmd.services import placement
 from sdmd.services.definition import (
     check_document,
     content_hash,
@@ -37,11 +38,17 @@ class Definition:
     document: dict[str, Any] | None = None
     raw_text: str | None = None
     patch: dict[str, Any] | None = None
+    host: str | None = None  # the JSON forms' `host`: written as x-sdmd.host (None: the file's host stays)
 
     @classmethod
     def from_json(cls, body: Any, name: str | None = None) -> Definition:
+        host = None
+        if isinstance(body, dict) and "host" in body:  # beside `name`, not a container setting
+            body = dict(body)
+            host = placement.validate_host_name(body.pop("host"), "host")
         name, doc = document_from_json(body, name)
-        return cls(name=name, document=doc)
+        placement.check_json_host(doc, host)
+        return cls(name=name, document=doc, host=host)
 
     @classmethod
     def from_yaml(cls, text: str, name: str | None = None, *, max_nodes: int = DEFAULT_MAX_NODES) -> Definition:
@@ -69,10 +76,11 @@ class Definition:
             return result
         assert self.document is not None
         if previous is None:
-            return EditResult(document_text(self.document))
-        document = self.document
+            return EditResult(document_text(placement.with_json_host(self.document, None, self.host)))
         current = document_of(previous, max_nodes=max_nodes)
-        if isinstance(current, dict) and "name" in current and "name" not in document:
+        current = current if isinstance(current, dict) else {}
+        document = placement.with_json_host(self.document, current, self.host)
+        if "name" in current and "name" not in document:
             document = {**document, "name": current["name"]}  # a `name:` the file has stays (it was checked)
         return edit(previous, document, max_nodes=max_nodes)
 
@@ -81,7 +89,14 @@ class Definition:
 
 
 def validate(core: Core, name: str, text: str) -> dict[str, Any]:
-    update_policy.validate(parse_yaml(text, core.settings.yaml_max_nodes))  # updates: x-sdmd tag policies
+    """compose's own parser, run here (`compose config` never contacts a daemon, so any host's file is
+    validated the same way, also while its host is down); x-sdmd.host must name a configured host.
+    Returns compose's normalised model."""
+    doc = parse_yaml(text, core.settings.yaml_max_nodes)
+    update_policy.validate(doc)  # updates: x-sdmd tag policies
+    host = placement.host_of(doc)
+    if core.hosts.find(host) is None:
+        raise InvalidInput("unknown host", f"x-sdmd.host names {host}, which is not configured (GET /api/hosts)")
     with core.stacks.candidate(name, text) as draft:
         try:
             return core.docker.compose_config(draft)
@@ -92,15 +107,17 @@ def validate(core: Core, name: str, text: str) -> dict[str, Any]:
 
 
 def preview(core: Core, name: str, previous: str | None, result: EditResult) -> dict[str, Any]:
-    """A dry run's answer: the text that would be written, its diff, compose's verdict (422 if invalid)."""
+    """A dry run's answer: the text that would be written, its diff, compose's verdict (422 if invalid),
+    and the host the file names."""
     validate(core, name, result.text)
+    host = placement.host_of_text(result.text, core.settings.yaml_max_nodes)
     label = f"{name}/compose.yaml"
     diff = difflib.unified_diff((previous or "").splitlines(keepends=True), result.text.splitlines(keepends=True),
                                 fromfile=f"a/{label}" if previous is not None else "/dev/null", tofile=f"b/{label}")
     return {"dry_run": True, "name": name, "compose": result.text, "diff": "".join(_terminated(diff)),
             "changed": result.text != previous, "file_hash": content_hash(result.text),
             "base_hash": content_hash(previous) if previous is not None else None,
-            "warnings": warnings_for(result.text) + result.notes}
+            "warnings": warnings_for(result.text) + result.notes, "host": host}
 
 
 def _terminated(lines: Iterable[str]) -> Iterator[str]:

@@ -16,11 +16,14 @@ from typing import Any
 from sdmd.audit.log import AuditScope, record
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
+from sdmd.docker import DockerGateway
 from sdmd.errors import Conflict, InvalidInput, SdmdError
 from sdmd.gitops import hooks as gitops
+from sdmd.hosts import reader
 from sdmd.services import repository as repo
 from sdmd.services.definition import content_hash
-from sdmd.services.service import _managed
+from sdmd.services.service import gateway_of
+from sdmd.services.views import managed as _managed
 
 MAX_ENV_BYTES = 256 * 1024
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -146,7 +149,7 @@ def update_env(core: Core, service_id: str, *, actor: Actor | None, content: str
     texts: list[str | None] = [new_text]
     try:
         with core.stacks.locked(name):
-            view = _replace_locked(core, config.id, name, new_text, if_match, actor, audit, texts)
+            view = _replace_locked(core, config.id, config.host, name, new_text, if_match, actor, audit, texts)
     except BaseException as exc:
         details = getattr(exc, "details", None)
         # The message too: compose's cause in words (sdmd/docker/compose_errors.py) may name a value, e.g.
@@ -162,7 +165,7 @@ def update_env(core: Core, service_id: str, *, actor: Actor | None, content: str
     return view
 
 
-def _replace_locked(core: Core, service_id: str, name: str, new_text: str | None, if_match: str | None,
+def _replace_locked(core: Core, service_id: str, host: str, name: str, new_text: str | None, if_match: str | None,
                     actor: Actor | None, audit: AuditScope, texts: list[str | None]) -> dict[str, Any]:
     previous = core.stacks.read_env(name)
     texts.append(previous)
@@ -176,15 +179,19 @@ def _replace_locked(core: Core, service_id: str, name: str, new_text: str | None
     audit.details["keys"] = _key_changes(previous, new_text)
     if new_text == previous:
         return _view(service_id, name, previous)
+    gateway = gateway_of(core, host)  # the service's host: 409 when it was removed, 503 when it is down
+    audit.details["host"] = host
     gitops.before_change(core, name=name, action="env_update")
     with core.stacks.env_candidate(name, new_text or "") as (project, draft):
+        # compose reads the .env here, where it runs, also for a remote host (config contacts no daemon)
         _, warnings = core.docker.compose_config_with_env(project, draft)
     core.stacks.write_env(name, new_text)
     try:
-        core.docker.compose_up(core.stacks.project(name))
+        gateway.compose_up(core.stacks.project(name))
     except SdmdError as exc:
-        _restore(core, name, previous, exc)
+        _restore(core, gateway, name, previous, exc)
         raise
+    reader.after_change(core, host, name)
     with core.db.session() as session:
         repo.add_history(session, service_id, status="deployed", event="env_update")
     gitops.after_change(core, name=name, actor=actor, action="env_update", audit=audit, service_id=service_id,
@@ -192,10 +199,10 @@ def _replace_locked(core: Core, service_id: str, name: str, new_text: str | None
     return _view(service_id, name, core.stacks.read_env(name), warnings)
 
 
-def _restore(core: Core, name: str, previous: str | None, exc: SdmdError) -> None:
+def _restore(core: Core, gateway: DockerGateway, name: str, previous: str | None, exc: SdmdError) -> None:
     core.stacks.write_env(name, previous)
     try:
-        core.docker.compose_up(core.stacks.project(name))
+        gateway.compose_up(core.stacks.project(name))
         exc.details = f"{exc.details}\n(the previous .env was restored and re-applied)"
     except SdmdError as again:
         exc.details = f"{exc.details}\n(restoring the previous .env also failed: {again.details})"

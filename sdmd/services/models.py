@@ -17,6 +17,8 @@ class DockerServiceConfig(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     compose_text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The host it runs on: the mirror of x-sdmd.host in its compose.yaml ("local" when the file names none).
+    host: Mapped[str] = mapped_column(String(64), default="local", server_default="local", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

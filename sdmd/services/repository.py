@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sdmd.services.models import DockerService, DockerServiceConfig
@@ -27,4 +27,15 @@ def add_history(session: Session, service_id: str, *, status: str, event: str, d
 def history(session: Session, service_id: str, limit: int = 50) -> list[DockerService]:
     stmt = (select(DockerService).where(DockerService.service_id == service_id)
             .order_by(DockerService.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def host_counts(session: Session) -> dict[str, int]:
+    """{host name: number of managed services whose compose file names it}."""
+    rows = session.execute(select(DockerServiceConfig.host, func.count()).group_by(DockerServiceConfig.host))
+    return {host: count for host, count in rows}
+
+
+def names_on_host(session: Session, host: str) -> list[str]:
+    stmt = select(DockerServiceConfig.name).where(DockerServiceConfig.host == host).order_by(DockerServiceConfig.name)
     return list(session.scalars(stmt))

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
 from sdmd.errors import ErrorRead, InvalidInput, UnsupportedMediaType, error_responses
-from sdmd.services import envfile, service
-from sdmd.services.schemas import DryRunRead, EnvFileRead, EnvFileUpdate, LogEntry, ServiceRead
+from sdmd.services import envfile, logs, service
+from sdmd.services.schemas import DryRunRead, EnvFileRead, EnvFileUpdate, LogEntry, MovePlan, MoveRequest, ServiceRead
 from sdmd.services.service import Definition
 
 router = APIRouter(prefix="/api/services", tags=["services"])
@@ -103,9 +103,14 @@ def _answer(view: dict[str, Any], response: Response) -> Any:
     return view
 
 
-@router.get("", response_model=list[ServiceRead])
-def list_services(core: CoreDep) -> list[dict[str, Any]]:
-    return service.list_services(core)
+@router.get("", response_model=list[ServiceRead], summary="Every service on every host")
+def list_services(core: CoreDep,
+                  host: Annotated[str | None, Query(description="only this host (name or id)")] = None
+                  ) -> list[dict[str, Any]]:
+    """Managed services and compose projects sdmd did not create, with `host` on each. Answered from
+    the live model of each host (no Docker round trip); a host that is not connected answers at once:
+    its services have status `unknown` and `host_error` says why."""
+    return service.list_services(core, host=host)
 
 
 @router.post("", status_code=201, response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
@@ -127,20 +132,29 @@ def get_service(service_id: str, response: Response, core: CoreDep) -> dict[str,
     return view
 
 
+CONFIRM_MOVE = Query(description="required when the new definition names another host (x-sdmd.host, or `host` "
+                                 "in JSON): the service is taken down there and brought up on the new host; "
+                                 "named volumes do not move (a dry run says which stay behind)")
+ConfirmMove = Annotated[bool, CONFIRM_MOVE]
+
+
 @router.put("/{service_id}", response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
             summary="Replace a service's definition",
             responses={200: SERVICE_OR_DRY_RUN, **error_responses(404, 409), **APPLY_ERRORS},
             description="`application/yaml`: the file becomes exactly the text sent. JSON: the file is changed "
                         "as little as possible to mean the document sent (comments, quoting, anchors and layout "
-                        "of everything else stay). `If-Match` (the ETag of GET) refuses the write with 409 when "
-                        "the file changed meanwhile.")
+                        "of everything else stay); its `host` is written as `x-sdmd.host`, and without `host` the "
+                        "file's host stays. `If-Match` (the ETag of GET) refuses the write with 409 when the file "
+                        "changed meanwhile. A file naming another host is a move: 409 naming the volumes that "
+                        "stay behind, unless `confirm_move=true`.")
 async def update_service(service_id: str, request: Request, response: Response, core: CoreDep,
                          actor: ActorDep, if_match: Annotated[str | None, Header()] = None,
-                         dry_run: DryRun = False) -> Any:
+                         dry_run: DryRun = False, confirm_move: ConfirmMove = False) -> Any:
     config = await run_in_threadpool(service.get_service, core, service_id)
     definition = await _definition(request, core, config["name"])
     view = await run_in_threadpool(service.update_service, core, service_id, actor=actor,
-                                   definition=definition, if_match=if_match, dry_run=dry_run)
+                                   definition=definition, if_match=if_match, dry_run=dry_run,
+                                   confirm_move=confirm_move)
     return _answer(view, response)
 
 
@@ -150,16 +164,18 @@ async def update_service(service_id: str, request: Request, response: Response, 
               description="`application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). "
                           "The patch is merged into what the compose file means and written as a minimal edit; "
                           "the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` "
-                          "removes a key, so a value cannot be set to null this way (use PUT).")
+                          "removes a key, so a value cannot be set to null this way (use PUT). A patch of "
+                          "`x-sdmd.host` is a move (`confirm_move=true`, as for PUT).")
 async def patch_service(service_id: str, request: Request, response: Response, core: CoreDep,
                         actor: ActorDep, if_match: Annotated[str | None, Header()] = None,
-                        dry_run: DryRun = False) -> Any:
+                        dry_run: DryRun = False, confirm_move: ConfirmMove = False) -> Any:
     content_type = request.headers.get("content-type", MERGE_PATCH).split(";")[0].strip().lower()
     if content_type not in (MERGE_PATCH, "application/json"):
         raise UnsupportedMediaType("unsupported media type", f"{content_type}: send {MERGE_PATCH}")
     definition = Definition.from_patch(_json(await request.body()))
     view = await run_in_threadpool(service.update_service, core, service_id, actor=actor,
-                                   definition=definition, if_match=if_match, dry_run=dry_run)
+                                   definition=definition, if_match=if_match, dry_run=dry_run,
+                                   confirm_move=confirm_move)
     return _answer(view, response)
 
 
@@ -176,11 +192,25 @@ def restart_service(service_id: str, core: CoreDep, actor: ActorDep) -> dict[str
     return service.restart_service(core, service_id, actor=actor)
 
 
+@router.post("/{service_id}/move", response_model=ServiceRead | MovePlan,
+             summary="Move a service to another host",
+             responses={200: {"description": "the moved service, or with dry_run the plan"},
+                        **error_responses(e409="not confirmed: the details name the named volumes that stay behind",
+                                          e503="the old or the new host is not connected")})
+def move_service(service_id: str, body: MoveRequest, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
+    """Sets x-sdmd.host in the service's compose.yaml (one commit) and applies it: `compose down` on the
+    old host, `compose up` on the new one. Named volumes are not copied: confirm with `confirm: true`.
+    If the new host fails, the old file comes back and the service runs on the old host again."""
+    if body.dry_run:
+        return service.move_plan(core, service_id, host=body.host)
+    return service.move_service(core, service_id, actor=actor, host=body.host, confirm=body.confirm)
+
+
 @router.get("/{service_id}/logs", response_model=list[LogEntry],
             responses={200: {"content": {"text/plain": {}, "application/json": {}}}})
 def service_logs(service_id: str, request: Request, core: CoreDep,
                  tail: Annotated[int, Query(ge=1, le=10000)] = 100) -> Any:
-    lines = service.service_logs(core, service_id, tail=tail)
+    lines = logs.service_logs(core, service_id, tail=tail)
     accept = request.headers.get("accept", "")
     if "application/json" in accept:
         return [line.__dict__ for line in lines]
@@ -190,9 +220,9 @@ def service_logs(service_id: str, request: Request, core: CoreDep,
 
 # -- the stack's .env beside compose.yaml (issue 18) ----------------------------------------------
 ENV_ERRORS = {
-    404: {"description": "service not found"},
-    409: {"description": "the .env changed meanwhile (stale If-Match), or the service is not managed"},
-    422: {"description": "invalid .env, or compose refused the stack with it, or compose up failed",
+    **error_responses(e404="service not found",
+                      e409="the .env changed meanwhile (stale If-Match), or the service is not managed"),
+    422: {"model": ErrorRead, "description": "invalid .env, or compose refused the stack with it, or compose up failed",
           "content": {"application/json": {"example": {"error": "invalid .env",
                                                        "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"}}}},
 }

@@ -11,6 +11,7 @@ RUNNING = "running"
 PARTIAL = "partial"
 STOPPED = "stopped"
 NOT_DEPLOYED = "not_deployed"
+UNKNOWN = "unknown"  # its host is not connected: the live model cannot say
 
 
 def _health(status_text: str) -> str | None:

@@ -28,11 +28,16 @@ class ContainerRead(BaseModel):
 
 
 class ServiceRead(BaseModel):
-    id: str
+    id: str = Field(description="svc_… for managed services; ext_<project> (local) or ext_<host>.<project> otherwise")
     name: str
+    host: str = Field(default="local", description="the host it runs on: x-sdmd.host of its compose.yaml")
+    host_state: str = Field(default="connected", description="connected | reconnecting | unreachable | missing "
+                                                             "(the file names a host that is not configured)")
+    host_error: str | None = Field(default=None, description="why the host is not connected, when it is not")
     managed: bool
-    status: str
-    containers: list[ContainerRead]
+    status: str = Field(description="running | partial | stopped | not_deployed | unknown (its host is not connected)")
+    containers: list[ContainerRead] = Field(description="what Docker lists; while the host is not connected, "
+                                                        "the last containers seen there")
     content_hash: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -46,6 +51,15 @@ class ServiceRead(BaseModel):
     warnings: list[str] = []
 
 
+class MovePlan(BaseModel):
+    service: str
+    from_host: str
+    to_host: str
+    volumes: list[str] = Field(description="named volumes that stay on the old host (and start empty on the new)")
+    bind_mounts: list[str] = Field(description="bind-mounted paths, which are paths on the new host after the move")
+    warning: str
+
+
 class DryRunRead(BaseModel):
     """What `?dry_run=true` answers: nothing was written, validated, applied or committed."""
 
@@ -57,6 +71,10 @@ class DryRunRead(BaseModel):
     file_hash: str  # the ETag the file would have
     base_hash: str | None  # the ETag of the current file: send it as If-Match to save exactly this diff
     warnings: list[str] = []
+    host: str = Field(default="local", description="the host the file names (x-sdmd.host)")
+    move: MovePlan | None = Field(default=None, description="the file names another host than the service runs "
+                                                           "on: what the move does and leaves behind (saving it "
+                                                           "needs confirm_move=true)")
 
 
 class LogEntry(BaseModel):
@@ -64,6 +82,12 @@ class LogEntry(BaseModel):
     service: str | None
     timestamp: str
     message: str
+
+
+class MoveRequest(BaseModel):
+    host: str = Field(description="the host to move to (name or id)", examples=["web1"])
+    confirm: bool = Field(default=False, description="named volumes do not move: true to go ahead anyway")
+    dry_run: bool = Field(default=False, description="only say what the move would do (and leave behind)")
 
 
 class EnvFileRead(BaseModel):

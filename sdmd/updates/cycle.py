@@ -59,7 +59,9 @@ def run_update(core: Core, redis: Redis, *, service_id: str, mode: str, actor: A
     if config is None:
         raise NotFound("service not found", f"No service with ID {service_id} exists")
     ctx = RunContext(service_id=config.id, service_name=config.name, mode=mode, trigger=trigger, actor=actor,
-                     schedule_id=schedule_id, job_id=job_id)
+                     schedule_id=schedule_id, job_id=job_id, host=config.host)
+    # hosts: every pull, compose call, registry check and health gate of the run goes to the service's host
+    core = core.on_host(config.host)
     started = utcnow()
     lock = redis.lock(lock_key(config.id), timeout=core.settings.update_lock_seconds, blocking=False)
     if not lock.acquire():

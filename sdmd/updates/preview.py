@@ -13,6 +13,7 @@ from sdmd.core import Core
 from sdmd.db.base import utcnow
 from sdmd.errors import Conflict, NotFound
 from sdmd.services import repository as services_repo
+from sdmd.services.service import gateway_of
 from sdmd.updates.check import UPDATE_AVAILABLE, Tracked, check_all, track
 from sdmd.updates.cycle import compose_images, read_policies
 from sdmd.updates.queue import redis_connection
@@ -53,6 +54,10 @@ def service_updates(core: Core, service_id: str) -> dict[str, Any]:
     name = config.name
     if not core.stacks.exists(name):
         raise Conflict("compose file missing", f"{core.stacks.file(name)} does not exist")
+    # hosts: the service's host answers for its containers and images (503 at once when it is down,
+    # 409 when it was removed)
+    gateway_of(core, config.host)
+    core = core.on_host(config.host)
     try:
         redis = redis_connection(core.settings)
     except Exception:  # Redis only caches compose's answer here

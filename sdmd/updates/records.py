@@ -46,6 +46,7 @@ class RunContext:
     actor: Actor
     schedule_id: str | None = None
     job_id: str | None = None
+    host: str = "local"  # the service's host: every pull, compose and gate call of the run goes there
 
 
 # The run's `images` keep their first shape; what the registry check found is in `checks`.
@@ -85,8 +86,9 @@ def write_run(core: Core, ctx: RunContext, outcome: Outcome, *, started: datetim
     record(core.db, actor=ctx.actor, action="update.run",
            outcome="error" if outcome.result in (ERROR, ROLLED_BACK) else "ok",
            target_id=ctx.service_id, target_name=ctx.service_name,
-           details={"mode": ctx.mode, "trigger": ctx.trigger, "result": outcome.result, "reason": outcome.reason,
-                    "schedule_id": ctx.schedule_id, "job_id": ctx.job_id, "run_id": view.get("id"),
+           details={"mode": ctx.mode, "trigger": ctx.trigger, "host": ctx.host, "result": outcome.result,
+                    "reason": outcome.reason, "schedule_id": ctx.schedule_id, "job_id": ctx.job_id,
+                    "run_id": view.get("id"),
                     **({"commit": outcome.commit} if outcome.commit else {}),
                     **({"revert_commit": outcome.revert_commit} if outcome.revert_commit else {}),
                     "images": [{k: i.get(k) for k in ("service", "image", "old_id", "new_id")}

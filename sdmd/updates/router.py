@@ -18,7 +18,7 @@ from rq.job import Job
 from sdmd.auth.dependencies import ActorDep
 from sdmd.core import Core
 from sdmd.deps import CoreDep
-from sdmd.errors import Conflict, NotFound
+from sdmd.errors import Conflict, NotFound, error_responses
 from sdmd.services import repository as services_repo
 from sdmd.updates.jobs import run_update_job
 from sdmd.updates.manual import enqueue_update, job_view, respond
@@ -47,8 +47,8 @@ def _service_id(core: Core, service_id: str) -> str:
                         "Asks the registries (through the Docker daemon, and their HTTP API for tags and image "
                         "configs) with the stored credentials; pulls nothing. A registry that fails gives that "
                         "image `status: error` with the reason; the others are still answered.",
-            responses={404: {"description": "no such service"},
-                       409: {"description": "an unmanaged compose project, or its compose file is missing"}})
+            responses=error_responses(e404="no such service",
+                                      e409="an unmanaged compose project, or its compose file is missing"))
 def updates_preview(service_id: str, core: CoreDep) -> dict[str, Any]:
     return service_updates(core, service_id)
 
@@ -60,8 +60,8 @@ def updates_preview(service_id: str, core: CoreDep) -> dict[str, Any]:
                          "sdmd-scheduler for schedules), applies it behind the health gate, and on failure restores "
                          "the previous images and file (a revert commit).",
              responses={202: {"model": UpdateJobRead, "description": "still running: poll the job"},
-                        404: {"description": "no such service"}, 409: {"description": "not managed by sdmd"},
-                        503: {"description": "no worker listens, or Redis is down"}})
+                        **error_responses(e404="no such service", e409="not managed by sdmd",
+                                          e503="no worker listens, or Redis is down")})
 def update_now(service_id: str, response: Response, core: CoreDep, actor: ActorDep,
                mode: Annotated[Literal["check", "update"], Query(description="check only reports")] = "update",
                wait: Annotated[float | None, Query(ge=0, le=3600, description="seconds to wait")] = None,

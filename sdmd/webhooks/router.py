@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from sdmd.auth.dependencies import ActorDep, client_addr
 from sdmd.deps import CoreDep
-from sdmd.errors import ErrorRead
+from sdmd.errors import error_responses
 from sdmd.updates.manual import respond
 from sdmd.updates.schemas import UpdateJobRead
 from sdmd.webhooks import service
@@ -94,10 +94,9 @@ def revoke_webhook(service_id: str, webhook_id: str, core: CoreDep, actor: Actor
 
 @trigger_router.post("/{secret}", response_model=WebhookResult, responses={
     202: {"model": WebhookResult, "description": "the update job is still running"},
-    404: {"model": ErrorRead, "description": "no webhook has this secret (or it was rotated or revoked)"},
-    409: {"model": ErrorRead, "description": "the stacks repository could not be synced with its remote"},
-    429: {"model": ErrorRead, "description": "too many calls of this webhook, or of unknown secrets from this "
-                                             "address (see Retry-After)"},
+    **error_responses(e404="no webhook has this secret (or it was rotated or revoked)",
+                      e409="the stacks repository could not be synced with its remote",
+                      e429="too many calls of this webhook, or of unknown secrets from this address (see Retry-After)"),
 })
 async def call_webhook(request: Request, response: Response, core: CoreDep,
                        secret: Annotated[str, Path(max_length=200, description="the webhook's secret")],

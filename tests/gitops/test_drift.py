@@ -79,9 +79,9 @@ class CountingGateway(DockerGateway):
     def _count(self, what: str) -> None:
         self.calls[what] = self.calls.get(what, 0) + 1
 
-    def compose_containers(self, project=None):
+    def compose_containers(self, project=None, timeout=None):
         self._count("containers")
-        return super().compose_containers(project)
+        return super().compose_containers(project, timeout=timeout)
 
     def inspect_container(self, container_id):
         self._count("inspect")
@@ -92,15 +92,24 @@ class CountingGateway(DockerGateway):
         return super()._run_compose(what, project, fn, **({"error": error} if error else {}))
 
 
-def test_listing_stays_one_docker_call_and_no_compose(client, core, unique_name):
+def test_listing_asks_docker_nothing_with_the_live_model_and_once_without(client, core, unique_name):
     names = [unique_name("many") for _ in range(3)]
     for name in names:
         client.post("/api/services", json={"name": name, "services": {"app": {"image": IMAGE_V1, **SLEEPER}}})
-    counting = CountingGateway(core.docker.base_url, timeout=core.docker.timeout)
-    core.__dict__["docker"] = counting
-    started = time.perf_counter()
+    counting = CountingGateway(core.docker.endpoint, timeout=core.docker.timeout)
+    core.hosts._gateways["local"] = (0, counting, None)
+    assert core.live is not None  # the app's lifespan started it
     listed = service.list_services(core)
-    elapsed = time.perf_counter() - started
+    assert counting.calls == {}  # answered from memory
+    assert {s["name"] for s in listed} >= set(names)
+
+    live, core.live = core.live, None  # a process without a model (the worker, `sdmd reconcile`)
+    try:
+        started = time.perf_counter()
+        listed = service.list_services(core)
+        elapsed = time.perf_counter() - started
+    finally:
+        core.live = live
     assert counting.calls == {"containers": 1}
     assert {s["name"] for s in listed} >= set(names)
     assert all(s["drift"] is not None and s["drift"]["compared_with"] == "file" for s in listed if s["managed"])

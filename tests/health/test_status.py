@@ -34,8 +34,11 @@ def test_counts_and_the_troubled_containers_first(client, unique_name):
     counts = body["counts"]
     assert counts["problems"] >= 2
     assert counts["containers"].get("running", 0) >= 2 and counts["health"].get("unhealthy", 0) >= 1
-    assert set(counts["services"]) == {"running", "partial", "stopped", "not_deployed"}
-    assert {"id", "name", "status"} <= set(body["services"][0]) and body["checked_at"]
+    assert set(counts["services"]) == {"running", "partial", "stopped", "not_deployed", "unknown"}
+    assert counts["services"]["unknown"] == 0  # only a host that is not connected makes services unknown
+    assert {"id", "name", "status", "host"} <= set(body["services"][0]) and body["checked_at"]
+    assert {h["name"]: h["state"] for h in body["hosts"]} == {"local": "connected"}
+    assert {c["host"] for c in body["containers"]} == {"local"}
     # The troubled containers of every service come before any healthy one.
     ranks = [problem_of(c)[0] for c in body["containers"]]
     assert ranks == sorted(ranks)

@@ -281,7 +281,7 @@ def test_hand_made_compose_project_is_listed_unmanaged_and_read_only(client, tmp
     assert client.put(f"/api/services/{sid}", json={"image": IMAGE_V1}).status_code == 409
     assert client.post("/api/services", json=web(name)).status_code == 409
     health = {s["name"]: s for s in client.get("/api/health/status").json()["services"]}
-    assert health[name] == {"id": sid, "name": name, "status": "running"}
+    assert health[name] == {"id": sid, "name": name, "status": "running", "host": "local"}
 
 
 def test_status_reports_partial_and_stopped(client, unique_name):

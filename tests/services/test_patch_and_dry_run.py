@@ -98,7 +98,8 @@ def test_dry_run_create_leaves_nothing_behind(client, core, unique_name):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body == {"dry_run": True, "name": name, "compose": body["compose"], "diff": body["diff"],
-                    "changed": True, "file_hash": body["file_hash"], "base_hash": None, "warnings": []}
+                    "changed": True, "file_hash": body["file_hash"], "base_hash": None, "warnings": [],
+                    "host": "local"}
     assert body["compose"] == f"services:\n  {name}:\n    image: {IMAGE_V1}\n    restart: always\n"
     assert body["diff"].startswith(f"--- /dev/null\n+++ b/{name}/compose.yaml\n")
     r = client.post(f"/api/services?name={name}&dry_run=true", content=shared_file(), headers=YAML)

@@ -38,7 +38,9 @@ export function PullImage({ embedded = false, onPulled }: { embedded?: boolean; 
   const [touched, setTouched] = useState(false);
   const [history, setHistory] = useState<PullLog[]>([]);
   const pull = useMutation({
-    mutationFn: async (body: { image: string; tag?: string }) => (await unwrap(api.POST("/api/images/pull", { body }))).data,
+    // The host the server defaults to: this form has no host picker yet (issue 10's UI).
+    mutationFn: async (body: { image: string; tag?: string }) =>
+      (await unwrap(api.POST("/api/images/pull", { body: { host: "local", ...body } }))).data,
   });
 
   const plan = planPull(image, tag);

@@ -5,7 +5,7 @@ import { dayForApi } from "@/lib/schedule-time";
 import { imageGroups, imageSummaryText } from "@/lib/image-summary";
 import { driftState, gitopsState } from "@/lib/service-state";
 
-const base: Service = { id: "svc_1", name: "web", managed: true, status: "running", containers: [], update_available: false, warnings: [] };
+const base: Service = { id: "svc_1", name: "web", host: "local", host_state: "connected", managed: true, status: "running", containers: [], update_available: false, warnings: [] };
 
 describe("driftState", () => {
   it("is quiet when file, mirror and containers agree", () => {

@@ -255,7 +255,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Services */
+        /**
+         * Every service on every host
+         * @description Managed services and compose projects sdmd did not create, with `host` on each. Answered from
+         *     the live model of each host (no Docker round trip); a host that is not connected answers at once:
+         *     its services have status `unknown` and `host_error` says why.
+         */
         get: operations["list_services_api_services_get"];
         put?: never;
         /**
@@ -280,7 +285,7 @@ export interface paths {
         get: operations["get_service_api_services__service_id__get"];
         /**
          * Replace a service's definition
-         * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay). `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile.
+         * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay); its `host` is written as `x-sdmd.host`, and without `host` the file's host stays. `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile. A file naming another host is a move: 409 naming the volumes that stay behind, unless `confirm_move=true`.
          */
         put: operations["update_service_api_services__service_id__put"];
         post?: never;
@@ -290,7 +295,7 @@ export interface paths {
         head?: never;
         /**
          * Change part of a service's definition (JSON Merge Patch)
-         * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT).
+         * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT). A patch of `x-sdmd.host` is a move (`confirm_move=true`, as for PUT).
          */
         patch: operations["patch_service_api_services__service_id__patch"];
         trace?: never;
@@ -306,6 +311,28 @@ export interface paths {
         put?: never;
         /** Restart Service */
         post: operations["restart_service_api_services__service_id__restart_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a service to another host
+         * @description Sets x-sdmd.host in the service's compose.yaml (one commit) and applies it: `compose down` on the
+         *     old host, `compose up` on the new one. Named volumes are not copied: confirm with `confirm: true`.
+         *     If the new host fails, the old file comes back and the service runs on the old host again.
+         */
+        post: operations["move_service_api_services__service_id__move_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -452,7 +479,8 @@ export interface paths {
         };
         /**
          * Health Status
-         * @description Every service's status, and its containers counted by state and health, the troubled ones first.
+         * @description Every service's status and host, its containers counted by state and health, the troubled ones
+         *     first, and every host's state: all from the live model (no Docker round trip).
          */
         get: operations["health_status_api_health_status_get"];
         put?: never;
@@ -633,7 +661,8 @@ export interface paths {
          * @description Restore compose.yaml as it was at `commit`: a new commit ("Restore service <name> to <short id>"),
          *     validated and applied like any edit (the old file comes back if `compose up` fails). Audited as
          *     `service.restore` with `details.restored_from`. 409 when If-Match is stale or the file already
-         *     is that version. The folder's other files (such as .env) are left as they are.
+         *     is that version, or when it names another host without `confirm_move=true` (a move: named volumes
+         *     stay behind). The folder's other files (such as .env) are left as they are.
          */
         post: operations["restore_service_version_api_services__service_id__history__commit__restore_post"];
         delete?: never;
@@ -974,6 +1003,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every Docker host, with its live state
+         * @description `local` first (SDMD_DOCKER_HOST, or the local socket), then the others by name. `state` is the live
+         *     model's: connected, reconnecting (since `state_since`, `last_error`) or unreachable.
+         */
+        get: operations["list_hosts_api_hosts_get"];
+        put?: never;
+        /**
+         * Add a host
+         * @description Tests the connection before storing anything: tcp:// hosts must answer over mutual TLS; ssh://
+         *     hosts must present a host key (pinned at once when `fingerprint` is given and matches, else confirm
+         *     it with POST /api/hosts/{id}/test). TLS material and SSH keys are kept under the data dir with mode
+         *     0600 and never returned.
+         */
+        post: operations["create_host_api_hosts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosts/{host_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Host
+         * @description By id or name.
+         */
+        get: operations["get_host_api_hosts__host_id__get"];
+        /**
+         * Change a host
+         * @description The fields given change. A new URL or new material is tested first (502 and nothing changed when
+         *     it fails); a new SSH server needs its key pinned again. `local` cannot be changed here (409).
+         */
+        put: operations["update_host_api_hosts__host_id__put"];
+        post?: never;
+        /**
+         * Remove a host
+         * @description 409 while services run there (the details name them), unless `force`. `local` cannot be removed.
+         */
+        delete: operations["delete_host_api_hosts__host_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosts/{host_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test (and pin) a host
+         * @description Connects now and reports the engine version, API version, OS/arch and whether compose works there.
+         *     For SSH it shows the host key fingerprint; send it back as `fingerprint` to pin it (first use), or
+         *     with `replace: true` to trust a new key after a reinstall. A key other than the pinned one is refused
+         *     (409 host key changed).
+         */
+        post: operations["test_host_api_hosts__host_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -1183,6 +1292,12 @@ export interface components {
         AdoptRequest: {
             /** Project */
             project: string;
+            /**
+             * Host
+             * @description the host the compose project runs on (name or id)
+             * @default local
+             */
+            host: string;
         };
         /** ApiTokenCreated */
         ApiTokenCreated: {
@@ -1356,6 +1471,20 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ComposeCheck */
+        ComposeCheck: {
+            /** Ok */
+            ok: boolean;
+            /** Version */
+            version?: string | null;
+            /**
+             * Projects
+             * @description compose projects `compose ls` found there
+             */
+            projects?: number | null;
+            /** Error */
+            error?: string | null;
+        };
         /** ContainerHealth */
         ContainerHealth: {
             /** Id */
@@ -1366,6 +1495,12 @@ export interface components {
             service_id: string;
             /** Service Name */
             service_name: string;
+            /**
+             * Host
+             * @description the host the container runs on
+             * @default local
+             */
+            host: string;
             /** Managed */
             managed: boolean;
             /** Compose Service */
@@ -1462,6 +1597,11 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * Host
+             * @default local
+             */
+            host: string;
             /** File Hash */
             file_hash: string | null;
             /** Mirror Hash */
@@ -1497,6 +1637,14 @@ export interface components {
              * @default []
              */
             warnings: string[];
+            /**
+             * Host
+             * @description the host the file names (x-sdmd.host)
+             * @default local
+             */
+            host: string;
+            /** @description the file names another host than the service runs on: what the move does and leaves behind (saving it needs confirm_move=true) */
+            move?: components["schemas"]["MovePlan"] | null;
         };
         /** EnableRequest */
         EnableRequest: {
@@ -1517,6 +1665,19 @@ export interface components {
             recovery_codes: string[];
             /** @description this session, now aal2: use these tokens from now on */
             tokens: components["schemas"]["TokenRead"];
+        };
+        /** EngineRead */
+        EngineRead: {
+            /** Version */
+            version?: string | null;
+            /** Api Version */
+            api_version?: string | null;
+            /** Os */
+            os?: string | null;
+            /** Arch */
+            arch?: string | null;
+            /** Kernel */
+            kernel?: string | null;
         };
         /** EnrolmentRead */
         EnrolmentRead: {
@@ -1700,6 +1861,11 @@ export interface components {
         HealthStatus: {
             /** Services */
             services: components["schemas"]["ServiceStatus"][];
+            /**
+             * Hosts
+             * @description every host's state, to group services by
+             */
+            hosts?: components["schemas"]["HostStatus"][];
             counts: components["schemas"]["HealthCounts"];
             /**
              * Containers
@@ -1711,6 +1877,243 @@ export interface components {
              * Format: date-time
              */
             checked_at: string;
+        };
+        /**
+         * HostCreate
+         * @example {
+         *       "labels": {
+         *         "site": "fra"
+         *       },
+         *       "name": "web1",
+         *       "ssh_key": "-----BEGIN OPENSSH PRIVATE KEY-----\n…",
+         *       "url": "ssh://deploy@web1.example.com"
+         *     }
+         * @example {
+         *       "name": "db1",
+         *       "tls": {
+         *         "ca": "…",
+         *         "cert": "…",
+         *         "key": "…"
+         *       },
+         *       "url": "tcp://10.0.0.5:2376"
+         *     }
+         */
+        HostCreate: {
+            /**
+             * Name
+             * @description ^[a-z0-9][a-z0-9_-]*$, unique; `local` is taken
+             * @example web1
+             */
+            name: string;
+            /**
+             * Url
+             * @description ssh://[user@]host[:port], tcp://host:port (with tls) or unix:///path
+             * @example ssh://deploy@web1.example.com
+             */
+            url: string;
+            /**
+             * Labels
+             * @description free-form key/value tags
+             */
+            labels?: {
+                [key: string]: string;
+            };
+            /** @description required for tcp:// */
+            tls?: components["schemas"]["TlsMaterial"] | null;
+            /**
+             * Ssh Key
+             * @description required for ssh://: an unencrypted private key (OpenSSH or PEM format)
+             */
+            ssh_key?: string | null;
+            /**
+             * Fingerprint
+             * @description ssh:// only: pin this host key now (SHA256:…, as `ssh-keygen -lf` prints it); without it, confirm later with POST /api/hosts/{id}/test
+             */
+            fingerprint?: string | null;
+        };
+        /** HostDeleted */
+        HostDeleted: {
+            /**
+             * Status
+             * @default deleted
+             */
+            status: string;
+            /** Id */
+            id: string;
+            /**
+             * Orphaned
+             * @description services left on the host (forced): their files still name it
+             */
+            orphaned: string[];
+        };
+        /** HostKeyCheck */
+        HostKeyCheck: {
+            /**
+             * Pinned
+             * @description a key is pinned (after this call)
+             */
+            pinned: boolean;
+            /**
+             * Pinned Now
+             * @description this call pinned it
+             * @default false
+             */
+            pinned_now: boolean;
+            /**
+             * Fingerprint
+             * @description the key the host presents now (the preferred one)
+             */
+            fingerprint: string;
+            /** Type */
+            type: string;
+            /**
+             * Keys
+             * @description every key the host presents
+             */
+            keys: components["schemas"]["HostKeyRead"][];
+        };
+        /** HostKeyRead */
+        HostKeyRead: {
+            /**
+             * Type
+             * @example ssh-ed25519
+             */
+            type: string;
+            /**
+             * Fingerprint
+             * @example SHA256:cASirrE6hwuaN6lUTzkEB5poTDgmSCBVYhbJshJttP4
+             */
+            fingerprint: string;
+        };
+        /** HostRead */
+        HostRead: {
+            /**
+             * Id
+             * @example host_3f9a1c2b4d5e
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
+            /**
+             * Kind
+             * @description unix | ssh | tcp
+             */
+            kind: string;
+            /**
+             * Local
+             * @description the built-in host (SDMD_DOCKER_HOST or the local socket): cannot be changed or removed here
+             */
+            local: boolean;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * State
+             * @description connected | reconnecting | unreachable
+             */
+            state: string;
+            /**
+             * State Since
+             * @description when it entered that state
+             */
+            state_since: string | null;
+            /**
+             * Last Error
+             * @description why it is not connected
+             */
+            last_error: string | null;
+            /** @description from the last connection or test */
+            engine: components["schemas"]["EngineRead"] | null;
+            tls?: components["schemas"]["TlsRead"] | null;
+            ssh?: components["schemas"]["SshRead"] | null;
+            /**
+             * Services
+             * @description managed services whose compose.yaml names this host
+             */
+            services: number;
+            /** Created At */
+            created_at?: string | null;
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /** HostStatus */
+        HostStatus: {
+            /** Name */
+            name: string;
+            /**
+             * State
+             * @description connected | reconnecting | unreachable
+             */
+            state: string;
+            /** Since */
+            since?: string | null;
+            /** Error */
+            error?: string | null;
+        };
+        /** HostTestRead */
+        HostTestRead: {
+            /**
+             * Ok
+             * @description connected, and compose works there
+             */
+            ok: boolean;
+            /** Host */
+            host: string;
+            /**
+             * Latency Ms
+             * @description one GET /version, after connecting
+             */
+            latency_ms?: number | null;
+            engine?: components["schemas"]["EngineRead"] | null;
+            compose?: components["schemas"]["ComposeCheck"] | null;
+            host_key?: components["schemas"]["HostKeyCheck"] | null;
+            /**
+             * Error
+             * @description what to do next when ok is false
+             */
+            error?: string | null;
+        };
+        /** HostTestRequest */
+        HostTestRequest: {
+            /**
+             * Fingerprint
+             * @description SSH: the host key fingerprint you checked; pins it when nothing is pinned yet
+             */
+            fingerprint?: string | null;
+            /**
+             * Replace
+             * @description SSH: trust `fingerprint` instead of the key pinned before (after a reinstall of the host)
+             * @default false
+             */
+            replace: boolean;
+        };
+        /**
+         * HostUpdate
+         * @description Only the fields given change. A new url or new material is tested before it is stored.
+         */
+        HostUpdate: {
+            /**
+             * Name
+             * @description renaming is refused while services name the host
+             */
+            name?: string | null;
+            /** Url */
+            url?: string | null;
+            /** Labels */
+            labels?: {
+                [key: string]: string;
+            } | null;
+            tls?: components["schemas"]["TlsMaterial"] | null;
+            /** Ssh Key */
+            ssh_key?: string | null;
+            /**
+             * Fingerprint
+             * @description ssh:// only, with a new url: pin this host key
+             */
+            fingerprint?: string | null;
         };
         /**
          * ImageCheckRead
@@ -2055,6 +2458,48 @@ export interface components {
              */
             managed_by: string;
         };
+        /** MovePlan */
+        MovePlan: {
+            /** Service */
+            service: string;
+            /** From Host */
+            from_host: string;
+            /** To Host */
+            to_host: string;
+            /**
+             * Volumes
+             * @description named volumes that stay on the old host (and start empty on the new)
+             */
+            volumes: string[];
+            /**
+             * Bind Mounts
+             * @description bind-mounted paths, which are paths on the new host after the move
+             */
+            bind_mounts: string[];
+            /** Warning */
+            warning: string;
+        };
+        /** MoveRequest */
+        MoveRequest: {
+            /**
+             * Host
+             * @description the host to move to (name or id)
+             * @example web1
+             */
+            host: string;
+            /**
+             * Confirm
+             * @description named volumes do not move: true to go ahead anyway
+             * @default false
+             */
+            confirm: boolean;
+            /**
+             * Dry Run
+             * @description only say what the move would do (and leave behind)
+             * @default false
+             */
+            dry_run: boolean;
+        };
         /** PasswordReset */
         PasswordReset: {
             /**
@@ -2199,6 +2644,12 @@ export interface components {
              * @description empty or absent: the image's own tag, else latest; given beside an image that has a tag, it must be the same tag
              */
             tag?: string | null;
+            /**
+             * Host
+             * @description the host that pulls it (name or id)
+             * @default local
+             */
+            host: string;
         };
         /** ReconcileReport */
         ReconcileReport: {
@@ -2580,15 +3031,41 @@ export interface components {
         };
         /** ServiceRead */
         ServiceRead: {
-            /** Id */
+            /**
+             * Id
+             * @description svc_… for managed services; ext_<project> (local) or ext_<host>.<project> otherwise
+             */
             id: string;
             /** Name */
             name: string;
+            /**
+             * Host
+             * @description the host it runs on: x-sdmd.host of its compose.yaml
+             * @default local
+             */
+            host: string;
+            /**
+             * Host State
+             * @description connected | reconnecting | unreachable | missing (the file names a host that is not configured)
+             * @default connected
+             */
+            host_state: string;
+            /**
+             * Host Error
+             * @description why the host is not connected, when it is not
+             */
+            host_error?: string | null;
             /** Managed */
             managed: boolean;
-            /** Status */
+            /**
+             * Status
+             * @description running | partial | stopped | not_deployed | unknown (its host is not connected)
+             */
             status: string;
-            /** Containers */
+            /**
+             * Containers
+             * @description what Docker lists; while the host is not connected, the last containers seen there
+             */
             containers: components["schemas"]["ContainerRead"][];
             /** Content Hash */
             content_hash?: string | null;
@@ -2626,8 +3103,17 @@ export interface components {
             id: string;
             /** Name */
             name: string;
-            /** Status */
+            /**
+             * Status
+             * @description running | partial | stopped | not_deployed | unknown (host not connected)
+             */
             status: string;
+            /**
+             * Host
+             * @description the host it runs on
+             * @default local
+             */
+            host: string;
         };
         /** ServiceUpdatesRead */
         ServiceUpdatesRead: {
@@ -2649,6 +3135,30 @@ export interface components {
             policy_errors: string[];
             /** Images */
             images: components["schemas"]["ImageUpdateRead"][];
+        };
+        /** SshRead */
+        SshRead: {
+            /**
+             * Key Type
+             * @description sdmd's client key
+             */
+            key_type: string | null;
+            /** Key Fingerprint */
+            key_fingerprint: string | null;
+            /**
+             * Public Key
+             * @description add this line to the host's authorized_keys
+             */
+            public_key: string | null;
+            /** Host Key Pinned */
+            host_key_pinned: boolean;
+            /**
+             * Host Keys
+             * @description the pinned host keys
+             */
+            host_keys: components["schemas"]["HostKeyRead"][];
+            /** Pinned At */
+            pinned_at?: string | null;
         };
         /** StackOutcome */
         StackOutcome: {
@@ -2680,6 +3190,48 @@ export interface components {
             last_commit?: string | null;
             /** Orphaned At */
             orphaned_at?: string | null;
+        };
+        /**
+         * TlsMaterial
+         * @description Mutual TLS for a tcp:// host, as PEM texts (what `docker --tlsverify` takes). Stored with mode 0600,
+         *     never returned.
+         */
+        TlsMaterial: {
+            /**
+             * Ca
+             * @description the CA that signed the daemon's certificate
+             * @example -----BEGIN CERTIFICATE-----
+             *     ...
+             *     -----END CERTIFICATE-----
+             */
+            ca: string;
+            /**
+             * Cert
+             * @description sdmd's client certificate
+             * @example -----BEGIN CERTIFICATE-----
+             *     ...
+             *     -----END CERTIFICATE-----
+             */
+            cert: string;
+            /**
+             * Key
+             * @description the client certificate's private key, unencrypted
+             */
+            key: string;
+        };
+        /** TlsRead */
+        TlsRead: {
+            /** Subject */
+            subject: string;
+            /** Issuer */
+            issuer: string;
+            /** Not After */
+            not_after: string;
+            /**
+             * Ca Subjects
+             * @default []
+             */
+            ca_subjects: string[];
         };
         /** TokenCreate */
         TokenCreate: {
@@ -3290,6 +3842,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "no webhook has this secret (or it was rotated or revoked)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -3299,6 +3856,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "the stacks repository could not be synced with its remote"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -3326,6 +3888,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "too many calls of this webhook, or of unknown secrets from this address (see Retry-After)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -3769,7 +4336,10 @@ export interface operations {
     };
     list_services_api_services_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only this host (name or id) */
+                host?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3796,6 +4366,15 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4010,6 +4589,8 @@ export interface operations {
             query?: {
                 /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
                 dry_run?: boolean;
+                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move (a dry run says which stay behind) */
+                confirm_move?: boolean;
             };
             header?: {
                 "if-match"?: string | null;
@@ -4209,6 +4790,8 @@ export interface operations {
             query?: {
                 /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
                 dry_run?: boolean;
+                /** @description required when the new definition names another host (x-sdmd.host, or `host` in JSON): the service is taken down there and brought up on the new host; named volumes do not move (a dry run says which stay behind) */
+                confirm_move?: boolean;
             };
             header?: {
                 "if-match"?: string | null;
@@ -4427,6 +5010,114 @@ export interface operations {
             };
         };
     };
+    move_service_api_services__service_id__move_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveRequest"];
+            };
+        };
+        responses: {
+            /** @description the moved service, or with dry_run the plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"] | components["schemas"]["MovePlan"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description not confirmed: the details name the named volumes that stay behind */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "not confirmed: the details name the named volumes that stay behind"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description the old or the new host is not connected */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the old or the new host is not connected"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
     service_logs_api_services__service_id__logs_get: {
         parameters: {
             query?: {
@@ -4541,6 +5232,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "service not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -4550,6 +5246,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "the .env changed meanwhile (stale If-Match), or the service is not managed"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -4638,6 +5339,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "service not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -4647,6 +5353,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "the .env changed meanwhile (stale If-Match), or the service is not managed"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -4784,7 +5495,7 @@ export interface operations {
     list_images_api_images_get: {
         parameters: {
             query?: {
-                /** @description the Docker host; only `local` for now */
+                /** @description the Docker host (name or id, GET /api/hosts) */
                 host?: string;
             };
             header?: never;
@@ -4862,7 +5573,7 @@ export interface operations {
     remove_image_api_images__image_id__delete: {
         parameters: {
             query?: {
-                /** @description the Docker host; only `local` for now */
+                /** @description the Docker host (name or id, GET /api/hosts) */
                 host?: string;
                 /** @description remove only this tag of the image */
                 tag?: string | null;
@@ -4959,7 +5670,7 @@ export interface operations {
     prune_images_api_images_prune_post: {
         parameters: {
             query?: {
-                /** @description the Docker host; only `local` for now */
+                /** @description the Docker host (name or id, GET /api/hosts) */
                 host?: string;
             };
             header?: never;
@@ -5049,12 +5760,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            /** @description docker daemon unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "docker daemon unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -5062,7 +5778,10 @@ export interface operations {
     };
     health_status_api_health_status_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only this host (name or id) */
+                host?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5089,6 +5808,29 @@ export interface operations {
             };
             /** @description Not allowed with these credentials (e.g. two-factor login required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "host not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5733,7 +6475,10 @@ export interface operations {
     };
     restore_service_version_api_services__service_id__history__commit__restore_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description required when that version names another host (x-sdmd.host): restoring it moves the service */
+                confirm_move?: boolean;
+            };
             header?: {
                 /** @description the ETag of GET /api/services/{id} */
                 "if-match"?: string | null;
@@ -6493,6 +7238,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "no such service"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -6502,6 +7252,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "an unmanaged compose project, or its compose file is missing"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -6592,6 +7347,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "no such service"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -6601,6 +7361,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not managed by sdmd"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -6628,6 +7393,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "no worker listens, or Redis is down"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -6811,6 +7581,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "credentials for this server exist already"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -6838,6 +7613,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "the registry could not be reached to verify the credentials (retry, or `verify: false`)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -6896,6 +7676,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "no such registry"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -6976,6 +7761,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "no such registry"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -6985,6 +7775,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "`server` names another registry (a registry's server cannot change)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -7012,6 +7807,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "the registry could not be reached to verify the credentials (retry, or `verify: false`)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -7072,6 +7872,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "no such registry"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -7848,6 +8653,612 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    list_hosts_api_hosts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRead"][];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    create_host_api_hosts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "name or URL taken; the local host; a refused or unconfirmed SSH host key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description the host could not be reached (nothing was stored) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the host could not be reached (nothing was stored)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    get_host_api_hosts__host_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    update_host_api_hosts__host_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "name or URL taken; the local host; a refused or unconfirmed SSH host key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description the host could not be reached (nothing was stored) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the host could not be reached (nothing was stored)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    delete_host_api_hosts__host_id__delete: {
+        parameters: {
+            query?: {
+                /** @description remove it although services name it: they are orphaned, nothing on the host is touched */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                host_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostDeleted"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "name or URL taken; the local host; a refused or unconfirmed SSH host key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description the host could not be reached (nothing was stored) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the host could not be reached (nothing was stored)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    test_host_api_hosts__host_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                host_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HostTestRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostTestRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description no such host */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "name or URL taken; the local host; a refused or unconfirmed SSH host key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description the host could not be reached (nothing was stored) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the host could not be reached (nothing was stored)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };

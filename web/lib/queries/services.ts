@@ -175,7 +175,7 @@ export function useUpdateService() {
 export function useAdoptProject() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (project: string) => (await unwrap(api.POST("/api/services/adopt", { body: { project } }))).data,
+    mutationFn: async (project: string) => (await unwrap(api.POST("/api/services/adopt", { body: { project, host: "local" } }))).data,
     onSuccess: () => qc.invalidateQueries({ queryKey: serviceKeys.all }),
   });
 }
