@@ -13,6 +13,7 @@ Also: the cost of one API-token check and one session-token check.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import sys
 import time
@@ -114,18 +115,21 @@ def tokens() -> None:
     from sdmd.config import Settings
     from sdmd.core import Core
 
-    tmp = pathlib.Path(tempfile.mkdtemp())
-    core = Core(Settings(data_dir=tmp / "d", stacks_dir=tmp / "s"))
-    core.settings.ensure_dirs()
-    core.db.migrate()
-    user = users.create(core.db, email="bench@example.com", password="benchmark password")
-    jwt_token = core.auth.issue_local_session(email=user.email)["access_token"]
-    _, pat = api_tokens.create(core.db, owner=Actor(id=user.id, email=user.email), name="bench", expires_at=None)
-    check = lambda t: core.auth.authenticate(access_token=t, client_addr=None)  # noqa: E731
-    session = median(timed(lambda: check(jwt_token), runs=300, warmup=20))
-    token = median(timed(lambda: check(pat), runs=300, warmup=20))
-    print(f"\ncredential check (SQLite): session token {ms(session)}, API token {ms(token)} "
-          f"({token / session:.2f} x)")
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="sdmd-bench-tokens-"))
+    try:
+        core = Core(Settings(data_dir=tmp / "d", stacks_dir=tmp / "s"))
+        core.settings.ensure_dirs()
+        core.db.migrate()
+        user = users.create(core.db, email="bench@example.com", password="benchmark password")
+        jwt_token = core.auth.issue_local_session(email=user.email)["access_token"]
+        _, pat = api_tokens.create(core.db, owner=Actor(id=user.id, email=user.email), name="bench", expires_at=None)
+        check = lambda t: core.auth.authenticate(access_token=t, client_addr=None)  # noqa: E731
+        session = median(timed(lambda: check(jwt_token), runs=300, warmup=20))
+        token = median(timed(lambda: check(pat), runs=300, warmup=20))
+        print(f"\ncredential check (SQLite): session token {ms(session)}, API token {ms(token)} "
+              f"({token / session:.2f} x)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
