@@ -75,5 +75,5 @@ USER sdmd
 WORKDIR /data
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+  CMD ["python", "-m", "sdmd.health.selfcheck", "/healthz"]
 CMD ["sdmd", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -49,13 +49,18 @@ def serve(args: argparse.Namespace) -> int:
     from sdmd.auth.cli import bootstrap_admin
     from sdmd.core import Core
     from sdmd.live.server import serve as serve_app
+    from sdmd.security import tls
 
     core = Core(_settings())
     core.settings.ensure_dirs()
     core.db.migrate()
     bootstrap_admin(core)
-    # live: uvicorn's server, ending open event streams when it stops (see sdmd/live/server.py)
-    serve_app(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False)
+    files = tls.resolve(core.settings)
+    # live: uvicorn's server, ending open event streams when it stops (see sdmd/live/server.py).
+    # proxy_headers off: the app applies X-Forwarded-* itself, only from SDMD_TRUSTED_PROXIES (uvicorn's
+    # own default would trust 127.0.0.1, i.e. anything on this machine).
+    serve_app(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False,
+              proxy_headers=False, server_header=False, **(files.uvicorn_kwargs() if files else {}))
     return 0
 
 

@@ -159,3 +159,28 @@ class Settings(BaseSettings):
     ws_allowed_origins: list[str] = []
     # Concurrent Docker stats streams per process, shared by everyone looking (one per container).
     stats_max_containers: int = Field(default=200, ge=1)
+    # -- security (issue 12): body bounds, TLS, proxies, headers, 2FA, API tokens, webhooks --
+    # Largest request body accepted (compose files, definitions, anything): past it 413, before it is read.
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # TLS for `sdmd serve`: a certificate (chain) and key in PEM. Unset: plain HTTP, or a self-signed one.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    # No certificate given: make a self-signed one on first start, kept in $SDMD_DATA_DIR/tls/.
+    tls_self_signed: bool = False
+    # Names and addresses the self-signed certificate is valid for (besides localhost and loopback).
+    tls_hostnames: list[str] = []
+    hsts_max_age_seconds: int = Field(default=31536000, ge=0)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR networks).
+    trusted_proxies: list[str] = []
+    # Two-factor login: forced on for everyone (the API's setting can then not turn it off).
+    require_mfa: bool = False
+    mfa_issuer: str = "sdmd"
+    mfa_challenge_seconds: int = Field(default=300, gt=0, le=3600)
+    # Deploy webhooks: calls per webhook, and calls with an unknown secret per client, per window.
+    webhook_max_calls: int = Field(default=10, gt=0)
+    webhook_max_misses: int = Field(default=30, gt=0)
+    webhook_window_seconds: int = Field(default=60, gt=0)
+
+    @property
+    def tls_enabled(self) -> bool:
+        return bool(self.tls_cert_file) or self.tls_self_signed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +33,16 @@ class SdmdError(Exception):
 class NotFound(SdmdError):
     status = 404
     message = "not found"
+
+
+class Forbidden(SdmdError):
+    status = 403
+    message = "forbidden"
+
+
+class PayloadTooLarge(SdmdError):
+    status = 413
+    message = "request body too large"
 
 
 class Conflict(SdmdError):
@@ -151,6 +161,21 @@ class ErrorRead(BaseModel):
                               examples=["services.web.ports[0]"])
 
 
+def error_responses(*codes: int, **described: str) -> dict[int | str, dict[str, Any]]:
+    """FastAPI `responses=` for the errors a route gives beyond those of every route of its kind, e.g.
+    `error_responses(429, e404="host not found")`: e<code>= words the description and the example's `error`.
+
+    sdmd.openapi.document_errors adds the common ones (401, 404, 409, 413, 422, 503... by method and path)
+    and makes ErrorRead the body of every error response, so this is the one place a route says more.
+    """
+    responses: dict[int | str, dict[str, Any]] = {code: {"model": ErrorRead} for code in codes}
+    for key, text in described.items():
+        responses[int(key.removeprefix("e"))] = {
+            "model": ErrorRead, "description": text,
+            "content": {"application/json": {"example": error_body(text)}}}
+    return responses
+
+
 def _validation_details(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
@@ -178,7 +203,8 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "not found", 405: "method not allowed", 401: "unauthorized"}
+        names = {400: "bad request", 404: "not found", 405: "method not allowed", 401: "unauthorized",
+                 413: "request body too large"}
         error = names.get(exc.status_code, str(exc.detail) if exc.detail else "error")
         details = None if exc.detail in (None, error) or isinstance(exc.detail, dict) else str(exc.detail)
         if exc.status_code == 404 and details == "Not Found":

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from sdmd.security.headers import PageCsp
 
 # Paths the UI never answers: they stay with the API's router, so an unknown /api path is its JSON 404,
 # a wrong method its 405, and routes added after the UI (in tests) still match.
@@ -18,9 +21,14 @@ API_PREFIXES = ("/api", "/auth", "/docs", "/redoc", "/openapi.json", "/healthz",
 class WebUI(StaticFiles):
     def __init__(self, directory: os.PathLike[str] | str) -> None:
         super().__init__(directory=directory, html=True)
+        self.csp = PageCsp()
+        self.csp.warm(Path(directory))  # every page's inline-script hashes, computed at startup
 
     def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
+        if str(full_path).endswith(".html"):
+            # The page's own policy: its inline scripts by hash, nothing else inline (sdmd/security/headers.py).
+            response.headers["Content-Security-Policy"] = self.csp.for_file(Path(full_path), stat_result)
         # Hashed bundle names never change content; pages must be re-checked so a new build shows at once.
         if f"{os.sep}_next{os.sep}static{os.sep}" in str(full_path):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

@@ -54,6 +54,8 @@ def record(
     entry = AuditEntry(
         actor_id=actor.id if actor else None,
         actor_email=actor.email if actor else None,
+        actor_token_id=actor.credential_id if actor else None,
+        actor_token_name=actor.credential_name if actor else None,
         action=action,
         outcome=outcome,
         target_id=target_id,

@@ -25,4 +25,7 @@ class AuditEntry(Base):
     target_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))
     client_addr: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Which credential acted: a login session's id, an API token (pat_...), a webhook (whk_...).
+    actor_token_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    actor_token_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)

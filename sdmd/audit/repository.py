@@ -11,7 +11,7 @@ from sdmd.db.base import Database
 
 
 def page(db: Database, *, actor: str | None = None, action: str | None = None, target: str | None = None,
-         since: datetime | None = None, until: datetime | None = None, limit: int = 50,
+         token: str | None = None, since: datetime | None = None, until: datetime | None = None, limit: int = 50,
          after: tuple[datetime, int] | None = None) -> list[AuditEntry]:
     """Up to `limit` entries ordered by (created_at, id) descending, strictly after the `after` position.
 
@@ -28,6 +28,8 @@ def page(db: Database, *, actor: str | None = None, action: str | None = None, t
             query = query.where(AuditEntry.action == action)
     if target:
         query = query.where(sa.or_(AuditEntry.target_id == target, AuditEntry.target_name == target))
+    if token:
+        query = query.where(AuditEntry.actor_token_id == token)
     if since:
         query = query.where(AuditEntry.created_at >= since)
     if until:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sdmd.audit.log import audited
-from sdmd.auth import users
+from sdmd.auth import api_tokens, users
 from sdmd.auth.identity import Actor
 from sdmd.auth.models import AuthSession, User
 from sdmd.core import Core
@@ -90,7 +90,7 @@ def remove_account(core: Core, *, actor: Actor, user_id: str) -> dict[str, Any]:
     _require_local(core)
     with core.db.sessions() as session:
         email = _by_id(session, user_id).email
-    with audited(core.db, actor, "user.remove", target_id=user_id, target_name=email[:128]), \
+    with audited(core.db, actor, "user.remove", target_id=user_id, target_name=email[:128]) as audit, \
             core.db.session() as session:
         if user_id == actor.id:
             raise Conflict("you cannot remove yourself", "log in as another user to remove this account")
@@ -101,5 +101,7 @@ def remove_account(core: Core, *, actor: Actor, user_id: str) -> dict[str, Any]:
         if len(ids) <= 1:
             raise Conflict("the last user cannot be removed", "add another user first")
         session.execute(sa.delete(AuthSession).where(AuthSession.user_id == user_id))
+        # API tokens have no foreign key (in Supabase mode their owner lives elsewhere): revoke them here.
+        audit.details["api_tokens_revoked"] = api_tokens.revoke_all_in(session, owner_id=user_id)
         session.execute(sa.delete(User).where(User.id == user_id))
     return {"id": user_id, "email": email, "status": "removed"}

@@ -8,7 +8,7 @@ import os
 import sys
 
 from sdmd.audit.log import record
-from sdmd.auth import users
+from sdmd.auth import api_tokens, mfa, users
 from sdmd.auth.identity import CLI
 from sdmd.config import Settings
 from sdmd.core import Core
@@ -21,7 +21,9 @@ def configure_user(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="user_command", required=True)
     for name, help_text in (("add", "create a user; password from $SDMD_PASSWORD or stdin"),
                             ("passwd", "set a user's password (ends the user's sessions)"),
-                            ("remove", "delete a user and the user's sessions")):
+                            ("remove", "delete a user and the user's sessions"),
+                            ("reset-2fa", "remove a user's two-factor login (a lost phone): they log in with "
+                                          "the password and enrol again")):
         sub.add_parser(name, help=help_text).add_argument("email", help="email or user name")
     sub.add_parser("list", help="list users")
 
@@ -60,9 +62,17 @@ def run_user(args: argparse.Namespace) -> int:
             user = users.set_password(core.db, email=user.email, password=read_password())
             record(core.db, actor=CLI, action="user.passwd", target_id=user.id, target_name=user.email)
             print(f"password of {user.email} changed; its sessions are ended")
+        elif args.user_command == "reset-2fa":
+            user = users.get(core.db, email=args.email)
+            had = mfa.reset(core.db, user_id=user.id)
+            record(core.db, actor=CLI, action="user.mfa_reset", target_id=user.id, target_name=user.email,
+                   details={"had_mfa": had})
+            print(f"two-factor login of {user.email} " + ("removed" if had else "was not enabled"))
         elif args.user_command == "remove":
             user = users.remove(core.db, email=args.email)
-            record(core.db, actor=CLI, action="user.remove", target_id=user.id, target_name=user.email)
+            revoked = api_tokens.revoke_all_of(core.db, owner_id=user.id)  # tokens act as their owner
+            record(core.db, actor=CLI, action="user.remove", target_id=user.id, target_name=user.email,
+                   details={"api_tokens_revoked": revoked})
             print(f"removed user {user.email}")
     except SdmdError as exc:
         print(f"sdmd: {exc.message}" + (f": {exc.details}" if exc.details else ""), file=sys.stderr)

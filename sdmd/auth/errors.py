@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sdmd.errors import Unauthorized
+from sdmd.errors import Forbidden, Unauthorized
 
 BEARER = {"WWW-Authenticate": "Bearer"}
 
@@ -24,3 +24,27 @@ class InvalidCredentials(Unauthorized):
 
 class InvalidRefreshToken(Unauthorized):
     message = "invalid refresh token"
+
+
+class InvalidChallenge(Unauthorized):
+    """The login's second step with a challenge token that is unknown, used up or expired."""
+
+    message = "invalid two-factor challenge"
+
+
+class InvalidSecondFactor(Unauthorized):
+    """A wrong two-factor code at login (it counts as a failed login)."""
+
+    message = "invalid two-factor code"
+
+
+class MfaRequired(Forbidden):
+    """Two-factor login is required and this credential has not passed it (aal1). The header is RFC 9470's
+    step-up signal, so a client (the web UI) can send the person to enrolment without reading the body."""
+
+    message = "two-factor authentication required"
+
+    def __init__(self, details: str | None = None) -> None:
+        super().__init__(details=details, headers={
+            "WWW-Authenticate": 'Bearer error="insufficient_user_authentication", '
+                                'error_description="two-factor login required"'})

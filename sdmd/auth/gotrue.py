@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from sdmd.auth.errors import InvalidCredentials, InvalidRefreshToken
-from sdmd.errors import TooManyRequests, UpstreamError, UpstreamUnavailable
+from sdmd.auth.errors import InvalidCredentials, InvalidRefreshToken, InvalidToken
+from sdmd.errors import Conflict, Forbidden, NotFound, TooManyRequests, UpstreamError, UpstreamUnavailable
 
 log = logging.getLogger("sdmd.auth")
 
@@ -75,6 +75,29 @@ class GoTrueClient:
             return False
         raise UpstreamError("auth service error", f"logout: HTTP {response.status_code}: {_error_code(response)}")
 
+    # --- multi-factor authentication (GoTrue's /factors API), on behalf of the user's session ---
+    def get_user(self, *, access_token: str) -> dict[str, Any]:
+        response = self._request("GET", "/user", bearer=access_token)
+        return _json(_mfa_checked(response, "user"))
+
+    def enroll_totp(self, *, access_token: str, friendly_name: str, issuer: str) -> dict[str, Any]:
+        response = self._request("POST", "/factors", bearer=access_token,
+                                 json={"factor_type": "totp", "friendly_name": friendly_name, "issuer": issuer})
+        return _json(_mfa_checked(response, "enroll"))
+
+    def challenge(self, *, access_token: str, factor_id: str) -> dict[str, Any]:
+        response = self._request("POST", f"/factors/{factor_id}/challenge", bearer=access_token)
+        return _json(_mfa_checked(response, "challenge"))
+
+    def verify(self, *, access_token: str, factor_id: str, challenge_id: str, code: str) -> dict[str, Any]:
+        """A code checked against a challenge; GoTrue answers with a new aal2 session."""
+        response = self._request("POST", f"/factors/{factor_id}/verify", bearer=access_token,
+                                 json={"challenge_id": challenge_id, "code": code})
+        return _tokens(_mfa_checked(response, "verify"))
+
+    def unenroll(self, *, access_token: str, factor_id: str) -> None:
+        _mfa_checked(self._request("DELETE", f"/factors/{factor_id}", bearer=access_token), "unenroll")
+
     def jwks(self) -> dict[str, Any]:
         try:
             with httpx.Client(timeout=self.timeout) as client:
@@ -93,6 +116,38 @@ def _error_code(response: httpx.Response) -> str:
     if not isinstance(body, dict):
         return f"HTTP {response.status_code}"
     return str(body.get("error_code") or body.get("error") or body.get("msg") or f"HTTP {response.status_code}")
+
+
+class WrongFactorCode(Forbidden):
+    message = "invalid two-factor code"
+
+
+def _mfa_checked(response: httpx.Response, what: str) -> httpx.Response:
+    """GoTrue's MFA errors as sdmd's (its documented error_code values)."""
+    if response.status_code < 400:
+        return response
+    code = _error_code(response)
+    if code in ("mfa_verification_failed", "mfa_challenge_expired", "mfa_ip_address_mismatch"):
+        raise WrongFactorCode(details=code)
+    if code == "insufficient_aal":
+        raise Forbidden("two-factor authentication required", f"auth service: {code}")
+    if code in ("mfa_factor_name_conflict", "too_many_enrolled_mfa_factors", "mfa_verified_factor_exists"):
+        raise Conflict("two-factor login already enabled", f"auth service: {code}")
+    if response.status_code == 404:
+        raise NotFound("two-factor factor not found", f"auth service: {code}")
+    if response.status_code in (401, 403):
+        raise InvalidToken(f"auth service refused the session: {code}")
+    raise UpstreamError("auth service error", f"{what}: HTTP {response.status_code}: {code}")
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise UpstreamError("auth service error", "answer is not JSON") from None
+    if not isinstance(body, dict):
+        raise UpstreamError("auth service error", "answer is not a JSON object")
+    return body
 
 
 def _tokens(response: httpx.Response) -> dict[str, Any]:

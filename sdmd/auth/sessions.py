@@ -22,13 +22,17 @@ class SessionGrant:
     user_id: str
     email: str
     refresh_token: str
+    aal: str = "aal1"
+    mfa_method: str | None = None
+    started_at: datetime | None = None
 
 
 def _hash(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
-def start(db: Database, *, user_id: str, email: str, client_addr: str | None, lifetime: int) -> SessionGrant:
+def start(db: Database, *, user_id: str, email: str, client_addr: str | None, lifetime: int,
+          aal: str = "aal1", mfa_method: str | None = None) -> SessionGrant:
     refresh_token = secrets.token_urlsafe(32)
     now = utcnow()
     with db.session() as session:
@@ -36,9 +40,10 @@ def start(db: Database, *, user_id: str, email: str, client_addr: str | None, li
         session.execute(sa.delete(AuthSession).where(sa.or_(AuthSession.expires_at < now,
                                                             AuthSession.ended_at < now - timedelta(days=1))))
         row = AuthSession(id=new_uuid(), user_id=user_id, refresh_hash=_hash(refresh_token), created_at=now,
-                          refreshed_at=now, expires_at=now + timedelta(seconds=lifetime), client_addr=client_addr)
+                          refreshed_at=now, expires_at=now + timedelta(seconds=lifetime), client_addr=client_addr,
+                          aal=aal, mfa_method=mfa_method)
         session.add(row)
-    return SessionGrant(row.id, user_id, email, refresh_token)
+    return SessionGrant(row.id, user_id, email, refresh_token, aal, mfa_method, now)
 
 
 def rotate(db: Database, *, refresh_token: str, lifetime: int) -> SessionGrant:
@@ -48,7 +53,8 @@ def rotate(db: Database, *, refresh_token: str, lifetime: int) -> SessionGrant:
     now = utcnow()
     with db.session() as session:
         found = session.execute(
-            sa.select(AuthSession.id, AuthSession.user_id, AuthSession.ended_at, AuthSession.expires_at, User.email)
+            sa.select(AuthSession.id, AuthSession.user_id, AuthSession.ended_at, AuthSession.expires_at, User.email,
+                      AuthSession.aal, AuthSession.mfa_method, AuthSession.created_at)
             .join(User, User.id == AuthSession.user_id).where(AuthSession.refresh_hash == old)).first()
         if found is None or found.ended_at is not None:
             raise InvalidRefreshToken(details="unknown, used or ended refresh token")
@@ -61,7 +67,26 @@ def rotate(db: Database, *, refresh_token: str, lifetime: int) -> SessionGrant:
             .values(refresh_hash=_hash(new_token), refreshed_at=now, expires_at=now + timedelta(seconds=lifetime)))
         if updated.rowcount != 1:
             raise InvalidRefreshToken(details="refresh token already used")
-    return SessionGrant(found.id, found.user_id, found.email, new_token)
+    return SessionGrant(found.id, found.user_id, found.email, new_token, found.aal, found.mfa_method, found.created_at)
+
+
+def elevate(db: Database, *, session_id: str, user_id: str, method: str, lifetime: int) -> SessionGrant:
+    """The session passed a second factor (it just enrolled one): aal2 from now on, with a new refresh
+    token; the user's other sessions that never did are ended, as GoTrue does on verification."""
+    new_token = secrets.token_urlsafe(32)
+    now = utcnow()
+    with db.session() as session:
+        row = session.get(AuthSession, session_id)
+        if row is None or row.user_id != user_id or row.ended_at is not None:
+            raise InvalidRefreshToken(details="session ended")
+        row.aal, row.mfa_method, row.refresh_hash = "aal2", method, _hash(new_token)
+        row.refreshed_at, row.expires_at = now, now + timedelta(seconds=lifetime)
+        session.execute(sa.update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.id != session_id,
+                                                     AuthSession.aal != "aal2", AuthSession.ended_at.is_(None))
+                        .values(ended_at=now))
+        email = session.scalar(sa.select(User.email).where(User.id == user_id))
+        created_at = row.created_at
+    return SessionGrant(session_id, user_id, email or "", new_token, "aal2", method, created_at)
 
 
 def end(db: Database, *, session_id: str) -> bool:

@@ -74,13 +74,13 @@ class SigningKey:
         return VerificationKey(self.public_key, LOCAL_ALGORITHM)
 
     def mint(self, *, user_id: str, email: str, session_id: str, issuer: str, lifetime: int,
-             now: float | None = None) -> tuple[str, int]:
+             now: float | None = None, aal: str = "aal1", amr: list[dict[str, Any]] | None = None) -> tuple[str, int]:
         iat = int(now if now is not None else time.time())
         exp = iat + lifetime
         claims = {
             "iss": issuer, "sub": user_id, "aud": AUDIENCE, "exp": exp, "iat": iat,
-            "email": email, "phone": "", "role": "authenticated", "aal": "aal1",
-            "amr": [{"method": "password", "timestamp": iat}], "session_id": session_id,
+            "email": email, "phone": "", "role": "authenticated", "aal": aal,
+            "amr": amr or [{"method": "password", "timestamp": iat}], "session_id": session_id,
             "is_anonymous": False, "app_metadata": {"provider": "email", "providers": ["email"]},
             "user_metadata": {},
         }

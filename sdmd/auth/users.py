@@ -22,7 +22,10 @@ from sdmd.errors import Conflict, InvalidInput, NotFound
 HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
-NAME_RE = re.compile(r"^[A-Za-z0-9._%+@-]{1,320}$")
+NAME_CHARS = "A-Za-z0-9._%+@-"
+NAME_RE = re.compile(rf"^[{NAME_CHARS}]{{1,320}}$")
+# The same rule for a name as sent (normalize strips the whitespace around it), for API schemas.
+NAME_PATTERN = rf"^[ \t\r\n]*[{NAME_CHARS}]+[ \t\r\n]*$"
 ADMIN_NAME = "admin"
 
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sdmd.auth import accounts
 from sdmd.auth.dependencies import ActorDep
-from sdmd.auth.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from sdmd.auth.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_PATTERN
 from sdmd.deps import CoreDep
-from sdmd.errors import error_body
+from sdmd.errors import error_responses
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -30,7 +30,8 @@ class AccountRead(BaseModel):
 class AccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=320, examples=["ops@example.com"])
+    email: str = Field(min_length=1, max_length=320, pattern=NAME_PATTERN, examples=["ops@example.com"],
+                       description="an email address or a plain name: letters, digits and . _ % + @ -")
     password: str | None = Field(default=None, min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH,
                                  description="leave out to have one generated (returned once)")
 
@@ -53,22 +54,17 @@ class AccountRemoved(BaseModel):
     status: str
 
 
-def _errors(**codes: str) -> dict[int | str, dict[str, Any]]:
-    return {int(code[1:]): {"description": text, "content": {"application/json": {"example": error_body(text, "why")}}}
-            for code, text in codes.items()}
-
-
 SUPABASE = "users are managed in Supabase"
 
 
-@router.get("", response_model=list[AccountRead], responses=_errors(e409=SUPABASE))
+@router.get("", response_model=list[AccountRead], responses=error_responses(e409=SUPABASE))
 def list_users(core: CoreDep, actor: ActorDep) -> list[dict[str, Any]]:
     """Built-in users, by name, with their last login and live sessions. 409 in Supabase mode."""
     return accounts.list_accounts(core, actor=actor)
 
 
 @router.post("", status_code=201, response_model=AccountWithPassword,
-             responses=_errors(e409="user exists", e422="invalid user name"))
+             responses=error_responses(e409="user exists", e422="invalid user name"))
 def add_user(body: AccountCreate, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     """Add a user (audited as `user.create`). Without `password`, a random one is generated and
     returned in this answer only."""
@@ -76,7 +72,7 @@ def add_user(body: AccountCreate, core: CoreDep, actor: ActorDep) -> dict[str, A
 
 
 @router.post("/{user_id}/password", response_model=AccountWithPassword,
-             responses=_errors(e404="user not found", e422="invalid password"))
+             responses=error_responses(e404="user not found", e422="invalid password"))
 def reset_user_password(user_id: str, body: PasswordReset, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     """Set a new password (given, or generated and returned once) and end every session of that user
     (audited as `user.passwd`; resetting your own logs you out)."""
@@ -84,8 +80,8 @@ def reset_user_password(user_id: str, body: PasswordReset, core: CoreDep, actor:
 
 
 @router.delete("/{user_id}", response_model=AccountRemoved,
-               responses=_errors(e404="user not found", e409="the last user cannot be removed"))
+               responses=error_responses(e404="user not found", e409="the last user cannot be removed"))
 def remove_user(user_id: str, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
-    """Remove a user and end their sessions (audited as `user.remove`). Refused (409) for your own
-    account and for the last user."""
+    """Remove a user, end their sessions and revoke their API tokens (audited as `user.remove`).
+    Refused (409) for your own account and for the last user."""
     return accounts.remove_account(core, actor=actor, user_id=user_id)

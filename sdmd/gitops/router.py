@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import error_body
+from sdmd.errors import error_responses
 from sdmd.gitops import adopt as adopt_ops
 from sdmd.gitops import history, service
 from sdmd.gitops.schemas import (
@@ -61,14 +61,8 @@ def gitops_reconcile(core: CoreDep) -> dict[str, Any]:
     return service.run_reconcile(core)
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    words = {404: "commit not found", 409: "service changed meanwhile", 422: "invalid commit id"}
-    return {code: {"description": words.get(code, "error"),
-                   "content": {"application/json": {"example": error_body(words.get(code, "error"), "why")}}}
-            for code in codes}
-
-
-@router.get("/services/{service_id}/history/{commit}", response_model=CommitDetail, responses=_errors(404, 422))
+@router.get("/services/{service_id}/history/{commit}", response_model=CommitDetail,
+            responses=error_responses(e404="commit not found", e422="invalid commit id"))
 def service_commit(service_id: str, commit: str, core: CoreDep) -> dict[str, Any]:
     """One commit of the service's folder: its message, each changed file with its diff (against the
     commit's first parent, limited to this folder), and the files the folder held at that version.
@@ -77,7 +71,7 @@ def service_commit(service_id: str, commit: str, core: CoreDep) -> dict[str, Any
 
 
 @router.get("/services/{service_id}/history/{commit}/file", response_model=FileAtCommit,
-            responses=_errors(404, 422))
+            responses=error_responses(e404="commit not found", e422="invalid commit id"))
 def service_file_at_commit(service_id: str, commit: str, core: CoreDep,
                            path: Annotated[str, Query(description="relative to the service's folder",
                                                       examples=["compose.yaml", ".env"])] = "compose.yaml",
@@ -87,7 +81,8 @@ def service_file_at_commit(service_id: str, commit: str, core: CoreDep,
 
 
 @router.post("/services/{service_id}/history/{commit}/restore", response_model=ServiceRead,
-             responses=_errors(404, 409, 422))
+             responses=error_responses(e404="commit not found", e409="service changed meanwhile",
+                                        e422="invalid commit id"))
 async def restore_service_version(service_id: str, commit: str, response: Response, core: CoreDep, actor: ActorDep,
                                   if_match: Annotated[str | None, Header(description="the ETag of GET "
                                                                                       "/api/services/{id}")] = None,

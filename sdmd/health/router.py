@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from sdmd.deps import CoreDep
+from sdmd.errors import error_responses
 from sdmd.health import status
 
 router = APIRouter(prefix="/api/health", tags=["health"])
@@ -60,7 +61,7 @@ class HealthStatus(BaseModel):
     checked_at: datetime
 
 
-@router.get("/status", response_model=HealthStatus, responses={404: {"description": "host not found"}})
+@router.get("/status", response_model=HealthStatus, responses=error_responses(e404="host not found"))
 def health_status(core: CoreDep,
                   host: Annotated[str | None, Query(description="only this host (name or id)")] = None
                   ) -> dict[str, Any]:

@@ -7,15 +7,16 @@ from fastapi.concurrency import run_in_threadpool
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
+from sdmd.errors import error_responses
 from sdmd.hosts import service
 from sdmd.hosts.schemas import HostCreate, HostDeleted, HostRead, HostTestRead, HostTestRequest, HostUpdate
 
 router = APIRouter(prefix="/api/hosts", tags=["hosts"])
 
-ERRORS = {404: {"description": "no such host"},
-          409: {"description": "name or URL taken; the local host; a refused or unconfirmed SSH host key"},
-          422: {"description": "bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material"},
-          502: {"description": "the host could not be reached (nothing was stored)"}}
+ERRORS = error_responses(e404="no such host",
+                         e409="name or URL taken; the local host; a refused or unconfirmed SSH host key",
+                         e422="bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material",
+                         e502="the host could not be reached (nothing was stored)")
 
 
 @router.get("", response_model=list[HostRead], summary="Every Docker host, with its live state")

@@ -3,13 +3,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, field_validator
 
 from sdmd.audit.log import audited
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import ErrorRead, InvalidInput, error_body
+from sdmd.errors import ErrorRead, InvalidInput, error_responses
 from sdmd.hosts import reader
 from sdmd.images import inventory
 from sdmd.images.schemas import ImageList, ImageRemoved, PruneRequest, PruneResult
@@ -81,14 +81,15 @@ def pull_image(body: PullRequest, core: CoreDep, actor: ActorDep) -> dict[str, A
 
 # -- local images of a host: list, remove, prune (issue 18) ----------------------------------------
 HostQuery = Annotated[str, Query(max_length=64, description="the Docker host (name or id, GET /api/hosts)")]
+# What inventory.find accepts, stated in the schema so that no id the schema allows is refused as invalid.
+ImageIdPath = Annotated[str, Path(pattern=r"^(sha256:)?[0-9a-fA-F]{12,64}$",
+                                  description="`sha256:<64 hex>` or a unique prefix of at least 12 hex digits",
+                                  examples=["sha256:3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741",
+                                            "3f57d9401f8d"])]
 
 
-def _errors(**codes: str) -> dict[int | str, dict[str, Any]]:
-    return {int(code[1:]): {"description": text, "content": {"application/json": {"example": error_body(text, "why")}}}
-            for code, text in codes.items()}
-
-
-@router.get("", response_model=ImageList, responses=_errors(e404="host not found", e503="docker daemon unavailable"))
+@router.get("", response_model=ImageList,
+            responses=error_responses(e404="host not found", e503="docker daemon unavailable"))
 def list_images(core: CoreDep, host: HostQuery = inventory.LOCAL_HOST) -> dict[str, Any]:
     """The host's images (as `docker images` lists them), newest first: tags, size, age, the containers
     created from each (and their services), and the managed services whose compose file names it."""
@@ -97,8 +98,8 @@ def list_images(core: CoreDep, host: HostQuery = inventory.LOCAL_HOST) -> dict[s
 
 
 @router.delete("/{image_id}", response_model=ImageRemoved,
-               responses=_errors(e404="image not found", e409="image in use", e422="invalid image id"))
-def remove_image(image_id: str, core: CoreDep, actor: ActorDep, host: HostQuery = inventory.LOCAL_HOST,
+               responses=error_responses(e404="image not found", e409="image in use", e422="invalid image id"))
+def remove_image(image_id: ImageIdPath, core: CoreDep, actor: ActorDep, host: HostQuery = inventory.LOCAL_HOST,
                  tag: Annotated[str | None, Query(max_length=512, description="remove only this tag of the image")]
                  = None) -> dict[str, Any]:
     """Remove an image by id (`sha256:...` or at least 12 hex digits): each of its tags, then the image.
@@ -107,8 +108,8 @@ def remove_image(image_id: str, core: CoreDep, actor: ActorDep, host: HostQuery 
     return inventory.remove_image(core, image_id, actor=actor, host=host, tag=tag)
 
 
-@router.post("/prune", response_model=PruneResult, responses=_errors(e404="host not found",
-                                                                     e503="docker daemon unavailable"))
+@router.post("/prune", response_model=PruneResult,
+             responses=error_responses(e404="host not found", e503="docker daemon unavailable"))
 def prune_images(body: PruneRequest, core: CoreDep, actor: ActorDep,
                  host: HostQuery = inventory.LOCAL_HOST) -> dict[str, Any]:
     """Images no container uses and no managed compose file names: `dangling` ones (no tag) or all

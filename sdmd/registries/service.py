@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -25,14 +24,17 @@ from sdmd.registries.schemas import RegistryCreate, RegistryUpdate
 
 log = logging.getLogger("sdmd.registries")
 
-_HOST = re.compile(r"^(\[[0-9a-fA-F:]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:\d{1,5})?$")
+_HOST = re.compile(r"(\[[0-9a-f:]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:[0-9]{1,5})?")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 def normalize_server(server: str) -> str:
-    """ghcr.io, https://ghcr.io/, ghcr.io/v2/ -> ghcr.io; index.docker.io, https://index.docker.io/v1/ -> docker.io."""
-    text = server.strip()
-    host = (urlsplit(text).netloc if "://" in text else text.split("/", 1)[0]).lower()
-    if not _HOST.match(host):
+    """ghcr.io, https://ghcr.io/, ghcr.io/v2/ -> ghcr.io; index.docker.io, https://index.docker.io/v1/ -> docker.io.
+
+    The host is what comes before the first / once a scheme is cut off (not urlsplit's netloc, which
+    raises on a bracketed host that is no IP address): the rule SERVER_PATTERN states in the schema."""
+    host = _SCHEME.sub("", server.strip(), count=1).split("/", 1)[0].lower()
+    if not _HOST.fullmatch(host):
         raise InvalidInput("invalid registry server", f"{server!r} is not a registry host[:port]")
     return DOCKER_HUB if host in HUB_ALIASES else host
 
@@ -97,7 +99,7 @@ def update_registry(core: Core, registry_id: str, *, actor: Actor | None, body: 
     with core.db.sessions() as session:
         current = view(_get(session, registry_id))
     if body.server is not None and normalize_server(body.server) != current["server"]:
-        raise InvalidInput("the server of a registry cannot change", "delete it and add the new server")
+        raise Conflict("the server of a registry cannot change", "delete it and add the new server")
     kind, secret = _secret(body)
     with audited(core.db, actor, "registry.update", target_id=current["id"], target_name=current["server"],
                  details={"username": body.username, "secret_kind": kind, "verify": body.verify}):

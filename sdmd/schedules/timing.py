@@ -38,13 +38,13 @@ def parse_day(value: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
+def zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
 def zone(name: str) -> ZoneInfo:
     # Only names from the tz database: ZoneInfo would also open arbitrary relative file names.
-    if not isinstance(name, str) or name not in _zone_names():
+    if not isinstance(name, str) or name not in zone_names():
         raise ScheduleValueError(f"timezone {name!r} is not an IANA timezone name (e.g. Europe/Berlin, UTC)")
     try:
         return ZoneInfo(name)

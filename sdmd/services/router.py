@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import ErrorRead, InvalidInput, UnsupportedMediaType, error_body
+from sdmd.errors import ErrorRead, InvalidInput, UnsupportedMediaType, error_responses
 from sdmd.live import logs_http as live_logs
 from sdmd.services import envfile, logs, service
 from sdmd.services.schemas import DryRunRead, EnvFileRead, EnvFileUpdate, LogEntry, MovePlan, MoveRequest, ServiceRead
@@ -62,11 +62,6 @@ DryRun = Annotated[bool, Query(description="validate with `docker compose config
                                            "that would be written; write, apply and commit nothing")]
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    example = {"application/json": {"example": error_body("invalid compose file", "what compose said")}}
-    return {code: {"description": "error", "content": example} for code in codes}
-
-
 DRY_RUN_RESPONSE = {"model": DryRunRead, "description": "`dry_run=true`: what would be written (nothing was)"}
 # PUT and PATCH answer 200 either way: the service, or (dry_run=true) a DryRunRead
 SERVICE_OR_DRY_RUN = {"description": "the service after the change; with `dry_run=true` a DryRunRead (nothing written)",
@@ -92,7 +87,7 @@ async def _definition(request: Request, core: Any, name: str | None) -> Definiti
 def _json(raw: bytes) -> Any:
     try:
         return json.loads(raw or b"null")
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # JSON is UTF-8 (RFC 8259); bytes that are not
         raise InvalidInput("invalid JSON", str(exc)) from exc
 
 
@@ -120,7 +115,7 @@ def list_services(core: CoreDep,
 
 
 @router.post("", status_code=201, response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
-             summary="Create a service", responses={200: DRY_RUN_RESPONSE, **_errors(409), **APPLY_ERRORS},
+             summary="Create a service", responses={200: DRY_RUN_RESPONSE, **error_responses(409), **APPLY_ERRORS},
              description="A compose file (`application/yaml`, stored byte for byte) or a JSON definition. "
                          "`docker compose config` validates it, then `compose up` applies it.")
 async def create_service(request: Request, response: Response, core: CoreDep, actor: ActorDep,
@@ -146,7 +141,7 @@ ConfirmMove = Annotated[bool, CONFIRM_MOVE]
 
 @router.put("/{service_id}", response_model=ServiceRead, openapi_extra=DEFINITION_BODY,
             summary="Replace a service's definition",
-            responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409), **APPLY_ERRORS},
+            responses={200: SERVICE_OR_DRY_RUN, **error_responses(404, 409), **APPLY_ERRORS},
             description="`application/yaml`: the file becomes exactly the text sent. JSON: the file is changed "
                         "as little as possible to mean the document sent (comments, quoting, anchors and layout "
                         "of everything else stay); its `host` is written as `x-sdmd.host`, and without `host` the "
@@ -166,7 +161,7 @@ async def update_service(service_id: str, request: Request, response: Response, 
 
 @router.patch("/{service_id}", response_model=ServiceRead, openapi_extra=PATCH_BODY,
               summary="Change part of a service's definition (JSON Merge Patch)",
-              responses={200: SERVICE_OR_DRY_RUN, **_errors(404, 409, 415), **APPLY_ERRORS},
+              responses={200: SERVICE_OR_DRY_RUN, **error_responses(404, 409, 415), **APPLY_ERRORS},
               description="`application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). "
                           "The patch is merged into what the compose file means and written as a minimal edit; "
                           "the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` "
@@ -201,8 +196,8 @@ def restart_service(service_id: str, core: CoreDep, actor: ActorDep) -> dict[str
 @router.post("/{service_id}/move", response_model=ServiceRead | MovePlan,
              summary="Move a service to another host",
              responses={200: {"description": "the moved service, or with dry_run the plan"},
-                        409: {"description": "not confirmed: the details name the named volumes that stay behind"},
-                        503: {"description": "the old or the new host is not connected"}})
+                        **error_responses(e409="not confirmed: the details name the named volumes that stay behind",
+                                          e503="the old or the new host is not connected")})
 def move_service(service_id: str, body: MoveRequest, core: CoreDep, actor: ActorDep) -> dict[str, Any]:
     """Sets x-sdmd.host in the service's compose.yaml (one commit) and applies it: `compose down` on the
     old host, `compose up` on the new one. Named volumes are not copied: confirm with `confirm: true`.
@@ -234,9 +229,9 @@ def service_logs(service_id: str, request: Request, core: CoreDep, actor: ActorD
 
 # -- the stack's .env beside compose.yaml (issue 18) ----------------------------------------------
 ENV_ERRORS = {
-    404: {"description": "service not found"},
-    409: {"description": "the .env changed meanwhile (stale If-Match), or the service is not managed"},
-    422: {"description": "invalid .env, or compose refused the stack with it, or compose up failed",
+    **error_responses(e404="service not found",
+                      e409="the .env changed meanwhile (stale If-Match), or the service is not managed"),
+    422: {"model": ErrorRead, "description": "invalid .env, or compose refused the stack with it, or compose up failed",
           "content": {"application/json": {"example": {"error": "invalid .env",
                                                        "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"}}}},
 }

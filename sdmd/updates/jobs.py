@@ -29,7 +29,8 @@ def job_core() -> Core:
 
 
 def actor_payload(actor: Actor) -> dict[str, Any]:
-    return {"id": actor.id, "email": actor.email, "client_addr": actor.client_addr}
+    return {"id": actor.id, "email": actor.email, "client_addr": actor.client_addr, "session_id": actor.session_id,
+            "token_id": actor.token_id, "token_name": actor.token_name}
 
 
 def run_update_job(service_id: str, mode: str, actor: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -10,6 +10,22 @@ status codes and bodies GoTrue documents:
   GET  /auth/v1/.well-known/jwks.json           {"keys": [...]} (empty with the legacy HS256 secret)
   any token request while rate limited          429 over_request_rate_limit
 
+Multi-factor authentication (TOTP), as GoTrue's internal/api/mfa.go behaves, all with the user's Bearer:
+  GET    /auth/v1/user                          the user, with `factors` (also in every session's `user`)
+  POST   /auth/v1/factors                       {"factor_type": "totp", "friendly_name", "issuer"} → {id, type,
+                                                friendly_name, totp: {qr_code (bare SVG), secret, uri}};
+                                                403 insufficient_aal when a verified factor exists and the
+                                                session is aal1; 422 mfa_factor_name_conflict
+  POST   /auth/v1/factors/{id}/challenge        → {id, type, expires_at} (remembers the caller's IP)
+  POST   /auth/v1/factors/{id}/verify           {"challenge_id", "code"} → a session at aal2 (same session id,
+                                                new refresh token); the user's other aal1 sessions and
+                                                unverified factors are deleted; 422 mfa_verification_failed,
+                                                mfa_challenge_expired, mfa_ip_address_mismatch; 404
+                                                mfa_factor_not_found
+  DELETE /auth/v1/factors/{id}                  → {id}; 422 insufficient_aal for a verified factor from aal1;
+                                                the sessions that verified it fall back to aal1
+Sessions remember their aal; a refresh keeps it.
+
 Every request needs the `apikey` header (Kong answers 401 without it). Access tokens carry Supabase's
 claims: iss, sub, aud "authenticated", exp, iat, email, phone, role, aal, amr, session_id, is_anonymous.
 """
@@ -21,7 +37,6 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -32,20 +47,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-
-def _error(status: int, error_code: str, msg: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"code": status, "error_code": error_code, "msg": msg}, status_code=status,
-                        headers=headers)
+from tests.auth.gotrue_mfa import MfaRoutes, _Challenge, _error, _Factor, _Session
 
 
-@dataclass
-class _Session:
-    user_id: str
-    refresh_token: str
-    used_refresh_tokens: set[str] = field(default_factory=set)
-
-
-class GoTrueContractDouble:
+class GoTrueContractDouble(MfaRoutes):
     def __init__(self, *, algorithm: str = "ES256", jwt_secret: str | None = None, anon_key: str = "anon-key",
                  issuer_path: str = "/auth/v1", lifetime: int = 3600) -> None:
         if algorithm not in ("ES256", "RS256", "HS256"):
@@ -57,11 +62,13 @@ class GoTrueContractDouble:
         self.lifetime = lifetime
         self.users: dict[str, tuple[str, str]] = {}  # email -> (id, password)
         self.sessions: dict[str, _Session] = {}
+        self.factors: dict[str, _Factor] = {}
+        self.challenges: dict[str, _Challenge] = {}
         self.keys: list[tuple[str, Any]] = []  # (kid, private key); the last one signs
         self.published: set[str] = set()  # kids listed in the JWKS
         self.rate_limited = 0  # the next N token requests get 429
         self.retry_after: str | None = None
-        self.hits: dict[str, int] = {"token": 0, "logout": 0, "jwks": 0}
+        self.hits: dict[str, int] = {"token": 0, "logout": 0, "jwks": 0, "factors": 0}
         self.lock = threading.Lock()
         if algorithm != "HS256":
             self.rotate_key()
@@ -108,23 +115,35 @@ class GoTrueContractDouble:
         kid, key = self.keys[-1]
         return jwt.encode(claims, key, algorithm=self.algorithm, headers={"kid": kid, **(headers or {})})
 
-    def claims_for(self, user_id: str, email: str, session_id: str, *, now: int | None = None) -> dict[str, Any]:
+    def claims_for(self, user_id: str, email: str, session_id: str, *, now: int | None = None,
+                   aal: str = "aal1") -> dict[str, Any]:
         iat = int(now if now is not None else time.time())
+        amr = [{"method": "password", "timestamp": iat}]
+        if aal == "aal2":
+            amr.insert(0, {"method": "totp", "timestamp": iat})
         return {"iss": self.issuer, "sub": user_id, "aud": "authenticated", "exp": iat + self.lifetime,
                 "iat": iat, "email": email, "phone": "", "app_metadata": {"provider": "email",
                                                                         "providers": ["email"]},
-                "user_metadata": {}, "role": "authenticated", "aal": "aal1",
-                "amr": [{"method": "password", "timestamp": iat}], "session_id": session_id,
-                "is_anonymous": False}
+                "user_metadata": {}, "role": "authenticated", "aal": aal,
+                "amr": amr, "session_id": session_id, "is_anonymous": False}
 
     # --- HTTP ---
     def _session_body(self, session_id: str) -> dict[str, Any]:
         session = self.sessions[session_id]
-        email = next(e for e, (uid, _) in self.users.items() if uid == session.user_id)
-        claims = self.claims_for(session.user_id, email, session_id)
+        claims = self.claims_for(session.user_id, self._email(session.user_id), session_id, aal=session.aal)
         return {"access_token": self.mint(claims), "token_type": "bearer", "expires_in": self.lifetime,
                 "expires_at": claims["exp"], "refresh_token": session.refresh_token,
-                "user": {"id": session.user_id, "aud": "authenticated", "role": "authenticated", "email": email}}
+                "user": self._user(session.user_id)}
+
+    def _email(self, user_id: str) -> str:
+        return next(e for e, (uid, _) in self.users.items() if uid == user_id)
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        user = {"id": user_id, "aud": "authenticated", "role": "authenticated", "email": self._email(user_id)}
+        factors = [f.public() for f in self.user_factors(user_id)]
+        if factors:  # omitempty, as GoTrue sends it
+            user["factors"] = factors
+        return user
 
     async def _token(self, request: Request) -> Response:
         self.hits["token"] += 1
@@ -197,6 +216,11 @@ class GoTrueContractDouble:
             Route("/auth/v1/token", self._token, methods=["POST"]),
             Route("/auth/v1/logout", self._logout, methods=["POST"]),
             Route("/auth/v1/.well-known/jwks.json", self._jwks, methods=["GET"]),
+            Route("/auth/v1/user", self._get_user, methods=["GET"]),
+            Route("/auth/v1/factors", self._enroll, methods=["POST"]),
+            Route("/auth/v1/factors/{factor_id}/challenge", self._challenge, methods=["POST"]),
+            Route("/auth/v1/factors/{factor_id}/verify", self._verify_factor, methods=["POST"]),
+            Route("/auth/v1/factors/{factor_id}", self._unenroll, methods=["DELETE"]),
         ])
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -87,3 +87,18 @@ def test_supabase_mode_manages_users_in_supabase(supabase_client):
     assert r.status_code == 409 and r.json()["error"] == "users are managed in Supabase"
     r = supabase_client.post("/api/users", json={"email": "x@example.com"}, headers=bearer(tokens["access_token"]))
     assert r.status_code == 409
+
+
+def test_removing_a_user_revokes_their_api_tokens(client, anonymous_client, core):
+    """A token acts as its owner; removed through the API (as through the CLI), the owner takes them along."""
+    client.post("/api/users", json={"email": "ci-owner", "password": "ci owner password"})
+    session = login(client, "ci-owner", "ci owner password")
+    made = client.post("/api/security/tokens", json={"name": "pipeline"}, headers=bearer(session["access_token"]))
+    assert made.status_code == 201, made.text
+    token = made.json()["token"]
+    assert anonymous_client.get("/api/services", headers=bearer(token)).status_code == 200
+    owner = next(u for u in client.get("/api/users").json() if u["email"] == "ci-owner")
+    assert client.delete(f"/api/users/{owner['id']}").status_code == 200
+    refused = anonymous_client.get("/api/services", headers=bearer(token))
+    assert refused.status_code == 401 and "revoked" in refused.text, refused.text
+    assert _audits(core, "user.remove")[-1].details["api_tokens_revoked"] == 1

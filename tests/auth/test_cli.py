@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from sdmd.auth import users
+from sdmd.auth.errors import InvalidToken
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -63,6 +64,32 @@ def test_user_commands(run, core):
 
     supabase = run("user", "list", SDMD_AUTH_MODE="supabase")
     assert supabase.returncode == 2 and "managed in Supabase" in supabase.stderr
+
+
+def test_reset_2fa_and_remove_revoke_what_a_lost_device_or_a_departed_user_leaves(run, core):
+    """`sdmd user reset-2fa` removes the authenticator (the user logs in with the password and enrols
+    again); `sdmd user remove` also revokes the user's API tokens."""
+    import pyotp
+
+    from sdmd.auth import api_tokens, mfa
+    from sdmd.auth.identity import Actor
+
+    user = users.create(core.db, email="phone-lost@example.com", password="a long password")
+    enrolment = mfa.begin_enrolment(core.db, core.auth.box, user_id=user.id, email=user.email, issuer="sdmd")
+    mfa.confirm_enrolment(core.db, core.auth.box, user_id=user.id, code=pyotp.TOTP(enrolment.secret).now())
+    assert mfa.is_enabled(core.db, user_id=user.id)
+    reset = run("user", "reset-2fa", "phone-lost@example.com")
+    assert reset.returncode == 0 and "removed" in reset.stdout, reset.stderr
+    assert not mfa.is_enabled(core.db, user_id=user.id)
+    assert mfa.status(core.db, user_id=user.id).recovery_codes_left == 0
+    assert "was not enabled" in run("user", "reset-2fa", "phone-lost@example.com").stdout
+    assert run("user", "reset-2fa", "nobody@example.com").returncode == 1
+
+    _, token = api_tokens.create(core.db, owner=Actor(id=user.id, email=user.email), name="ci", expires_at=None)
+    assert run("user", "remove", "phone-lost@example.com").returncode == 0
+    assert not api_tokens.list_tokens(core.db, owner_id=user.id)
+    with pytest.raises(InvalidToken, match="revoked"):
+        api_tokens.authenticate(core.db, token=token, client_addr=None)
 
 
 def free_port() -> int:

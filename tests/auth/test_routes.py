@@ -8,9 +8,11 @@ from fastapi.routing import APIRoute
 
 # Routes outside /api: public, except /auth/logout and /auth/user which check the token themselves.
 # A new route outside /api must be added here deliberately.
-OUTSIDE_API = {"/auth/login", "/auth/refresh", "/auth/logout", "/auth/user", "/healthz", "/readyz",
-          "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json",
-          "/metrics"}  # checks a bearer of its own (SDMD_METRICS_TOKEN or an API token): tests/notifications
+OUTSIDE_API = {"/auth/login", "/auth/login/mfa", "/auth/refresh", "/auth/logout", "/auth/user", "/healthz",
+               "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json",
+               "/metrics"}  # checks a bearer of its own (SDMD_METRICS_TOKEN or an API token): tests/notifications
+# The one route under /api without the Bearer check: a deploy webhook, whose secret URL is the credential.
+PUBLIC_API = {("POST", "/api/webhooks/{secret}")}
 
 
 def all_routes(routes, prefix: str = ""):
@@ -33,6 +35,14 @@ def api_routes(app):
 def test_every_api_route_without_a_token_is_401(app, anonymous_client):
     checked = set()
     for method, path, template in api_routes(app):
+        if (method, template) in PUBLIC_API:
+            # Public, and a wrong secret is a plain 404 whatever the Authorization header says.
+            for headers in ({}, {"Authorization": "Bearer not-a-jwt"}):
+                response = anonymous_client.request(method, path, headers=headers)
+                assert response.status_code == 404, (method, template, response.text)
+                assert response.json() == {"error": "not found", "details": None}
+            checked.add((method, template))
+            continue
         for headers in ({}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Basic YTpi"}):
             response = anonymous_client.request(method, path, headers=headers)
             assert response.status_code == 401, (method, template, headers, response.status_code, response.text)
@@ -44,7 +54,9 @@ def test_every_api_route_without_a_token_is_401(app, anonymous_client):
     documented = {p for p in anonymous_client.get("/openapi.json").json()["paths"] if p.startswith("/api")}
     assert documented <= {template for _, template in checked}
     assert {("GET", "/api/services"), ("POST", "/api/services"), ("DELETE", "/api/services/{service_id}"),
-            ("GET", "/api/audit"), ("POST", "/api/images/pull"), ("GET", "/api/health/status")} <= checked
+            ("GET", "/api/audit"), ("POST", "/api/images/pull"), ("GET", "/api/health/status"),
+            ("POST", "/api/security/mfa/enrol"), ("POST", "/api/security/tokens")} <= checked
+    assert checked >= PUBLIC_API
 
 
 def test_the_same_routes_answer_with_a_token(app, client):

@@ -57,6 +57,7 @@ def test_default_stack(tmp_path: Path) -> None:
         assert svc["environment"]["SDMD_REDIS_URL"] == "redis://redis:6379/0"
         assert svc["environment"]["SDMD_STACKS_DIR"] == "/opt/sdmd/stacks"
         assert svc["environment"]["SDMD_LOG_FORMAT"] == "json"
+        assert svc["environment"]["SDMD_TLS_SELF_SIGNED"] == "true"  # HTTPS by default
         assert svc["image"] == "sdmd:latest"
     assert services["sdmd"]["build"]["context"] == str(REPO)
     assert services["sdmd"]["build"]["args"] == {"DOCKER_GID": "105"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,10 +91,18 @@ def test_compose_stack_serves_logs_in_and_creates_a_service(stack: Stack, unique
     started = time.monotonic()
     # (returns once sdmd is healthy and the worker and scheduler, which wait for that, have started)
     stack.compose("up", "--detach", "--no-build", timeout=180)
-    base = f"http://127.0.0.1:{env['SDMD_PORT']}"
+    # HTTPS by default, with the self-signed certificate sdmd made in its data volume on first start.
+    base = f"https://127.0.0.1:{env['SDMD_PORT']}"
     ready = wait_until(lambda: _get(f"{base}/readyz"), timeout=60, what="/readyz")
     MEASUREMENTS["compose up to ready"] = f"{time.monotonic() - started:.0f} s"
     assert ready.json()["checks"] == {"database": "ok", "docker": "ok", "redis": "ok"}
+    cert = tmp_path / "sdmd.crt"
+    cert.write_text(stack.compose("exec", "-T", "sdmd", "cat", "/data/tls/self-signed.crt").stdout)
+    tls = ssl.create_default_context(cafile=str(cert))  # trusts exactly sdmd's certificate, for 127.0.0.1
+    verified = httpx.get(f"{base}/healthz", verify=tls, timeout=10)
+    assert verified.status_code == 200 and verified.headers["strict-transport-security"].startswith("max-age=")
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{env['SDMD_PORT']}/healthz", timeout=10)  # no plain HTTP beside it
 
     # Only the UI and the RQ dashboard are published, both on loopback.
     published = {(c["Service"], p["URL"], p["PublishedPort"]) for c in stack.containers()
@@ -104,9 +113,9 @@ def test_compose_stack_serves_logs_in_and_creates_a_service(stack: Stack, unique
     assert httpx.get(dash, timeout=10).status_code == 401  # password set: a login is required
     assert httpx.get(dash, auth=("admin", env["RQ_DASHBOARD_PASSWORD"]), timeout=10).status_code == 200
 
-    headers = _login(base)
+    headers = _login(base, tls)
     name = unique_name("app")
-    r = httpx.post(f"{base}/api/services", headers=headers, timeout=120, json={
+    r = httpx.post(f"{base}/api/services", headers=headers, verify=tls, timeout=120, json={
         "name": name, "image": IMAGE_V1, "command": ["httpd", "-f", "-p", "8080", "-h", "/www"], "init": True,
         "ports": ["127.0.0.1::8080"], "volumes": ["./content:/srv/content"],
     })
@@ -122,14 +131,14 @@ def test_compose_stack_serves_logs_in_and_creates_a_service(stack: Stack, unique
     assert {m["Source"] for m in mounts} == {f"{env['SDMD_STACKS_DIR']}/{name}/content"}
     assert Path(env["SDMD_STACKS_DIR"], name, "compose.yaml").is_file()
 
-    listed = httpx.get(f"{base}/api/services", headers=headers, timeout=30).json()
+    listed = httpx.get(f"{base}/api/services", headers=headers, verify=tls, timeout=30).json()
     assert name in {s["name"] for s in listed}
 
     # An update check runs as a job on the worker container, through the compose stack's Redis
     # (the worker registers there a moment after its container starts).
     def check_update() -> httpx.Response | None:
         r = httpx.post(f"{base}/api/services/{name}/update", params={"mode": "check", "wait": 60},
-                       headers=headers, timeout=90)
+                       headers=headers, verify=tls, timeout=90)
         return None if r.status_code == 503 and "no update worker" in r.text else r
 
     r = wait_until(check_update, timeout=30, interval=1, what="a worker to take the update check")
@@ -159,8 +168,15 @@ def test_compose_stack_serves_logs_in_and_creates_a_service(stack: Stack, unique
     events = [json.loads(line) for line in logs if line.strip()]
     assert any(e.get("path") == "/api/services" and e.get("status") == 201 for e in events)
 
-    assert httpx.delete(f"{base}/api/services/{name}", headers=headers, timeout=120).status_code == 200
+    assert httpx.delete(f"{base}/api/services/{name}", headers=headers, verify=tls, timeout=120).status_code == 200
     assert not Path(env["SDMD_STACKS_DIR"], name).exists()
+
+    # The certificate is kept in the volume: a restarted sdmd serves the same one.
+    stack.compose("restart", "sdmd", timeout=120)
+    wait_until(lambda: _get(f"{base}/readyz"), timeout=60, what="/readyz after a restart")
+    again = stack.compose("exec", "-T", "sdmd", "cat", "/data/tls/self-signed.crt").stdout
+    assert again == cert.read_text()
+    assert httpx.get(f"{base}/healthz", verify=tls, timeout=10).status_code == 200
 
 
 def _is_json_object(line: str) -> bool:
@@ -172,15 +188,16 @@ def _is_json_object(line: str) -> bool:
 
 def _get(url: str) -> httpx.Response | None:
     try:
-        r = httpx.get(url, timeout=5)
+        r = httpx.get(url, timeout=5, verify=False)  # readiness only; the certificate is checked after
     except httpx.TransportError:
         return None
     return r if r.status_code == 200 else None
 
 
-def _login(base: str) -> dict[str, str]:
+def _login(base: str, tls: ssl.SSLContext) -> dict[str, str]:
     """The first administrator, from SDMD_ADMIN_EMAIL / SDMD_ADMIN_PASSWORD in the env file."""
-    r = httpx.post(f"{base}/auth/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=30)
+    r = httpx.post(f"{base}/auth/login", json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=30,
+                   verify=tls)
     assert r.status_code == 200, r.text
-    assert httpx.get(f"{base}/api/services", timeout=10).status_code == 401
+    assert httpx.get(f"{base}/api/services", timeout=10, verify=tls).status_code == 401
     return {"Authorization": f"Bearer {r.json()['access_token']}"}

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from sdmd.app import STATIC_DIR, create_app
 from sdmd.config import Settings
@@ -134,17 +134,43 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+# Every Content-Security-Policy violation in any page is reported to the test, from two sources: the
+# securitypolicyviolation event (installed before any page script, outside the page's CSP) and Chromium's
+# console messages about refused scripts, styles, frames or connections.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) => {
+  window.__sdmdCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile}:${e.lineNumber}` + (e.sample ? ` (${e.sample})` : ""));
+});"""
+
+
+def _is_csp_message(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
+def new_context(browser: Browser) -> tuple[BrowserContext, list[str]]:
+    """A browser context whose pages report every CSP violation into the returned list."""
     context = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light",
                                   timezone_id="Europe/Berlin", locale="en-GB")
     context.set_default_timeout(30_000)
+    violations: list[str] = []
+    context.expose_binding("__sdmdCspViolation",
+                           lambda source, text: violations.append(f"{source['page'].url}: {text}"))
+    context.add_init_script(CSP_LISTENER)
+    context.on("console", lambda msg: _is_csp_message(msg.text) and violations.append(f"console: {msg.text}"))
+    return context, violations
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page for every web test; the test fails on an uncaught page error or any CSP violation."""
+    context, violations = new_context(browser)
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
     yield p
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def shot(page: Page, name: str) -> None:

@@ -5,11 +5,13 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 
 import { ErrorPanel } from "@/components/error-panel";
+import { MfaLoginStep } from "@/components/security/mfa-login-step";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
 import { isMissingEndpoint } from "@/lib/api/missing";
+import type { MfaChallenge, TokenRead } from "@/lib/api/types";
 import { useLogin } from "@/lib/queries/auth";
 
 const REASONS: Record<string, string> = {
@@ -28,13 +30,19 @@ export function LoginForm() {
   const login = useLogin();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
   const reason = REASONS[params.get("reason") ?? ""];
+
+  // Someone who must enrol in two-factor login goes to Settings → Security first.
+  const done = (tokens: TokenRead) =>
+    router.replace(tokens.mfa_enrolment_required ? "/settings/security/?required=1" : safeNext(params.get("next")));
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     try {
-      await login.mutateAsync({ username: username.trim(), password });
-      router.replace(safeNext(params.get("next")));
+      const result = await login.mutateAsync({ username: username.trim(), password });
+      if ("mfa_required" in result) setChallenge(result);
+      else done(result);
     } catch {
       // shown below
     }
@@ -50,7 +58,9 @@ export function LoginForm() {
         </CardHeader>
         <CardContent>
           {reason ? <p role="status" className="mb-4 rounded-md border bg-muted p-2 text-sm" data-testid="login-reason">{reason}</p> : null}
-          <form className="grid gap-4" onSubmit={submit} data-testid="login-form">
+          {challenge ? (
+            <MfaLoginStep challenge={challenge} onDone={done} onCancel={() => { setChallenge(null); setPassword(""); }} />
+          ) : <form className="grid gap-4" onSubmit={submit} data-testid="login-form">
             <Field id="username" label="Email or username">
               <Input id="username" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
             </Field>
@@ -67,7 +77,7 @@ export function LoginForm() {
             <Button type="submit" disabled={login.isPending || !username || !password} data-testid="login-submit">
               {login.isPending ? "Logging in…" : "Log in"}
             </Button>
-          </form>
+          </form>}
         </CardContent>
       </Card>
     </div>

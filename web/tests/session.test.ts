@@ -110,3 +110,29 @@ describe("loginUrl", () => {
     expect(loginUrl("required", "/login/?x")).toBe("/login/?reason=required");
   });
 });
+
+describe("two-factor step-up", () => {
+  it("a 403 with the RFC 9470 signal asks for enrolment; other 403s do not, and neither logs out", async () => {
+    const stepUp = { "WWW-Authenticate": 'Bearer error="insufficient_user_authentication"' };
+    const store = new MemoryStore();
+    let calls = 0;
+    const asked: string[] = [];
+    const auth = new AuthSession({
+      store: () => store,
+      fetch: async (request) => {
+        calls += 1;
+        return new URL(request.url).pathname === "/api/services"
+          ? new Response(JSON.stringify({ error: "two-factor authentication required" }), { status: 403, headers: stepUp })
+          : new Response(JSON.stringify({ error: "a login session is needed" }), { status: 403 });
+      },
+      onMfaRequired: () => asked.push("mfa"),
+      onUnauthorized: (r) => asked.push(r),
+    });
+    auth.save({ access_token: "A", refresh_token: "R", expires_at: null });
+    expect((await auth.fetch(new Request("http://x/api/services"))).status).toBe(403);
+    expect((await auth.fetch(new Request("http://x/api/security/tokens", { method: "POST" }))).status).toBe(403);
+    expect(asked).toEqual(["mfa"]);
+    expect(calls).toBe(2); // no refresh attempt: the session is fine, it lacks a second factor
+    expect(auth.loggedIn).toBe(true);
+  });
+});

@@ -33,8 +33,33 @@ export interface paths {
         /**
          * Login
          * @description Wrong credentials → 401 `invalid credentials`; 5 failures per name or address in 5 min → 429.
+         *
+         *     For a user with two-factor login the answer is `{"mfa_required": true, "mfa_token", ...}` instead of
+         *     tokens: send the token with a code to POST /auth/login/mfa.
          */
         post: operations["login_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Login Mfa
+         * @description The login's second step. A wrong code → 401 `invalid two-factor code` and counts as a failed login
+         *     (throttled like the password); an unknown, used or expired `mfa_token` → 401; a challenge dies after
+         *     5 wrong codes.
+         */
+        post: operations["login_mfa_auth_login_mfa_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -101,6 +126,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks/{secret}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call Webhook
+         * @description Run a deploy webhook. No Authorization header: the secret in the URL is the credential, so keep it
+         *     like a password (a CI secret). Any body is ignored.
+         */
+        post: operations["call_webhook_api_webhooks__secret__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -115,6 +161,107 @@ export interface paths {
         get: operations["metrics_metrics_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mfa Status
+         * @description Whether the caller has two-factor login, and whether everyone must.
+         */
+        get: operations["mfa_status_api_security_mfa_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/mfa/enrol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mfa Enrol
+         * @description A new TOTP secret and its QR code; pending until confirmed with a code at /enable.
+         */
+        post: operations["mfa_enrol_api_security_mfa_enrol_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/mfa/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mfa Enable
+         * @description Confirm the enrolment with a code: two-factor login is on, ten recovery codes are returned once,
+         *     and this session becomes aal2 (use the returned tokens). The user's other aal1 sessions end.
+         */
+        post: operations["mfa_enable_api_security_mfa_enable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mfa Recovery Codes
+         * @description Ten new recovery codes (the old ones stop working), for a current code.
+         */
+        post: operations["mfa_recovery_codes_api_security_mfa_recovery_codes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/mfa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mfa Disable
+         * @description Turn two-factor login off, for a current code or a recovery code; refused while it is required.
+         */
+        post: operations["mfa_disable_api_security_mfa_disable_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -139,8 +286,6 @@ export interface paths {
         /**
          * Create a service
          * @description A compose file (`application/yaml`, stored byte for byte) or a JSON definition. `docker compose config` validates it, then `compose up` applies it.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["create_service_api_services_post"];
         delete?: never;
@@ -161,25 +306,16 @@ export interface paths {
         /**
          * Replace a service's definition
          * @description `application/yaml`: the file becomes exactly the text sent. JSON: the file is changed as little as possible to mean the document sent (comments, quoting, anchors and layout of everything else stay); its `host` is written as `x-sdmd.host`, and without `host` the file's host stays. `If-Match` (the ETag of GET) refuses the write with 409 when the file changed meanwhile. A file naming another host is a move: 409 naming the volumes that stay behind, unless `confirm_move=true`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         put: operations["update_service_api_services__service_id__put"];
         post?: never;
-        /**
-         * Delete Service
-         * @description Delete Service
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
-         */
+        /** Delete Service */
         delete: operations["delete_service_api_services__service_id__delete"];
         options?: never;
         head?: never;
         /**
          * Change part of a service's definition (JSON Merge Patch)
          * @description `application/merge-patch+json` (RFC 7396; `application/json` is taken as the same). The patch is merged into what the compose file means and written as a minimal edit; the same `If-Match`, validation, apply, audit record and git commit as PUT. A `null` removes a key, so a value cannot be set to null this way (use PUT). A patch of `x-sdmd.host` is a move (`confirm_move=true`, as for PUT).
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         patch: operations["patch_service_api_services__service_id__patch"];
         trace?: never;
@@ -193,12 +329,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Restart Service
-         * @description Restart Service
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
-         */
+        /** Restart Service */
         post: operations["restart_service_api_services__service_id__restart_post"];
         delete?: never;
         options?: never;
@@ -220,8 +351,6 @@ export interface paths {
          * @description Sets x-sdmd.host in the service's compose.yaml (one commit) and applies it: `compose down` on the
          *     old host, `compose up` on the new one. Named volumes are not copied: confirm with `confirm: true`.
          *     If the new host fails, the old file comes back and the service runs on the old host again.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["move_service_api_services__service_id__move_post"];
         delete?: never;
@@ -270,8 +399,6 @@ export interface paths {
          *     the new file, then written (mode 0600), applied with `compose up` (the old file comes back if that
          *     fails) and committed to git. Audited as `service.env_update` with the names added, removed and
          *     changed, never a value. Empty content removes the file.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         put: operations["put_env_file_api_services__service_id__env_put"];
         post?: never;
@@ -293,8 +420,6 @@ export interface paths {
         /**
          * Pull an image
          * @description `image` may carry its tag (`app:v1`), `tag` may carry it instead, or both the same tag; two different tags are a 422.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["pull_image_api_images_pull_post"];
         delete?: never;
@@ -458,8 +583,6 @@ export interface paths {
         /**
          * Apply Service
          * @description Apply the compose file as it is in the stacks folder (a pending hand edit, or a retry).
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["apply_service_api_services__service_id__apply_post"];
         delete?: never;
@@ -563,8 +686,6 @@ export interface paths {
          *     `service.restore` with `details.restored_from`. 409 when If-Match is stale or the file already
          *     is that version, or when it names another host without `confirm_move=true` (a move: named volumes
          *     stay behind). The folder's other files (such as .env) are left as they are.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["restore_service_version_api_services__service_id__history__commit__restore_post"];
         delete?: never;
@@ -693,8 +814,6 @@ export interface paths {
         /**
          * Run the update cycle now (in the worker)
          * @description `mode=check` asks the registries and pulls nothing; `mode=update` pulls only images whose digest or policy tag changed, commits a tag change to compose.yaml (author: the caller, or sdmd-scheduler for schedules), applies it behind the health gate, and on failure restores the previous images and file (a revert commit).
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["update_now_api_services__service_id__update_post"];
         delete?: never;
@@ -755,6 +874,153 @@ export interface paths {
         post?: never;
         /** Forget the credentials of a registry */
         delete: operations["delete_registry_api_registries__registry_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Settings */
+        get: operations["get_settings_api_security_settings_get"];
+        /**
+         * Put Settings
+         * @description Require two-factor login for everyone (or not). Turning it on needs the caller's own session to
+         *     have passed a second factor, so nobody locks themselves into the enrolment page by accident.
+         */
+        put: operations["put_settings_api_security_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tokens
+         * @description Every user's API tokens (all users administer sdmd alike), newest first; never their secrets.
+         */
+        get: operations["list_tokens_api_security_tokens_get"];
+        put?: never;
+        /**
+         * Create Token
+         * @description A personal access token acting as the caller. Its secret is in this answer only.
+         */
+        post: operations["create_token_api_security_tokens_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Token
+         * @description Revoke a token: it gets 401 from now on. Revoking twice is fine.
+         */
+        delete: operations["revoke_token_api_security_tokens__token_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhooks
+         * @description Every active webhook (never its secret).
+         */
+        get: operations["list_webhooks_api_webhooks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Service Webhooks */
+        get: operations["service_webhooks_api_services__service_id__webhooks_get"];
+        put?: never;
+        /**
+         * Create Webhook
+         * @description A secret URL that runs this service's update (or a git pull and apply). The secret is shown once.
+         */
+        post: operations["create_webhook_api_services__service_id__webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/webhooks/{webhook_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook
+         * @description A new secret for the webhook; the old URL answers 404 from now on.
+         */
+        post: operations["rotate_webhook_api_services__service_id__webhooks__webhook_id__rotate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{service_id}/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Webhook
+         * @description Revoke the webhook: its URL answers 404 from now on.
+         */
+        delete: operations["revoke_webhook_api_services__service_id__webhooks__webhook_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1010,8 +1276,8 @@ export interface paths {
         post?: never;
         /**
          * Remove User
-         * @description Remove a user and end their sessions (audited as `user.remove`). Refused (409) for your own
-         *     account and for the last user.
+         * @description Remove a user, end their sessions and revoke their API tokens (audited as `user.remove`).
+         *     Refused (409) for your own account and for the last user.
          */
         delete: operations["remove_user_api_users__user_id__delete"];
         options?: never;
@@ -1051,8 +1317,6 @@ export interface paths {
         /**
          * Stop the service
          * @description Stop every container of the service (`docker compose stop`); they keep their state and can start again. Audited as `service.stop`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["stop_service_api_services__service_id__stop_post"];
         delete?: never;
@@ -1073,8 +1337,6 @@ export interface paths {
         /**
          * Start the service
          * @description Start the service's existing containers again (`docker compose start`). Audited as `service.start`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["start_service_api_services__service_id__start_post"];
         delete?: never;
@@ -1095,8 +1357,6 @@ export interface paths {
         /**
          * Pause the service
          * @description Freeze every container of the service (`docker compose pause`). Audited as `service.pause`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["pause_service_api_services__service_id__pause_post"];
         delete?: never;
@@ -1117,8 +1377,6 @@ export interface paths {
         /**
          * Unpause the service
          * @description Resume the service's paused containers (`docker compose unpause`). Audited as `service.unpause`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["unpause_service_api_services__service_id__unpause_post"];
         delete?: never;
@@ -1139,8 +1397,6 @@ export interface paths {
         /**
          * Stop one container
          * @description Stop one container of the service (it waits for the container's stop timeout). `container` is the container's name or id (or its compose service when that has one container). Audited as `container.stop`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["stop_container_api_services__service_id__containers__container__stop_post"];
         delete?: never;
@@ -1161,8 +1417,6 @@ export interface paths {
         /**
          * Start one container
          * @description Start one stopped container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.start`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["start_container_api_services__service_id__containers__container__start_post"];
         delete?: never;
@@ -1183,8 +1437,6 @@ export interface paths {
         /**
          * Pause one container
          * @description Freeze one container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.pause`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["pause_container_api_services__service_id__containers__container__pause_post"];
         delete?: never;
@@ -1205,8 +1457,6 @@ export interface paths {
         /**
          * Unpause one container
          * @description Resume one paused container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.unpause`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["unpause_container_api_services__service_id__containers__container__unpause_post"];
         delete?: never;
@@ -1227,8 +1477,6 @@ export interface paths {
         /**
          * Restart one container
          * @description Restart one container of the service. `container` is the container's name or id (or its compose service when that has one container). Audited as `container.restart`.
-         *
-         *     **Progress:** send `Accept: text/event-stream` to receive the operation's steps as server-sent events while it runs (`event: progress`, JSON data with `kind`: accepted (first, at once), step, compose, pull, layer, gate, output, job), ending with `event: result` (`{status, body, headers}`, body as in the JSON answer) or `event: error` (`{status, error, details}`, compose's reason in words, plus `field` when the error points at a part of the compose file). Without valid credentials the answer is the plain 401.
          */
         post: operations["restart_container_api_services__service_id__containers__container__restart_post"];
         delete?: never;
@@ -1390,6 +1638,7 @@ export interface components {
         AccountCreate: {
             /**
              * Email
+             * @description an email address or a plain name: letters, digits and . _ % + @ -
              * @example ops@example.com
              */
             email: string;
@@ -1457,6 +1706,55 @@ export interface components {
              */
             host: string;
         };
+        /** ApiTokenCreated */
+        ApiTokenCreated: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Owner Id */
+            owner_id: string;
+            /** Owner Email */
+            owner_email: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Revoked At */
+            revoked_at: string | null;
+            /**
+             * Token
+             * @description the secret: shown only now; send it as `Authorization: Bearer <token>`
+             */
+            token: string;
+        };
+        /** ApiTokenRead */
+        ApiTokenRead: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Owner Id */
+            owner_id: string;
+            /** Owner Email */
+            owner_email: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Revoked At */
+            revoked_at: string | null;
+        };
         /** AuditPage */
         AuditPage: {
             /** Items */
@@ -1487,6 +1785,10 @@ export interface components {
             outcome: string;
             /** Client Addr */
             client_addr: string | null;
+            /** Actor Token Id */
+            actor_token_id?: string | null;
+            /** Actor Token Name */
+            actor_token_name?: string | null;
             /** Details */
             details: {
                 [key: string]: unknown;
@@ -1607,6 +1909,14 @@ export interface components {
             last_delivery?: unknown;
             /** Last Failure */
             last_failure?: unknown;
+        };
+        /** CodeRequest */
+        CodeRequest: {
+            /**
+             * Code
+             * @description a 6-digit code from the authenticator app, or a recovery code
+             */
+            code: string;
         };
         /** CommitDetail */
         CommitDetail: {
@@ -1925,6 +2235,26 @@ export interface components {
             /** @description the file names another host than the service runs on: what the move does and leaves behind (saving it needs confirm_move=true) */
             move?: components["schemas"]["MovePlan"] | null;
         };
+        /** EnableRequest */
+        EnableRequest: {
+            /**
+             * Code
+             * @description a 6-digit code from the authenticator app, or a recovery code
+             */
+            code: string;
+            /** Factor Id */
+            factor_id?: string | null;
+        };
+        /** EnabledRead */
+        EnabledRead: {
+            /**
+             * Recovery Codes
+             * @description shown once; each works once
+             */
+            recovery_codes: string[];
+            /** @description this session, now aal2: use these tokens from now on */
+            tokens: components["schemas"]["TokenRead"];
+        };
         /** EngineRead */
         EngineRead: {
             /** Version */
@@ -1937,6 +2267,26 @@ export interface components {
             arch?: string | null;
             /** Kernel */
             kernel?: string | null;
+        };
+        /** EnrolmentRead */
+        EnrolmentRead: {
+            /**
+             * Secret
+             * @description base32, for typing into an authenticator app
+             */
+            secret: string;
+            /** Otpauth Uri */
+            otpauth_uri: string;
+            /**
+             * Qr Svg
+             * @description the otpauth URI as a QR code: a data: URI of an SVG image
+             */
+            qr_svg: string;
+            /**
+             * Factor Id
+             * @description Supabase mode: pass it back to /enable
+             */
+            factor_id: string | null;
         };
         /**
          * EnvFileRead
@@ -1999,14 +2349,16 @@ export interface components {
             /**
              * Details
              * @description technical: compose's or Docker's own output
+             * @default null
              */
-            details?: string | null;
+            details: string | null;
             /**
              * Field
              * @description the compose path the error points at, e.g. services.web.ports[0], services.web.image, services.web.command
+             * @default null
              * @example services.web.ports[0]
              */
-            field?: string | null;
+            field: string | null;
         };
         /** EventType */
         EventType: {
@@ -2077,11 +2429,6 @@ export interface components {
              * @description the latest rounds, newest first (10)
              */
             rounds?: components["schemas"]["RoundRead"][];
-        };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
         };
         /** HealthCounts */
         HealthCounts: {
@@ -2655,6 +3002,67 @@ export interface components {
             email?: string | null;
             /** Password */
             password: string;
+        } & ({
+            username: string;
+        } | {
+            email: string;
+        });
+        /**
+         * MfaChallengeRead
+         * @description The password was right; the user has two-factor login. Send a code to POST /auth/login/mfa.
+         */
+        MfaChallengeRead: {
+            /**
+             * Mfa Required
+             * @default true
+             */
+            mfa_required: boolean;
+            /**
+             * Mfa Token
+             * @description single use, valid for expires_in seconds
+             */
+            mfa_token: string;
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Methods
+             * @description what the code may be: totp, recovery_code
+             */
+            methods: string[];
+        };
+        /** MfaLoginRequest */
+        MfaLoginRequest: {
+            /** Mfa Token */
+            mfa_token: string;
+            /**
+             * Code
+             * @description 6-digit TOTP code, or a recovery code
+             */
+            code: string;
+        };
+        /** MfaStatusRead */
+        MfaStatusRead: {
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Pending
+             * @description an enrolment was started and not confirmed yet
+             */
+            pending: boolean;
+            /** Enabled At */
+            enabled_at: string | null;
+            /** Recovery Codes Left */
+            recovery_codes_left: number;
+            /**
+             * Required
+             * @description two-factor login is required for everyone
+             */
+            required: boolean;
+            /**
+             * Managed By
+             * @description sdmd (local mode) or supabase
+             */
+            managed_by: string;
         };
         /** MovePlan */
         MovePlan: {
@@ -2865,6 +3273,14 @@ export interface components {
              */
             commit_error?: string | null;
         };
+        /** RecoveryCodesRead */
+        RecoveryCodesRead: {
+            /**
+             * Recovery Codes
+             * @description shown once; each works once
+             */
+            recovery_codes: string[];
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
@@ -2905,7 +3321,11 @@ export interface components {
              * @default true
              */
             verify: boolean;
-        };
+        } & ({
+            password: string;
+        } | {
+            token: string;
+        });
         /**
          * RegistryRead
          * @description A registry as the API shows it: never the password or token.
@@ -2950,7 +3370,7 @@ export interface components {
         RegistryUpdate: {
             /**
              * Server
-             * @description ignored unless it differs (then 422)
+             * @description ignored unless it differs (then 409)
              */
             server?: string | null;
             /** Username */
@@ -2965,7 +3385,11 @@ export interface components {
              * @default true
              */
             verify: boolean;
-        };
+        } & ({
+            password: string;
+        } | {
+            token: string;
+        });
         /** RemoteStatus */
         RemoteStatus: {
             /** Configured */
@@ -3085,7 +3509,10 @@ export interface components {
         ScheduleCreate: {
             /** Service Id */
             service_id: string;
-            /** Frequency */
+            /**
+             * Frequency
+             * @example weekly
+             */
             frequency: string;
             /**
              * Time Of Day
@@ -3115,7 +3542,7 @@ export interface components {
              * @default update
              */
             mode: string;
-        };
+        } & (unknown & unknown);
         /** ScheduleRead */
         ScheduleRead: {
             /** Id */
@@ -3186,6 +3613,27 @@ export interface components {
             updated_at?: unknown;
             /** Service Name */
             service_name?: unknown;
+        };
+        /** SecuritySettings */
+        SecuritySettings: {
+            /**
+             * Require Mfa
+             * @description everyone must log in with a second factor
+             */
+            require_mfa: boolean;
+        };
+        /** SecuritySettingsRead */
+        SecuritySettingsRead: {
+            /**
+             * Require Mfa
+             * @description everyone must log in with a second factor
+             */
+            require_mfa: boolean;
+            /**
+             * Require Mfa Forced
+             * @description SDMD_REQUIRE_MFA=true: cannot be turned off here
+             */
+            require_mfa_forced: boolean;
         };
         /** ServiceRead */
         ServiceRead: {
@@ -3391,6 +3839,19 @@ export interface components {
              */
             ca_subjects: string[];
         };
+        /** TokenCreate */
+        TokenCreate: {
+            /**
+             * Name
+             * @example ci deploy
+             */
+            name: string;
+            /**
+             * Expires In Days
+             * @description none: never expires
+             */
+            expires_in_days?: number | null;
+        };
         /** TokenRead */
         TokenRead: {
             /** Access Token */
@@ -3407,6 +3868,12 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
             user: components["schemas"]["UserRead"];
+            /**
+             * Mfa Enrolment Required
+             * @description two-factor login is required and this session has not passed it: enrol an authenticator (POST /api/security/mfa/enrol); until then the API answers 403
+             * @default false
+             */
+            mfa_enrolment_required: boolean;
         };
         /** UpdateJobRead */
         UpdateJobRead: {
@@ -3425,18 +3892,110 @@ export interface components {
             /** Email */
             email: string | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
+        /** WebhookCreate */
+        WebhookCreate: {
+            /**
+             * Action
+             * @description update: pull newer images and recreate (the update cycle); apply: git pull the stacks repository, then apply this service's folder
+             * @default update
+             * @enum {string}
+             */
+            action: "update" | "apply";
+            /**
+             * Mode
+             * @description for action update: check only reports
+             * @default update
+             * @enum {string}
+             */
+            mode: "update" | "check";
+            /**
+             * Description
+             * @example GitHub Actions deploy
+             */
+            description?: string | null;
+        };
+        /** WebhookCreated */
+        WebhookCreated: {
+            /** Id */
+            id: string;
+            /** Service Id */
+            service_id: string;
+            /** Service Name */
+            service_name: string | null;
+            /** Action */
+            action: string;
+            /** Mode */
+            mode: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Rotated At */
+            rotated_at: string | null;
+            /** Last Called At */
+            last_called_at: string | null;
+            /**
+             * Secret
+             * @description shown only now
+             */
+            secret: string;
+            /**
+             * Url
+             * @description POST here (relative to sdmd's address) to run the webhook
+             * @example /api/webhooks/3q2-7wEj...
+             */
+            url: string;
+        };
+        /** WebhookRead */
+        WebhookRead: {
+            /** Id */
+            id: string;
+            /** Service Id */
+            service_id: string;
+            /** Service Name */
+            service_name: string | null;
+            /** Action */
+            action: string;
+            /** Mode */
+            mode: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Rotated At */
+            rotated_at: string | null;
+            /** Last Called At */
+            last_called_at: string | null;
+        };
+        /** WebhookResult */
+        WebhookResult: {
+            /** Webhook Id */
+            webhook_id: string;
+            /** Service Id */
+            service_id: string;
+            /** Service Name */
+            service_name: string;
+            /** Action */
+            action: string;
+            /** @description action update: the update job (poll it while status is queued) */
+            job: components["schemas"]["UpdateJobRead"] | null;
+            /**
+             * Remote
+             * @description action apply: the git remote sync, when a remote is set
+             */
+            remote: {
+                [key: string]: unknown;
+            } | null;
         };
     };
     responses: never;
@@ -3488,10 +4047,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenRead"];
+                    "application/json": components["schemas"]["TokenRead"] | components["schemas"]["MfaChallengeRead"];
                 };
             };
-            /** @description error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description invalid credentials */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3499,71 +4067,147 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
+                     *       "error": "invalid credentials"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description Too many requests (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description An upstream service answered wrongly */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    login_mfa_auth_login_mfa_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description invalid two-factor code */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     /**
                      * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
+                     *       "error": "invalid two-factor code"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description An upstream service answered wrongly */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3590,64 +4234,58 @@ export interface operations {
                     "application/json": components["schemas"]["TokenRead"];
                 };
             };
-            /** @description error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description Too many requests (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3668,34 +4306,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3718,19 +4371,144 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
-            /** @description error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    call_webhook_api_webhooks__secret__post: {
+        parameters: {
+            query?: {
+                /** @description action update: seconds to wait for the run */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the webhook's secret */
+                secret: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookResult"];
+                };
+            };
+            /** @description the update job is still running */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookResult"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description no webhook has this secret (or it was rotated or revoked) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     /**
                      * @example {
-                     *       "error": "unauthorized",
-                     *       "details": "why"
+                     *       "error": "no webhook has this secret (or it was rotated or revoked)"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description the stacks repository could not be synced with its remote */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the stacks repository could not be synced with its remote"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description too many calls of this webhook, or of unknown secrets from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "too many calls of this webhook, or of unknown secrets from this address (see Retry-After)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3758,7 +4536,436 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    mfa_status_api_security_mfa_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatusRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    mfa_enrol_api_security_mfa_enrol_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    mfa_enable_api_security_mfa_enable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnableRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnabledRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    mfa_recovery_codes_api_security_mfa_recovery_codes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    mfa_disable_api_security_mfa_disable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatusRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -3783,13 +4990,40 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3826,20 +5060,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DryRunRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
                 };
             };
             /** @description Successful Response */
@@ -3849,35 +5069,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
                 };
             };
-            /** @description error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid definition, or compose could not apply it */
@@ -3893,6 +5138,15 @@ export interface operations {
                      *       "field": "services.web.ports[0]"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -3918,13 +5172,49 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -3966,50 +5256,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
                 };
             };
-            /** @description error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description Conflicts with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid definition, or compose could not apply it */
@@ -4025,6 +5325,15 @@ export interface operations {
                      *       "field": "services.web.ports[0]"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -4053,29 +5362,60 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4112,65 +5452,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
                 };
             };
-            /** @description error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description Conflicts with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Unsupported media type (see the operation's request body) */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "invalid compose file",
-                     *       "details": "what compose said"
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid definition, or compose could not apply it */
@@ -4186,6 +5530,15 @@ export interface operations {
                      *       "field": "services.web.ports[0]"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -4209,20 +5562,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid definition, or compose could not apply it */
@@ -4238,6 +5631,15 @@ export interface operations {
                      *       "field": "services.web.ports[0]"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
@@ -4265,20 +5667,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"] | components["schemas"]["MovePlan"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description not confirmed: the details name the named volumes that stay behind */
@@ -4286,15 +5710,31 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "not confirmed: the details name the named volumes that stay behind"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the old or the new host is not connected */
@@ -4302,7 +5742,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the old or the new host is not connected"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -4338,13 +5785,40 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description too many live streams open for this user */
@@ -4352,7 +5826,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -4376,19 +5861,51 @@ export interface operations {
                     "application/json": components["schemas"]["EnvFileRead"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description service not found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "service not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the .env changed meanwhile (stale If-Match), or the service is not managed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description invalid .env, or compose refused the stack with it, or compose up failed */
             422: {
@@ -4402,7 +5919,16 @@ export interface operations {
                      *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4431,20 +5957,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EnvFileRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description service not found */
@@ -4452,14 +5991,37 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "service not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the .env changed meanwhile (stale If-Match), or the service is not managed */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the .env changed meanwhile (stale If-Match), or the service is not managed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description invalid .env, or compose refused the stack with it, or compose up failed */
             422: {
@@ -4473,7 +6035,16 @@ export interface operations {
                      *       "details": "line 3: TOKEN has no '=' (write TOKEN= ...)"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4498,20 +6069,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PullRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the registry has no such image or tag */
@@ -4523,8 +6107,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description an invalid reference, or two different tags */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4555,6 +6166,24 @@ export interface operations {
                     "application/json": components["schemas"]["ImageList"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description host not found */
             404: {
                 headers: {
@@ -4563,20 +6192,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "host not found",
-                     *       "details": "why"
+                     *       "error": "host not found"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description docker daemon unavailable */
@@ -4587,11 +6215,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "docker daemon unavailable",
-                     *       "details": "why"
+                     *       "error": "docker daemon unavailable"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4606,6 +6233,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description `sha256:<64 hex>` or a unique prefix of at least 12 hex digits */
                 image_id: string;
             };
             cookie?: never;
@@ -4621,6 +6249,24 @@ export interface operations {
                     "application/json": components["schemas"]["ImageRemoved"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description image not found */
             404: {
                 headers: {
@@ -4629,11 +6275,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "image not found",
-                     *       "details": "why"
+                     *       "error": "image not found"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description image in use */
@@ -4644,11 +6289,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "image in use",
-                     *       "details": "why"
+                     *       "error": "image in use"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid image id */
@@ -4659,11 +6303,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid image id",
-                     *       "details": "why"
+                     *       "error": "invalid image id"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4693,6 +6345,33 @@ export interface operations {
                     "application/json": components["schemas"]["PruneResult"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description host not found */
             404: {
                 headers: {
@@ -4701,20 +6380,37 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "host not found",
-                     *       "details": "why"
+                     *       "error": "host not found"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description docker daemon unavailable */
@@ -4725,11 +6421,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "docker daemon unavailable",
-                     *       "details": "why"
+                     *       "error": "docker daemon unavailable"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4755,20 +6450,54 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description host not found */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "host not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4795,13 +6524,76 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4826,13 +6618,49 @@ export interface operations {
                     "application/json": components["schemas"]["DriftReport"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4859,13 +6687,49 @@ export interface operations {
                     "application/json": components["schemas"]["CommitRead"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4888,29 +6752,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4933,6 +6846,33 @@ export interface operations {
                     "application/json": components["schemas"]["GitopsStatus"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
         };
     };
     gitops_reconcile_api_gitops_reconcile_post: {
@@ -4951,6 +6891,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconcileReport"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -4976,6 +6988,24 @@ export interface operations {
                     "application/json": components["schemas"]["CommitDetail"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description commit not found */
             404: {
                 headers: {
@@ -4984,11 +7014,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "commit not found",
-                     *       "details": "why"
+                     *       "error": "commit not found"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid commit id */
@@ -4999,11 +7028,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid commit id",
-                     *       "details": "why"
+                     *       "error": "invalid commit id"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5032,6 +7069,24 @@ export interface operations {
                     "application/json": components["schemas"]["FileAtCommit"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description commit not found */
             404: {
                 headers: {
@@ -5040,11 +7095,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "commit not found",
-                     *       "details": "why"
+                     *       "error": "commit not found"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid commit id */
@@ -5055,11 +7109,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid commit id",
-                     *       "details": "why"
+                     *       "error": "invalid commit id"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5089,20 +7151,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description commit not found */
@@ -5113,11 +7188,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "commit not found",
-                     *       "details": "why"
+                     *       "error": "commit not found"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description service changed meanwhile */
@@ -5128,11 +7202,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "service changed meanwhile",
-                     *       "details": "why"
+                     *       "error": "service changed meanwhile"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid commit id */
@@ -5143,11 +7225,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid commit id",
-                     *       "details": "why"
+                     *       "error": "invalid commit id"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5161,6 +7251,8 @@ export interface operations {
                 action?: string | null;
                 /** @description target id or name */
                 target?: string | null;
+                /** @description the credential that acted: a session id, an API token (pat_...), a webhook (whk_...) */
+                token?: string | null;
                 /** @description inclusive; ISO 8601, UTC when no zone is given */
                 since?: string | null;
                 /** @description exclusive */
@@ -5184,13 +7276,40 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5215,13 +7334,49 @@ export interface operations {
                     "application/json": components["schemas"]["AuditRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5246,13 +7401,40 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5279,13 +7461,76 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5310,13 +7555,49 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5345,13 +7626,76 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5378,13 +7722,58 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5411,13 +7800,49 @@ export interface operations {
                     "application/json": components["schemas"]["RunRead"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5442,27 +7867,68 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceUpdatesRead"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such service */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such service"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description an unmanaged compose project, or its compose file is missing */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "an unmanaged compose project, or its compose file is missing"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5490,20 +7956,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpdateJobRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
                 };
             };
             /** @description still running: poll the job */
@@ -5513,20 +7965,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpdateJobRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service */
@@ -5534,22 +7999,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such service"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description not managed by sdmd */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "not managed by sdmd"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no worker listens, or Redis is down */
@@ -5557,7 +8045,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no worker listens, or Redis is down"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -5581,13 +8076,49 @@ export interface operations {
                     "application/json": components["schemas"]["UpdateJobRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5608,6 +8139,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegistryRead"][];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5634,26 +8192,96 @@ export interface operations {
                     "application/json": components["schemas"]["RegistryRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description credentials for this server exist already */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "credentials for this server exist already"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the registry could not be reached to verify the credentials (retry, or `verify: false`)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -5677,20 +8305,54 @@ export interface operations {
                     "application/json": components["schemas"]["RegistryRead"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such registry */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such registry"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5719,26 +8381,101 @@ export interface operations {
                     "application/json": components["schemas"]["RegistryRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such registry */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such registry"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `server` names another registry (a registry's server cannot change) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "`server` names another registry (a registry's server cannot change)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description invalid input, or the registry refused the credentials (`{"error": "registry refused the credentials", "details": "<server> refused user ..."}`) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the registry could not be reached to verify the credentials (retry, or `verify: false`) */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the registry could not be reached to verify the credentials (retry, or `verify: false`)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -5764,20 +8501,821 @@ export interface operations {
                     };
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such registry */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such registry"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    get_settings_api_security_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecuritySettingsRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    put_settings_api_security_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecuritySettings"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecuritySettingsRead"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    list_tokens_api_security_tokens_get: {
+        parameters: {
+            query?: {
+                /** @description also revoked and expired */
+                include_revoked?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenRead"][];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    create_token_api_security_tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreated"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    revoke_token_api_security_tokens__token_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    list_webhooks_api_webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"][];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    service_webhooks_api_services__service_id__webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"][];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    create_webhook_api_services__service_id__webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    rotate_webhook_api_services__service_id__webhooks__webhook_id__rotate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    revoke_webhook_api_services__service_id__webhooks__webhook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5798,6 +9336,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HostRead"][];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5824,33 +9389,106 @@ export interface operations {
                     "application/json": components["schemas"]["HostRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such host */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "name or URL taken; the local host; a refused or unconfirmed SSH host key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the host could not be reached (nothing was stored) */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the host could not be reached (nothing was stored)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -5874,20 +9512,54 @@ export interface operations {
                     "application/json": components["schemas"]["HostRead"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such host */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -5916,33 +9588,106 @@ export interface operations {
                     "application/json": components["schemas"]["HostRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such host */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "name or URL taken; the local host; a refused or unconfirmed SSH host key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the host could not be reached (nothing was stored) */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the host could not be reached (nothing was stored)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -5969,33 +9714,88 @@ export interface operations {
                     "application/json": components["schemas"]["HostDeleted"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such host */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "name or URL taken; the local host; a refused or unconfirmed SSH host key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the host could not be reached (nothing was stored) */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the host could not be reached (nothing was stored)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -6023,33 +9823,106 @@ export interface operations {
                     "application/json": components["schemas"]["HostTestRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such host */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "no such host"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description name or URL taken; the local host; a refused or unconfirmed SSH host key */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "name or URL taken; the local host; a refused or unconfirmed SSH host key"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "bad URL (only unix://, ssh://, tcp://), bad or missing TLS/SSH material"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the host could not be reached (nothing was stored) */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the host could not be reached (nothing was stored)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -6071,6 +9944,33 @@ export interface operations {
                     "application/json": components["schemas"]["EventType"][];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
         };
     };
     list_channels_api_notifications_channels_get: {
@@ -6089,6 +9989,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChannelRead"][];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6115,19 +10042,77 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description another channel has this name */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description bad name, URL (Apprise cannot use it) or event type; nothing stored */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -6151,20 +10136,49 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelRead"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such channel */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6193,26 +10207,77 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelRead"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such channel */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description another channel has this name */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description bad name, URL (Apprise cannot use it) or event type; nothing stored */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -6234,20 +10299,58 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such channel */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6272,20 +10375,76 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelTestResult"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such channel */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6318,13 +10477,40 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryRead"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6347,6 +10533,24 @@ export interface operations {
                     "application/json": components["schemas"]["AccountRead"][];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description users are managed in Supabase */
             409: {
                 headers: {
@@ -6355,11 +10559,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "users are managed in Supabase",
-                     *       "details": "why"
+                     *       "error": "users are managed in Supabase"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6386,6 +10598,42 @@ export interface operations {
                     "application/json": components["schemas"]["AccountWithPassword"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description user exists */
             409: {
                 headers: {
@@ -6394,11 +10642,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "user exists",
-                     *       "details": "why"
+                     *       "error": "user exists"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid user name */
@@ -6409,11 +10665,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid user name",
-                     *       "details": "why"
+                     *       "error": "invalid user name"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6442,6 +10706,33 @@ export interface operations {
                     "application/json": components["schemas"]["AccountWithPassword"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description user not found */
             404: {
                 headers: {
@@ -6450,11 +10741,28 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "user not found",
-                     *       "details": "why"
+                     *       "error": "user not found"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description invalid password */
@@ -6465,11 +10773,19 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "invalid password",
-                     *       "details": "why"
+                     *       "error": "invalid password"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6494,6 +10810,24 @@ export interface operations {
                     "application/json": components["schemas"]["AccountRemoved"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description user not found */
             404: {
                 headers: {
@@ -6502,11 +10836,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "user not found",
-                     *       "details": "why"
+                     *       "error": "user not found"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the last user cannot be removed */
@@ -6517,20 +10850,28 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "the last user cannot be removed",
-                     *       "details": "why"
+                     *       "error": "the last user cannot be removed"
                      *     }
                      */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6553,6 +10894,33 @@ export interface operations {
                     "application/json": components["schemas"]["AboutRead"];
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
         };
     };
     stop_service_api_services__service_id__stop_post: {
@@ -6573,20 +10941,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service or container */
@@ -6594,22 +10975,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6632,20 +11035,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service or container */
@@ -6653,22 +11069,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6691,20 +11129,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service or container */
@@ -6712,22 +11163,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6750,20 +11223,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service or container */
@@ -6771,22 +11257,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6810,20 +11318,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service or container */
@@ -6831,22 +11352,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6870,20 +11413,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service or container */
@@ -6891,22 +11447,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6930,20 +11508,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service or container */
@@ -6951,22 +11542,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -6990,20 +11603,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service or container */
@@ -7011,22 +11637,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7050,20 +11698,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServiceRead"];
-                    /**
-                     * @example event: progress
-                     *     data: {"seq":1,"t":0.0,"kind":"accepted","method":"POST","path":"/api/services/web/restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":2,"t":0.004,"kind":"step","message":"docker compose restart"}
-                     *
-                     *     event: progress
-                     *     data: {"seq":3,"t":0.61,"kind":"compose","object":"container","name":"web-app-1","status":"Started"}
-                     *
-                     *     event: result
-                     *     data: {"status":200,"body":{"id":"svc_...","status":"running"},"headers":{}}
-                     */
-                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description no such service or container */
@@ -7071,22 +11732,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description the project is not managed by sdmd (read-only), or Docker refused the action in the container's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Request body larger than SDMD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7114,20 +11797,49 @@ export interface operations {
                     };
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such service or container */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
         };
@@ -7153,20 +11865,40 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description no such service or container */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
-            /** @description Validation Error */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the caller has SDMD_STREAMS_PER_USER streams open already */
@@ -7174,7 +11906,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -7200,13 +11943,31 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorRead"];
                 };
             };
             /** @description the caller has SDMD_STREAMS_PER_USER streams open already */
@@ -7214,7 +11975,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description A dependency (database, Docker, Redis, auth service) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };
@@ -7237,19 +12009,41 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            /** @description No valid credentials (missing, malformed, expired or revoked token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not allowed with these credentials (e.g. two-factor login required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description the caller has SDMD_STREAMS_PER_USER streams open already */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
             /** @description this process runs without the host model */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
             };
         };
     };

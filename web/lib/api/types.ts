@@ -18,6 +18,12 @@ export type UpdateJob = S["UpdateJobRead"];
 export type AuditEntry = S["AuditRead"];
 export type AuditPage = S["AuditPage"];
 export type TokenRead = S["TokenRead"];
+export type MfaChallenge = S["MfaChallengeRead"];
+export type MfaStatus = S["MfaStatusRead"];
+export type MfaEnrolment = S["EnrolmentRead"];
+export type SecuritySettings = S["SecuritySettingsRead"];
+export type ApiToken = S["ApiTokenRead"];
+export type ApiTokenCreated = S["ApiTokenCreated"];
 
 export type ServiceStatus = "running" | "partial" | "stopped" | "not_deployed";
 export type Frequency = "daily" | "weekly";

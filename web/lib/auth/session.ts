@@ -29,6 +29,8 @@ export interface AuthOptions {
   fetch: (request: Request) => Promise<Response>;
   now?: () => number;
   onUnauthorized?: (reason: UnauthorizedReason) => void;
+  /** A 403 step-up answer (RFC 9470): two-factor login is required and this session has not passed it. */
+  onMfaRequired?: () => void;
   /** How long before expiry a token is refreshed ahead of a call. */
   refreshLeewayMs?: number;
   readTimeoutMs?: number;
@@ -134,6 +136,7 @@ export class AuthSession {
     }
     const spare = request.clone();
     const response = await this.opts.fetch(this.withAuth(request, tokens));
+    if (response.status === 403 && isStepUp(response)) this.opts.onMfaRequired?.();
     if (response.status !== 401) return response;
 
     if (!tokens) {
@@ -149,6 +152,10 @@ export class AuthSession {
     this.opts.onUnauthorized?.("expired");
     return response;
   };
+}
+
+export function isStepUp(response: Response): boolean {
+  return (response.headers.get("WWW-Authenticate") ?? "").includes("insufficient_user_authentication");
 }
 
 export function absolute(path: string): string {
@@ -180,5 +187,11 @@ export const session = new AuthSession({
     if (window.location.pathname.startsWith("/login")) return;
     redirecting = true;
     window.location.assign(loginUrl(reason, window.location.pathname + window.location.search));
+  },
+  onMfaRequired: () => {
+    if (typeof window === "undefined" || redirecting) return;
+    if (window.location.pathname.startsWith("/settings/security")) return;
+    redirecting = true;
+    window.location.assign("/settings/security/?required=1");
   },
 });

@@ -1,0 +1,1 @@
+"""Cross-cutting protections of the HTTP surface: body bounds, response headers (CSP), TLS, proxies."""
