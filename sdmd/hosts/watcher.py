@@ -55,6 +55,7 @@ LAG_MAX_CHECK = 2.0
 LAG_GIVE_UP = 30.0
 # A tag that moves (pull, tag, untag, rmi) changes the `Image` /containers/json shows for the containers
 # of the old image (the name becomes its id) without any container event: such an event re-lists.
+STOPPING = -1  # the epoch of the sentinel stop() queues; real epochs start at 0
 IMAGE_MOVES = {"pull", "tag", "untag", "delete", "load", "import"}
 QUIET_ACTIONS = {"attach", "detach", "resize", "top", "export", "copy", "archive-path", "extract-to-dir", "commit"}
 
@@ -145,6 +146,7 @@ class HostWatcher:
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._close_stream()
+        self._events.put((STOPPING, {}))  # wakes the refresh thread from its wait for the next event
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -272,6 +274,8 @@ class HostWatcher:
             except queue.Empty:
                 self._idle()
                 continue
+            if epoch == STOPPING:
+                return
             batch = [(epoch, event)]
             deadline = time.monotonic() + COALESCE_SECONDS
             while len(batch) < BATCH_MAX * 4:
