@@ -73,18 +73,30 @@ class SdmdWorker(SimpleWorker):
         super().heartbeat(timeout, pipeline)
 
 
-def _sweep_interrupted(settings: Settings, conn: Redis) -> None:
-    """A worker that starts records the runs a dead one left `running` (sdmd/updates/cycle.py)."""
-    from sdmd.core import Core
-    from sdmd.updates.cycle import sweep_interrupted
+def _sweep_interrupted(settings: Settings) -> None:
+    """A worker that starts records the runs a dead one left `running` (sdmd/updates/cycle.py).
 
-    core = Core(settings)
-    try:
-        sweep_interrupted(core, conn)
-    except Exception:  # never keep the worker from starting
-        log.exception("could not record interrupted update runs")
-    finally:
-        core.close()
+    In a forked child: the sweep needs the database and the update cycle's code, which an idle worker
+    would otherwise keep loaded (and resident) until its first job.
+    """
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            from sdmd.core import Core
+            from sdmd.updates.cycle import sweep_interrupted
+
+            core = Core(settings)
+            try:
+                sweep_interrupted(core, redis_connection(settings))
+            finally:
+                core.close()
+        except Exception:  # never keep the worker from starting
+            log.exception("could not record interrupted update runs")
+            code = 1
+        finally:
+            os._exit(code)
+    os.waitpid(pid, 0)
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
@@ -103,7 +115,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     worker = SdmdWorker([notify_queue(settings, conn), update_queue(settings, conn)], connection=conn, name=name,
                         worker_ttl=settings.worker_heartbeat_seconds + 15)
     log.info("worker %s listening on queues %s, %s", name, settings.notify_queue_name, settings.queue_name)
-    _sweep_interrupted(settings, conn)
+    _sweep_interrupted(settings)
     # with_scheduler: RQ's own scheduler (one per Redis, by lock) re-enqueues failed deliveries after
     # their backoff (rq.Retry intervals); update schedules stay with rq-scheduler (`sdmd scheduler`).
     worker.work(burst=burst, logging_level="INFO", with_scheduler=True)
