@@ -186,7 +186,7 @@ export async function runOperation<T>(req: OperationRequest): Promise<OperationR
     }
     if (ev.event === "progress") update(op.id, (o) => ({ ...o, events: [...o.events, data as ProgressEvent] }));
     else if (ev.event === "result") final = data as OperationResult<T>;
-    else if (ev.event === "error") failure = errorFromBody(data.status, { error: data.error, details: data.details });
+    else if (ev.event === "error") failure = errorFromBody(data.status, { error: data.error, details: data.details, field: data.field });
   };
   try {
     await readStream(req.path, onEvent, {
