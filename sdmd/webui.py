@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -24,8 +24,17 @@ class WebUI(StaticFiles):
         self.csp = PageCsp()
         self.csp.warm(Path(directory))  # every page's inline-script hashes, computed at startup
 
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 404 and isinstance(response, FileResponse):
+            # Starlette answers the 404 page without file_response: it needs the same headers as any page.
+            self._dress(response, response.path, response.stat_result)
+        return response
+
     def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200) -> Response:
-        response = super().file_response(full_path, stat_result, scope, status_code)
+        return self._dress(super().file_response(full_path, stat_result, scope, status_code), full_path, stat_result)
+
+    def _dress(self, response: Response, full_path, stat_result) -> Response:
         if str(full_path).endswith(".html"):
             # The page's own policy: its inline scripts by hash, nothing else inline (sdmd/security/headers.py).
             response.headers["Content-Security-Policy"] = self.csp.for_file(Path(full_path), stat_result)

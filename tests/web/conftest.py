@@ -88,6 +88,12 @@ class LiveServer:
     def api(self, token: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
 
+    def drop_connections(self) -> None:
+        """Resets every open connection (event streams too), as a network drop or a server going away does."""
+        assert self.server is not None
+        for connection in list(self.server.server_state.connections):
+            connection.transport.abort()
+
 
 @pytest.fixture
 def live_server(core: Core) -> Iterator[LiveServer]:

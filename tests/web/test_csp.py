@@ -33,6 +33,13 @@ def test_every_page_allows_exactly_its_own_inline_scripts(live_server: LiveServe
             assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
             assert response.headers["x-content-type-options"] == "nosniff"
             assert response.headers["referrer-policy"] == "no-referrer"
+        # An unknown page is the 404 page, with that page's own policy (not the API's "allow nothing").
+        missing = client.get("/no/such/page/")
+        assert missing.status_code == 404 and "<html" in missing.text
+        scripts = _directives(missing.headers["content-security-policy"])["script-src"]
+        hashes = {s for s in scripts if s.startswith("'sha256-")}
+        assert hashes and hashes == {script_hash(s) for s in inline_scripts(missing.text)}
+        assert missing.headers["x-content-type-options"] == "nosniff"
         api = client.get("/api/services")
         assert _directives(api.headers["content-security-policy"])["default-src"] == ["'none'"]
 

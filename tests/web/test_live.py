@@ -13,7 +13,7 @@ import time
 from playwright.sync_api import Page, expect
 
 from tests.support import IMAGE_V1, docker_api, wait_until
-from tests.web.conftest import LiveServer, free_port, log_in, shot
+from tests.web.conftest import LiveServer, confirm_preview, free_port, log_in, shot
 
 TICKER = ["sh", "-c", "i=0; while true; do i=$$((i+1)); echo tick-$$i; sleep 0.25; done"]
 FIGURES: dict[str, list[float]] = {}
@@ -80,6 +80,7 @@ def test_progress_panel_restart_and_delete(page: Page, live_server: LiveServer, 
     page.get_by_test_id("tab-compose").click()
     page.locator(".cm-content").fill(compose.replace(IMAGE_V1, "127.0.0.1:5000/sdmd-test/does-not-exist:1"))
     page.get_by_test_id("save-compose").click()
+    confirm_preview(page)
     failed = page.locator("[data-testid=progress-op][data-state=error]")
     expect(failed).to_have_count(1, timeout=90_000)
     expect(failed.get_by_test_id("progress-error")).to_contain_text("was not found in its registry")
@@ -123,8 +124,7 @@ def test_live_logs_line_latency_and_a_dropped_connection(page: Page, live_server
 
     # The network drops (every connection of the browser reset), the stream reconnects with its cursor.
     before = ticks(page)
-    for connection in list(live_server.server.server_state.connections):
-        connection.transport.abort()
+    live_server.drop_connections()
     wait_until(lambda: ticks(page)[-1:] > before[-1:] and len(ticks(page)) > len(before) + 8, timeout=30,
                what="lines after the reconnect")
     seen = ticks(page)

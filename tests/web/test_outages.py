@@ -31,9 +31,11 @@ def test_a_failed_refresh_keeps_the_page_and_comes_back_by_itself(page: Page, li
     page.keyboard.press("Control+End")
     page.keyboard.type("# typed before the outage\n")
 
-    # sdmd stops answering: the refreshes fail, the page stays (editor and draft), marked stale.
+    # sdmd stops answering: new requests are refused and the open ones (the tab's event stream) dropped,
+    # as when the server goes away. The refreshes fail, the page stays (editor and draft), marked stale.
     api_path = re.compile(r"/api/")
     page.route(api_path, lambda route: route.abort("connectionrefused"))
+    live_server.drop_connections()
     stale = page.get_by_test_id("stale")
     expect(stale).to_contain_text(re.compile(r"Last updated \d\d:\d\d · sdmd does not answer, reconnecting…"),
                                   timeout=30_000)

@@ -53,7 +53,8 @@ def test_every_tab_and_new_are_on_a_phone_screen(page: Page, live_server: LiveSe
                           ("/settings/about/", "About")):
         page.goto(f"{url}{path}")
         expect(page.get_by_role("heading", name=heading, exact=True).first).to_be_visible()
-        page.wait_for_load_state("networkidle")
+        # the tab's event stream stays open, so "networkidle" never comes: wait until nothing is loading
+        expect(page.locator("main .animate-pulse")).to_have_count(0, timeout=30_000)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         inside_the_screen(page, page.get_by_test_id("nav-new"))
     settings_nav = page.get_by_role("navigation", name="Settings")

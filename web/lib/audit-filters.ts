@@ -58,14 +58,14 @@ export function filtersToParams(filters: AuditFilters): URLSearchParams {
 /**
  * Where in the log the page is, also in the query string (`page=3&after=c1,c2`): the cursors that lead to
  * each page after the first (the API pages forward only), so Newer, a reload and a shared link all work.
- * Cursors are URL-safe base64, so a comma separates them.
+ * A cursor is an opaque URL-safe token (sdmd's are "<µs>.<id>"), never a comma, so a comma separates them.
  */
 export interface AuditPosition {
   /** cursors[i] fetches page i + 2 */
   cursors: string[];
 }
 
-const CURSOR_RE = /^[A-Za-z0-9_-]{1,200}$/;
+const CURSOR_RE = /^[A-Za-z0-9._~-]{1,200}$/;
 
 export function positionFromParams(params: URLSearchParams): AuditPosition {
   const cursors = (params.get("after") ?? "").split(",").filter((c) => CURSOR_RE.test(c));

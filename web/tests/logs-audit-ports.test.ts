@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import {
-  auditQuery, auditUrl, currentCursor, filtersFromParams, filtersToParams, newerPosition, normalisePage, olderPosition,
+  auditQuery, auditUrl, currentCursor, EMPTY_FILTERS, filtersFromParams, filtersToParams, newerPosition, normalisePage, olderPosition,
   pageNumber, positionFromParams,
 } from "@/lib/audit-filters";
 import { filterLines, formatStamp, highlight, linesToText, type LogLine } from "@/lib/logs";
@@ -63,6 +63,12 @@ describe("audit filters", () => {
     const back = positionFromParams(new URLSearchParams(auditUrl(filters, page3).split("?")[1]));
     expect([pageNumber(back), currentCursor(back)]).toEqual([3, "ZGVm-_"]);
     expect(currentCursor(newerPosition(back))).toBe("YWJj");
+  });
+
+  it("keeps sdmd's own cursors, '<µs>.<id>'", () => {
+    const page2 = olderPosition(positionFromParams(new URLSearchParams()), "1764700000123456.42");
+    const back = positionFromParams(new URLSearchParams(auditUrl(EMPTY_FILTERS, page2).split("?")[1]));
+    expect([pageNumber(back), currentCursor(back)]).toEqual([2, "1764700000123456.42"]);
   });
 
   it("starts again from page 1 when filters change: no stale cursor", () => {

@@ -67,7 +67,13 @@ export function startLiveState(qc: QueryClient): FollowHandle {
     }, REFETCH_AFTER_MS);
   };
   const handle = follow("/api/events", {
-    onStatus: setStatus,
+    onStatus: (next, error) => {
+      const dropped = status === "open" && error !== undefined;
+      setStatus(next);
+      // The queries poll only while the stream is down, and read that on their next update: ask them now,
+      // so they go back to polling (and a page says it is stale when sdmd is gone).
+      if (dropped) void qc.invalidateQueries({ predicate: isServiceQuery });
+    },
     onEvent: (ev) => {
       if (ev.event === "ready") {
         void qc.invalidateQueries({ predicate: isServiceQuery }); // whatever changed while we were away
