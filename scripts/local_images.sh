@@ -45,10 +45,20 @@ build_rootfs_image() {
   ensure_debootstrap
   local root="$WORK/rootfs-$recipe" mirror
   mirror=$(debian_mirror)
-  rm -rf "$root"; mkdir -p "$root"
-  log "debootstrap $SUITE (minbase + $PACKAGES) from the apt mirror into $root"
-  debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$mirror" >"$WORK/debootstrap.log" 2>&1 \
-    || { tail -n 30 "$WORK/debootstrap.log" >&2; exit 1; }
+  local attempt rc
+  for attempt in 1 2 3; do  # a mirror has its bad minutes; a retry is cheaper than a red run
+    rm -rf "$root"; mkdir -p "$root"
+    log "debootstrap $SUITE (minbase + $PACKAGES) from $mirror into $root (attempt $attempt)"
+    rc=0
+    debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$mirror" >"$WORK/debootstrap.log" 2>&1 \
+      || rc=$?
+    [ "$rc" -eq 0 ] && break
+    log "debootstrap failed (exit $rc); the end of its log:"
+    tail -n 30 "$WORK/debootstrap.log" >&2 || true
+    [ -f "$root/debootstrap/debootstrap.log" ] && tail -n 30 "$root/debootstrap/debootstrap.log" >&2
+    [ "$attempt" -lt 3 ] || exit 1
+    sleep $((attempt * 10))
+  done
   # redis-server's maintainer scripts would start a daemon from inside the chroot; policy-rc.d forbids it.
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod +x "$root/usr/sbin/policy-rc.d"
   chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server \
@@ -74,6 +84,10 @@ build_from() { # build_from TAG CONTEXT_DIR DOCKERFILE_TEXT
 }
 
 mkdir -p "$WORK"
+# One build at a time: two runs would share $WORK's root file systems and logs (a second waits, then finds
+# the images the first built).
+exec 9>"$WORK/.lock"
+flock 9
 have_image "$PYTHON_IMAGE" || build_rootfs_image
 
 if ! have_image "$REDIS_IMAGE"; then

@@ -13,6 +13,9 @@ adds the error responses each operation can give, all with the one ErrorRead bod
   answers validation errors with `{error, details}` too);
 - 503 on everything under /api and /auth (the database, Docker, Redis or the auth service is down).
 
+`plain_parameters` drops the `null` branch pydantic gives an optional parameter (`X | None`): a URL or a
+header cannot carry a JSON null, an absent parameter is the "none", so the schema says only what can be sent.
+
 A route adds what only it can answer (429 on login, 502 from Supabase...) or words a common one for itself
 with `responses=sdmd.errors.error_responses(...)`; those get the same body schema, and a description here
 when they lack one.
@@ -104,6 +107,25 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    branches = [b for b in schema.get("anyOf", []) if b != {"type": "null"}]
+    if "anyOf" not in schema or len(branches) == len(schema["anyOf"]):
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
+    if len(branches) == 1:
+        return {**branches[0], **rest}
+    return {**rest, "anyOf": branches}
+
+
+def plain_parameters(schema: dict[str, Any]) -> dict[str, Any]:
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if "schema" in parameter:
+                    parameter["schema"] = _without_null(parameter["schema"])
+    return schema
+
+
 def install_openapi(app: FastAPI) -> None:
     """app.openapi() with the error responses documented (computed once, like FastAPI's own)."""
 
@@ -111,7 +133,7 @@ def install_openapi(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=app.routes, tags=app.openapi_tags, servers=app.servers)
-            app.openapi_schema = document_errors(schema)
+            app.openapi_schema = plain_parameters(document_errors(schema))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -4,6 +4,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sdmd.services.definition import NAME_MAX
+
+# Documented here, checked by sdmd.hosts (urls.parse, service._name) so that a refusal says what is wrong.
+URL_PATTERN = r"^(unix|ssh|tcp)://"
+NAME_SCHEMA = {"pattern": r"^[a-z0-9][a-z0-9_-]*$", "maxLength": NAME_MAX}
 PEM_EXAMPLE = "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n"
 
 
@@ -25,8 +30,10 @@ class HostCreate(BaseModel):
         {"name": "db1", "url": "tcp://10.0.0.5:2376", "tls": {"ca": "…", "cert": "…", "key": "…"}},
     ]})
 
-    name: str = Field(description="^[a-z0-9][a-z0-9_-]*$, unique; `local` is taken", examples=["web1"])
+    name: str = Field(description="^[a-z0-9][a-z0-9_-]*$, unique; `local` is taken", examples=["web1"],
+                      json_schema_extra=NAME_SCHEMA)
     url: str = Field(description="ssh://[user@]host[:port], tcp://host:port (with tls) or unix:///path",
+                     json_schema_extra={"pattern": URL_PATTERN},
                      examples=["ssh://deploy@web1.example.com"])
     labels: dict[str, str] = Field(default_factory=dict, description="free-form key/value tags")
     tls: TlsMaterial | None = Field(default=None, description="required for tcp://")
@@ -42,8 +49,9 @@ class HostUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, description="renaming is refused while services name the host")
-    url: str | None = None
+    name: str | None = Field(default=None, description="renaming is refused while services name the host",
+                             json_schema_extra=NAME_SCHEMA)
+    url: str | None = Field(default=None, json_schema_extra={"pattern": URL_PATTERN})
     labels: dict[str, str] | None = None
     tls: TlsMaterial | None = None
     ssh_key: str | None = None

@@ -76,7 +76,11 @@ def parse(url: object) -> HostUrl:
     scheme = url.split("://", 1)[0].lower()
     if scheme not in KINDS:
         raise _bad(f"the scheme {scheme}:// is not supported")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname, parts.username  # noqa: B018 (both parse lazily and raise on a broken netloc)
+    except ValueError as exc:  # e.g. "tcp://[::1" (Invalid IPv6 URL)
+        raise _bad(f"{url!r} is not a valid URL: {exc}") from exc
     if parts.query or parts.fragment:
         raise _bad(f"{url!r} must not have a query or fragment")
     if scheme == UNIX:

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sdmd.errors import SdmdError
 from sdmd.live import progress
-from sdmd.live.streams import SSE_HEADERS, sse
+from sdmd.live.streams import SSE_EVENT_SCHEMA, SSE_HEADERS, sse
 
 log = logging.getLogger("sdmd.live.progress")
 
@@ -222,7 +222,7 @@ def document_progress(app: FastAPI, operations: set[tuple[str, str]]) -> None:
                 for code, response in operation.get("responses", {}).items():
                     if code.startswith("2"):
                         response.setdefault("content", {})["text/event-stream"] = {
-                            "schema": {"type": "string"}, "example": STREAM_EXAMPLE}
+                            "schema": SSE_EVENT_SCHEMA, "example": STREAM_EXAMPLE}
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

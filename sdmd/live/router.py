@@ -15,7 +15,7 @@ from sdmd.live import actions
 from sdmd.live.runtime import LiveDep
 from sdmd.live.state import StateFollow
 from sdmd.live.stats import StatsWatch
-from sdmd.live.streams import End
+from sdmd.live.streams import SSE_EVENT_SCHEMA, End
 from sdmd.services import service
 from sdmd.services.schemas import ServiceRead
 
@@ -27,7 +27,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
                          "in the container's current state"},
 }
 SSE_ANSWER: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "an event stream"},
+    200: {"content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}, "description": "an event stream"},
     429: {"description": "the caller has SDMD_STREAMS_PER_USER streams open already"},
 }
 SERVICE_TEXT = {

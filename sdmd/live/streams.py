@@ -27,6 +27,12 @@ log = logging.getLogger("sdmd.live")
 
 SSE_HEADERS = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
 RETRY_MS = 2000
+# One event, as OpenAPI (3.2, and schemathesis for 3.1) reads a text/event-stream schema: its fields.
+SSE_EVENT_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
+    "event": {"type": "string", "description": "the event type; none means `message`"},
+    "data": {"type": "string", "description": "JSON"},
+    "id": {"type": "string", "description": "send it back as Last-Event-ID to resume"},
+    "retry": {"type": "integer", "minimum": 0, "description": "reconnect delay in ms"}}}
 
 
 def sse(data: Any, *, event: str | None = None, ident: str | None = None) -> bytes:

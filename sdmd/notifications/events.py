@@ -32,9 +32,11 @@ TEST = "test"
 DIGEST = "digest"
 
 
+SELECTORS = sorted(set(EVENT_TYPES) | {f"{g}.*" for g in GROUPS} | {"*"})
+
+
 def unknown_selectors(selectors: list[str]) -> list[str]:
-    valid = set(EVENT_TYPES) | {f"{g}.*" for g in GROUPS} | {"*"}
-    return [s for s in selectors if s not in valid]
+    return [s for s in selectors if s not in SELECTORS]
 
 
 def selects(selectors: list[str], event_type: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from pydantic import WithJsonSchema
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
@@ -21,6 +22,8 @@ from sdmd.notifications.schemas import (
     EventType,
 )
 
+# Checked below, so that an unknown status is named in the error.
+DeliveryStatus = Annotated[str, WithJsonSchema({"type": "string", "enum": list(repo.STATUSES)})]
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
 
 ERROR = {"description": "`{error, details}`"}
@@ -81,7 +84,8 @@ def test_channel(channel_id: str, core: CoreDep, actor: ActorDep) -> dict[str, A
 @router.get("/deliveries", response_model=list[DeliveryRead], summary="The last deliveries and failures")
 def deliveries(core: CoreDep,
                channel_id: Annotated[str | None, Query(description="one channel's deliveries")] = None,
-               status: Annotated[list[str] | None, Query(description="e.g. failed, retrying (repeatable)")] = None,
+               status: Annotated[list[DeliveryStatus] | None,
+                                 Query(description="e.g. failed, retrying (repeatable)")] = None,
                event_type: Annotated[str | None, Query(description="e.g. container.died, test, digest")] = None,
                before_id: Annotated[int | None, Query(ge=1, description="the next page: ids below this")] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from sdmd.notifications.events import SELECTORS
 
 URL_DOC = ("An Apprise URL (https://github.com/caronc/apprise/wiki), e.g. `ntfy://ntfy.sh/my-topic`, "
            "`tgram://bottoken/chatid`, `mailto://user:pass@smtp.example.com?to=ops@example.com`, "
            "`json://hooks.example.com/sdmd`. Stored encrypted; read back masked.")
+# Documented here, checked by apprise_url.validate so that a refusal says what is wrong (Apprise picks its
+# plugin by the scheme).
+URL_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*://"
+# Checked by the service, so that an unknown selector is named in the error.
+EventSelector = Annotated[str, WithJsonSchema({"type": "string", "enum": SELECTORS})]
 EVENTS_DOC = ("Event types (`GET /api/notifications/events`), `<group>.*` (e.g. `update.*`) or `*` for all. "
               "Default: all.")
 
@@ -18,8 +25,8 @@ class ChannelCreate(BaseModel):
                                                                "events": ["update.*", "container.*"]}]})
 
     name: str = Field(min_length=1, max_length=64)
-    url: str = Field(description=URL_DOC)
-    events: list[str] = Field(default_factory=lambda: ["*"], description=EVENTS_DOC, max_length=64)
+    url: str = Field(description=URL_DOC, json_schema_extra={"pattern": URL_PATTERN})
+    events: list[EventSelector] = Field(default_factory=lambda: ["*"], description=EVENTS_DOC, max_length=64)
     enabled: bool = True
     digest: bool = Field(default=False, description="true: no message per event; one daily digest at "
                                                     "SDMD_NOTIFY_DIGEST_TIME with everything since the last")
@@ -29,14 +36,28 @@ class ChannelCreate(BaseModel):
 READ_ONLY = {"id", "url_has_secrets", "created_at", "updated_at", "last_delivery", "last_failure"}
 
 
+def _not_nullable(schema: dict[str, Any], *fields: str) -> None:
+    """Drops the null branch (and the null default) of optional fields whose null the service refuses."""
+    for field in fields:
+        prop = schema["properties"][field]
+        branches = [b for b in prop.pop("anyOf") if b != {"type": "null"}]
+        prop.update(branches[0])
+        prop.pop("default", None)
+
+
 class ChannelUpdate(BaseModel):
     """A PUT changes the fields it names. `url` sent back as read (masked) keeps the stored URL."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra=lambda schema: _not_nullable(schema, "name", "events", "enabled",
+                                                                             "digest"))
 
+    # Absent means "unchanged"; null is refused (except for url: the stored one stays), so the schema
+    # offers no null where the answer would be 422.
     name: str | None = Field(default=None, min_length=1, max_length=64)
-    url: str | None = Field(default=None, description=URL_DOC)
-    events: list[str] | None = Field(default=None, description=EVENTS_DOC, max_length=64)
+    url: str | None = Field(default=None, description=URL_DOC + " Empty or null: unchanged.",
+                            json_schema_extra={"pattern": f"^$|{URL_PATTERN}"})
+    events: list[EventSelector] | None = Field(default=None, description=EVENTS_DOC, max_length=64)
     enabled: bool | None = None
     digest: bool | None = None
     id: Any = None

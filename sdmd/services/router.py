@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import WithJsonSchema
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
@@ -14,6 +15,10 @@ from sdmd.live import logs_http as live_logs
 from sdmd.services import envfile, logs, service
 from sdmd.services.schemas import DryRunRead, EnvFileRead, EnvFileUpdate, LogEntry, MovePlan, MoveRequest, ServiceRead
 from sdmd.services.service import Definition
+
+# What sdmd.live.logs.parse_time reads (a time without a zone is UTC); anything else is a 422 from there.
+LogTime = Annotated[str, WithJsonSchema({"anyOf": [{"type": "string", "format": "date-time"},
+                                                   {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,9})?$"}]})]
 
 router = APIRouter(prefix="/api/services", tags=["services"])
 
@@ -104,7 +109,8 @@ def _answer(view: dict[str, Any], response: Response) -> Any:
     return view
 
 
-@router.get("", response_model=list[ServiceRead], summary="Every service on every host")
+@router.get("", response_model=list[ServiceRead], summary="Every service on every host",
+            responses=error_responses(e404="host not found"))
 def list_services(core: CoreDep,
                   host: Annotated[str | None, Query(description="only this host (name or id)")] = None
                   ) -> list[dict[str, Any]]:
@@ -213,8 +219,8 @@ def move_service(service_id: str, body: MoveRequest, core: CoreDep, actor: Actor
 def service_logs(service_id: str, request: Request, core: CoreDep, actor: ActorDep,
                  tail: Annotated[int, Query(ge=1, le=10000)] = 100,
                  container: Annotated[str | None, Query(description="one container: name, id or service")] = None,
-                 since: Annotated[str | None, Query(description="RFC 3339 or unix seconds")] = None,
-                 until: Annotated[str | None, Query(description="RFC 3339 or unix seconds")] = None,
+                 since: Annotated[LogTime | None, Query(description="RFC 3339 or unix seconds")] = None,
+                 until: Annotated[LogTime | None, Query(description="RFC 3339 or unix seconds")] = None,
                  download: Annotated[bool, Query(description="a text/plain attachment")] = False) -> Any:
     if container or since or until or download or live_logs.wants_stream(request):  # live (issue 13)
         return live_logs.respond(request, core, actor, service_id, tail=tail, container=container, since=since,

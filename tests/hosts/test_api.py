@@ -43,7 +43,8 @@ def test_local_always_exists_and_cannot_be_changed_or_removed(client):
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1:2375", "file:///var/run/docker.sock", "garbage", "tcp://h",
-                                 "ssh://-oProxyCommand=touch%20x", "unix://relative/path", "ssh://a:pw@h"])
+                                 "ssh://-oProxyCommand=touch%20x", "unix://relative/path", "ssh://a:pw@h",
+                                 "tcp://[::1"])
 def test_bad_urls_are_refused_and_store_nothing(client, core, url):
     r = client.post("/api/hosts", json={"name": "bad", "url": url})
     assert r.status_code == 422, r.text

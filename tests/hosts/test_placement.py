@@ -27,7 +27,7 @@ def test_urls_that_are_accepted(url, kind, normalised):
 @pytest.mark.parametrize("url", ["", "http://h:2375", "https://h", "file:///x", "garbage", "tcp://h", "tcp://h:0",
                                  "tcp://u@h:2376", "ssh://-oProxyCommand=x", "ssh://-l@h", "ssh://h/path",
                                  "ssh://h?x=1", "unix://", "unix://rel", "tcp://h :2376", "ssh://a b@h",
-                                 "ssh://u:p@h", "tcp://h:99999"])
+                                 "ssh://u:p@h", "tcp://h:99999", "tcp://[", "ssh://[::1", "tcp://[]:2376"])
 def test_urls_that_are_refused(url):
     with pytest.raises(InvalidInput) as caught:
         parse(url)

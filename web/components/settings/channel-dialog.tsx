@@ -11,6 +11,8 @@ import { Switch } from "@/components/ui/switch";
 import type { NotificationChannel, NotificationChannelUpdate, NotificationEventType } from "@/lib/api/types";
 import { eventLabel, groupEvents, groupLabel, selectedTypes, selectorsFor } from "@/lib/notifications";
 import { useAddChannel, useEventTypes, useUpdateChannel } from "@/lib/queries/notifications";
+
+type EventSelector = NonNullable<NotificationChannelUpdate["events"]>[number];
 import { toast } from "@/lib/toast";
 
 /** Event types by group, each group with a checkbox of its own (checked: the whole group, future types too). */
@@ -108,7 +110,8 @@ export function ChannelDialog({ channel, open, onOpenChange }: {
     e.preventDefault();
     setTouched(true);
     if (!name.trim() || (!editing && !url.trim()) || chosen.size === 0) return;
-    const selectors = selectorsFor(chosen, catalogue);
+    // Built from the server's own catalogue, so every selector is one the API's enum lists.
+    const selectors = selectorsFor(chosen, catalogue) as EventSelector[];
     try {
       if (editing) {
         const body: NotificationChannelUpdate = { name: name.trim(), events: selectors, enabled, digest };

@@ -1817,7 +1817,7 @@ export interface components {
              * Events
              * @description Event types (`GET /api/notifications/events`), `<group>.*` (e.g. `update.*`) or `*` for all. Default: all.
              */
-            events?: string[];
+            events?: ("*" | "container.*" | "container.died" | "container.restart_loop" | "container.unhealthy" | "gitops.*" | "gitops.apply_error" | "gitops.diverged" | "host.*" | "host.back" | "host.unreachable" | "security.*" | "security.login_throttled" | "update.*" | "update.available" | "update.failed" | "update.rolled_back" | "update.updated")[];
             /**
              * Enabled
              * @default true
@@ -1882,21 +1882,21 @@ export interface components {
          */
         ChannelUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /**
              * Url
-             * @description An Apprise URL (https://github.com/caronc/apprise/wiki), e.g. `ntfy://ntfy.sh/my-topic`, `tgram://bottoken/chatid`, `mailto://user:pass@smtp.example.com?to=ops@example.com`, `json://hooks.example.com/sdmd`. Stored encrypted; read back masked.
+             * @description An Apprise URL (https://github.com/caronc/apprise/wiki), e.g. `ntfy://ntfy.sh/my-topic`, `tgram://bottoken/chatid`, `mailto://user:pass@smtp.example.com?to=ops@example.com`, `json://hooks.example.com/sdmd`. Stored encrypted; read back masked. Empty or null: unchanged.
              */
             url?: string | null;
             /**
              * Events
              * @description Event types (`GET /api/notifications/events`), `<group>.*` (e.g. `update.*`) or `*` for all. Default: all.
              */
-            events?: string[] | null;
+            events?: ("*" | "container.*" | "container.died" | "container.restart_loop" | "container.unhealthy" | "gitops.*" | "gitops.apply_error" | "gitops.diverged" | "host.*" | "host.back" | "host.unreachable" | "security.*" | "security.login_throttled" | "update.*" | "update.available" | "update.failed" | "update.rolled_back" | "update.updated")[];
             /** Enabled */
-            enabled?: boolean | null;
+            enabled?: boolean;
             /** Digest */
-            digest?: boolean | null;
+            digest?: boolean;
             /** Id */
             id?: unknown;
             /** Url Has Secrets */
@@ -4973,7 +4973,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description only this host (name or id) */
-                host?: string | null;
+                host?: string;
             };
             header?: never;
             path?: never;
@@ -5008,6 +5008,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
+            /** @description host not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "host not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -5031,7 +5045,7 @@ export interface operations {
     create_service_api_services_post: {
         parameters: {
             query?: {
-                name?: string | null;
+                name?: string;
                 /** @description validate with `docker compose config` and answer the text and diff that would be written; write, apply and commit nothing */
                 dry_run?: boolean;
             };
@@ -5228,7 +5242,7 @@ export interface operations {
                 confirm_move?: boolean;
             };
             header?: {
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 service_id: string;
@@ -5429,7 +5443,7 @@ export interface operations {
                 confirm_move?: boolean;
             };
             header?: {
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 service_id: string;
@@ -5758,11 +5772,11 @@ export interface operations {
             query?: {
                 tail?: number;
                 /** @description one container: name, id or service */
-                container?: string | null;
+                container?: string;
                 /** @description RFC 3339 or unix seconds */
-                since?: string | null;
+                since?: string;
                 /** @description RFC 3339 or unix seconds */
-                until?: string | null;
+                until?: string;
                 /** @description a text/plain attachment */
                 download?: boolean;
             };
@@ -5937,7 +5951,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 service_id: string;
@@ -6229,7 +6243,7 @@ export interface operations {
                 /** @description the Docker host (name or id, GET /api/hosts) */
                 host?: string;
                 /** @description remove only this tag of the image */
-                tag?: string | null;
+                tag?: string;
             };
             header?: never;
             path: {
@@ -6433,7 +6447,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description only this host (name or id) */
-                host?: string | null;
+                host?: string;
             };
             header?: never;
             path?: never;
@@ -7134,7 +7148,7 @@ export interface operations {
             };
             header?: {
                 /** @description the ETag of GET /api/services/{id} */
-                "if-match"?: string | null;
+                "if-match"?: string;
             };
             path: {
                 service_id: string;
@@ -7246,20 +7260,20 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description user id or email, scheduler, gitops */
-                actor?: string | null;
+                actor?: string;
                 /** @description exact, or a prefix ending in * */
-                action?: string | null;
+                action?: string;
                 /** @description target id or name */
-                target?: string | null;
+                target?: string;
                 /** @description the credential that acted: a session id, an API token (pat_...), a webhook (whk_...) */
-                token?: string | null;
+                token?: string;
                 /** @description inclusive; ISO 8601, UTC when no zone is given */
-                since?: string | null;
+                since?: string;
                 /** @description exclusive */
-                until?: string | null;
+                until?: string;
                 limit?: number;
                 /** @description next_cursor of the previous page */
-                cursor?: string | null;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -7384,7 +7398,7 @@ export interface operations {
     list_schedules_api_schedules_get: {
         parameters: {
             query?: {
-                service_id?: string | null;
+                service_id?: string;
             };
             header?: never;
             path?: never;
@@ -7939,7 +7953,7 @@ export interface operations {
                 /** @description check only reports */
                 mode?: "check" | "update";
                 /** @description seconds to wait */
-                wait?: number | null;
+                wait?: number;
             };
             header?: never;
             path: {
@@ -10453,13 +10467,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description one channel's deliveries */
-                channel_id?: string | null;
+                channel_id?: string;
                 /** @description e.g. failed, retrying (repeatable) */
-                status?: string[] | null;
+                status?: ("pending" | "retrying" | "sent" | "failed" | "cancelled" | "digest" | "digested")[];
                 /** @description e.g. container.died, test, digest */
-                event_type?: string | null;
+                event_type?: string;
                 /** @description the next page: ids below this */
-                before_id?: number | null;
+                before_id?: number;
                 limit?: number;
             };
             header?: never;
@@ -11862,7 +11876,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @description the event type; none means `message` */
+                        event?: string;
+                        /** @description JSON */
+                        data?: string;
+                        /** @description send it back as Last-Event-ID to resume */
+                        id?: string;
+                        /** @description reconnect delay in ms */
+                        retry?: number;
+                    };
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -11925,7 +11948,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description narrow to these services (id or name) */
-                service?: string[] | null;
+                service?: string[];
             };
             header?: never;
             path?: never;
@@ -11940,7 +11963,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @description the event type; none means `message` */
+                        event?: string;
+                        /** @description JSON */
+                        data?: string;
+                        /** @description send it back as Last-Event-ID to resume */
+                        id?: string;
+                        /** @description reconnect delay in ms */
+                        retry?: number;
+                    };
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
@@ -12006,7 +12038,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @description the event type; none means `message` */
+                        event?: string;
+                        /** @description JSON */
+                        data?: string;
+                        /** @description send it back as Last-Event-ID to resume */
+                        id?: string;
+                        /** @description reconnect delay in ms */
+                        retry?: number;
+                    };
                 };
             };
             /** @description No valid credentials (missing, malformed, expired or revoked token) */
