@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
@@ -89,7 +90,7 @@ def check_ssh_key(value: Any) -> tuple[dict[str, bytes], dict[str, Any]]:
             private = serialization.load_pem_private_key(data, password=None)
     except TypeError as exc:
         raise InvalidInput("invalid SSH key", "the key is encrypted; give it without a passphrase") from exc
-    except (ValueError, serialization.UnsupportedAlgorithm) as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise InvalidInput("invalid SSH key", f"ssh_key is not a private key OpenSSH reads: {exc}") from exc
     if not isinstance(private, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
                       | dsa.DSAPrivateKey):

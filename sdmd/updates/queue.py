@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import signal
 import socket
 import threading
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker, worker_registration
+from rq.exceptions import StopRequested
 
 from sdmd.config import Settings
 from sdmd.errors import UpstreamUnavailable
@@ -109,14 +112,42 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     """
     conn = redis_connection(settings)
     conn.ping()
-    name = f"sdmd-{socket.gethostname()}-{os.getpid()}"
-    # worker_ttl sets how long the worker blocks on the queue between heartbeats (ttl - 15 s).
-    # Notifications first: a message is quick, and should not wait behind a queue of update runs.
-    worker = SdmdWorker([notify_queue(settings, conn), update_queue(settings, conn)], connection=conn, name=name,
-                        worker_ttl=settings.worker_heartbeat_seconds + 15)
-    log.info("worker %s listening on queues %s, %s", name, settings.notify_queue_name, settings.queue_name)
     _sweep_interrupted(settings)
-    # with_scheduler: RQ's own scheduler (one per Redis, by lock) re-enqueues failed deliveries after
-    # their backoff (rq.Retry intervals); update schedules stay with rq-scheduler (`sdmd scheduler`).
-    worker.work(burst=burst, logging_level="INFO", with_scheduler=True)
+    for attempt in itertools.count():
+        # A new name each round: the old one may still be registered in a Redis that only blinked.
+        name = f"sdmd-{socket.gethostname()}-{os.getpid()}" + (f"-{attempt}" if attempt else "")
+        # worker_ttl sets how long the worker blocks on the queue between heartbeats (ttl - 15 s).
+        # Notifications first: a message is quick, and should not wait behind a queue of update runs.
+        worker = SdmdWorker([notify_queue(settings, conn), update_queue(settings, conn)], connection=conn,
+                            name=name, worker_ttl=settings.worker_heartbeat_seconds + 15)
+        log.info("worker %s listening on queues %s, %s", name, settings.notify_queue_name, settings.queue_name)
+        try:
+            # with_scheduler: RQ's own scheduler (one per Redis, by lock) re-enqueues failed deliveries after
+            # their backoff (rq.Retry intervals); update schedules stay with rq-scheduler (`sdmd scheduler`).
+            worker.work(burst=burst, logging_level="INFO", with_scheduler=True)
+        except StopRequested:
+            return 0
+        except RedisError as exc:  # RQ's teardown, after it quit its loop, needs the Redis that went away
+            log.warning("worker %s lost Redis: %s", name, exc)
+        if burst or worker._stop_requested:
+            return 0
+        # RQ quits its loop when Redis goes away outside the blocking dequeue (a heartbeat, a maintenance
+        # round); a worker is only useful running, so it waits for Redis and starts again.
+        if not _wait_for_redis(conn):
+            return 0
     return 0
+
+
+def _wait_for_redis(conn: Redis) -> bool:
+    """Until Redis answers (True) or SIGTERM/SIGINT asks the worker to stop (False)."""
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    delay = 1.0
+    while not stopping.wait(delay):
+        try:
+            conn.ping()
+            return True
+        except RedisError:
+            delay = min(delay * 2, 10.0)
+    return False

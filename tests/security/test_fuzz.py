@@ -16,6 +16,7 @@ The run is bounded: MAX_EXAMPLES per operation and mode, no shrinking, no statef
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,6 +124,7 @@ def test_every_operation_answers_within_its_schema(core: Core):
             core.auth.policy.set_require_mfa(False, actor=CLI)
 
     failures, tested = [], []
+    seconds: dict[str, float] = {}
     statuses: dict[str, Counter] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -130,13 +132,17 @@ def test_every_operation_answers_within_its_schema(core: Core):
             continue
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             tested.append((operation.label, mode.value))
+            started = time.monotonic()
             try:
                 _run(operation, mode, headers, keep_the_session_usable,
                      statuses.setdefault(operation.label, Counter()))
             except (Exception, BaseExceptionGroup) as exc:  # one report for all, not only the first failure
                 failures.append(f"{operation.label} ({mode.value}):\n{exc}")
+            seconds[f"{operation.label} ({mode.value})"] = time.monotonic() - started
     total = sum(statuses.values(), Counter())
     print(f"\nschemathesis: {len(statuses)} operations, {total.total()} cases; statuses {dict(sorted(total.items()))}")
+    slowest = sorted(seconds.items(), key=lambda kv: -kv[1])[:8]
+    print("slowest: " + ", ".join(f"{label} {took:.1f} s" for label, took in slowest))
     assert len(tested) >= 2 * 60
     assert not failures, "\n\n".join(failures)
     # The fuzzer's session stayed usable throughout: every operation got past authentication at least once.

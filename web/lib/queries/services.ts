@@ -1,13 +1,13 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type Query, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, rawJson, unwrap, withQuery } from "@/lib/api/client";
 import type { DryRun, Service, UpdateJob } from "@/lib/api/types";
 import { takeEarly } from "@/lib/early-fetch";
 import { runOperation } from "@/lib/live/progress";
 import { liveState } from "@/lib/live/state";
-import { getQueryClient } from "@/lib/query-client";
+import { getQueryClient, reconnectInterval } from "@/lib/query-client";
 
 export const serviceKeys = {
   all: ["services"] as const,
@@ -17,7 +17,10 @@ export const serviceKeys = {
 
 export const LIST_REFRESH_MS = 5_000;
 /** live: changes are pushed while the tab's state stream is open (lib/live/state.ts); poll only without it. */
-const pollUnlessLive = () => (liveState.connected() ? false : LIST_REFRESH_MS);
+// A failed load is asked again even while the state stream is up: the stream pushes changes, not the
+// list that never arrived.
+const pollUnlessLive = (query: Pick<Query, "state">) =>
+  reconnectInterval(query) || (liveState.connected() ? false : LIST_REFRESH_MS);
 
 const fetchServices = async (): Promise<Service[]> =>
   (await takeEarly<Service[]>("/api/services")) ?? ((await unwrap(api.GET("/api/services"))).data as Service[]);
