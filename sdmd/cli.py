@@ -10,6 +10,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sdmd.config import Settings
 
 Command = Callable[[argparse.Namespace], int]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -32,7 +36,7 @@ def _resolve(ref: Callable | str) -> Callable:
     return ref
 
 
-def _settings():
+def _settings() -> Settings:
     from sdmd.config import Settings
 
     return Settings()
@@ -51,9 +55,10 @@ def serve(args: argparse.Namespace) -> int:
     from sdmd.live.server import serve as serve_app
     from sdmd.security import tls
 
-    core = Core(_settings())
-    core.settings.ensure_dirs()
-    core.db.migrate()
+    settings = _settings()
+    settings.ensure_dirs()
+    _migrate_in_child(settings)
+    core = Core(settings)
     bootstrap_admin(core)
     files = tls.resolve(core.settings)
     # live: uvicorn's server, ending open event streams when it stops (see sdmd/live/server.py).
@@ -62,6 +67,24 @@ def serve(args: argparse.Namespace) -> int:
     serve_app(create_app(core=core), host=args.host, port=args.port, log_config=None, access_log=False,
               proxy_headers=False, server_header=False, **(files.uvicorn_kwargs() if files else {}))
     return 0
+
+
+def _migrate_in_child(settings: Settings) -> None:
+    """Alembic and the migration scripts run once, at start; in a forked child, they do not stay
+    resident in the API for its lifetime (about 12 MB, tests/bench/bench_memory.py)."""
+    from sdmd.core import Core
+    from sdmd.forked import in_child
+
+    def migrate_once() -> int:
+        core = Core(settings)
+        try:
+            core.db.migrate()
+        finally:
+            core.close()
+        return 0
+
+    if in_child(migrate_once, "migrating the database") != 0:
+        raise SystemExit("sdmd: the database migration failed (the error is above); not starting")
 
 
 @command("migrate", "create or upgrade the database schema (idempotent)")

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-import apprise
 
 from sdmd.errors import InvalidInput
 from sdmd.notifications.events import ERROR, WARNING
 
+if TYPE_CHECKING:
+    import apprise
+
 log = logging.getLogger("sdmd.notifications")
 
 MAX_URL = 4096
-_NOTIFY_TYPES = {ERROR: apprise.NotifyType.FAILURE, WARNING: apprise.NotifyType.WARNING}
+
+
+def _apprise():
+    """Apprise and its plugins load on the first channel the API or worker handles, not at start."""
+    import apprise
+
+    return apprise
 
 
 def _plugin(url: str) -> apprise.NotifyBase | None:
-    return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    return _apprise().Apprise.instantiate(url, suppress_exceptions=True)
 
 
 def validate(url: str) -> str:
@@ -28,7 +36,7 @@ def validate(url: str) -> str:
         raise InvalidInput("invalid notification URL", "url: an Apprise URL is required, e.g. ntfy://ntfy.sh/topic")
     if len(url) > MAX_URL:
         raise InvalidInput("invalid notification URL", f"url: at most {MAX_URL} characters")
-    with apprise.LogCapture(level=logging.WARNING) as logs:
+    with _apprise().LogCapture(level=logging.WARNING) as logs:
         plugin = _plugin(url)
     if plugin is None:
         what = f"this {url.split('://', 1)[0][:20]}:// URL" if "://" in url else "this URL (no scheme://)"
@@ -57,6 +65,11 @@ def masked(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe="*@."), ""))
 
 
+def _notify_type(severity: str) -> apprise.NotifyType:
+    kinds = _apprise().NotifyType
+    return {ERROR: kinds.FAILURE, WARNING: kinds.WARNING}.get(severity, kinds.INFO)
+
+
 @dataclass
 class SendResult:
     ok: bool
@@ -72,11 +85,11 @@ def send(url: str, *, title: str, body: str, severity: str, timeout: float) -> S
         if isinstance(level, int) and level >= logging.WARNING:
             notes.append(_without_urls(str(entry.message)))
 
-    target = apprise.Apprise()
+    target = _apprise().Apprise()
     if not target.add(url):
         return SendResult(False, "the stored URL is no longer accepted by Apprise")
     try:
-        result = target.notify(body=body, title=title, notify_type=_NOTIFY_TYPES.get(severity, apprise.NotifyType.INFO),
+        result = target.notify(body=body, title=title, notify_type=_notify_type(severity),
                                timeout=timeout, log_callback=collect)
     except Exception as exc:  # a plugin bug must not take the worker's job down without a record
         log.exception("apprise raised")

@@ -1,15 +1,14 @@
 """The daily digest (one message per digest channel with everything since the last one) and the
-daily housekeeping of the deliveries table. `sdmd scheduler` enqueues the job once a day."""
+daily housekeeping of the deliveries table. `sdmd scheduler` enqueues the job once a day
+(sdmd/notifications/daily.py)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from redis import Redis
-from redis.exceptions import RedisError
 
 from sdmd.core import Core
 from sdmd.db.base import utcnow
@@ -20,38 +19,6 @@ from sdmd.notifications.models import NotificationDelivery
 log = logging.getLogger("sdmd.notifications")
 
 MAX_ITEMS = 100
-DAILY_KEY = "sdmd:notify:daily:"
-
-
-class DailyTrigger:
-    """Called on every scheduler tick: enqueues the daily job once per local day, at or after
-    SDMD_NOTIFY_DIGEST_TIME (late, if the scheduler was down then). Several schedulers agree through
-    one Redis key per day."""
-
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self._done: date | None = None
-
-    def tick(self, conn: Redis, now: datetime | None = None) -> bool:
-        settings = self.core.settings
-        local = (now or utcnow()).astimezone(ZoneInfo(settings.timezone))
-        hour, minute = (int(p) for p in settings.notify_digest_time.split(":"))
-        if self._done == local.date() or local.time() < time(hour, minute):
-            return False
-        try:
-            first = conn.set(f"{DAILY_KEY}{local.date().isoformat()}", "1", nx=True, ex=3 * 86400)
-            if first:
-                from sdmd.updates.queue import notify_queue
-
-                notify_queue(settings, conn).enqueue(daily_job, job_timeout=600, result_ttl=86400,
-                                                     description="notifications: daily digest and cleanup")
-        except RedisError as exc:
-            log.warning("daily digest not queued: %s", exc)
-            return False
-        self._done = local.date()
-        return bool(first)
-
-
 def daily_job() -> dict[str, Any]:
     from sdmd.notifications.delivery import _job_core, _redis
 

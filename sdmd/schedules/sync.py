@@ -25,6 +25,7 @@ from rq.job import Job, JobStatus
 from sdmd.core import Core
 from sdmd.db.base import utcnow
 from sdmd.schedules import repository as repo
+from sdmd.schedules.keys import JOB_PREFIX, RECONCILE_LOCK, SYNCED_MARKER
 from sdmd.schedules.models import ScheduledTask
 from sdmd.schedules.timing import next_run
 from sdmd.updates.queue import redis_connection, update_queue
@@ -34,11 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sdmd.schedules")
 
-JOB_PREFIX = "sdmd-schedule-"
-RECONCILE_LOCK = "sdmd:schedules:reconcile"
-# Set by every reconcile. Gone means Redis restarted empty or was flushed: the scheduler reconciles
-# at its next tick instead of waiting for the periodic round (issue 19).
-SYNCED_MARKER = "sdmd:schedules:synced"
 FIRE_FUNC = "sdmd.schedules.jobs.fire_schedule"
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import logging
 import os
 import signal
@@ -13,9 +13,11 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.exceptions import StopRequested
+from rq.scheduler import RQScheduler
 
 from sdmd.config import Settings
 from sdmd.errors import UpstreamUnavailable
+from sdmd.forked import in_child
 
 log = logging.getLogger("sdmd.updates.queue")
 
@@ -80,26 +82,21 @@ def _sweep_interrupted(settings: Settings) -> None:
     """A worker that starts records the runs a dead one left `running` (sdmd/updates/cycle.py).
 
     In a forked child: the sweep needs the database and the update cycle's code, which an idle worker
-    would otherwise keep loaded (and resident) until its first job.
+    would otherwise keep loaded (and resident) until its first job. A failure never keeps the worker
+    from starting.
     """
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            from sdmd.core import Core
-            from sdmd.updates.cycle import sweep_interrupted
+    def sweep() -> int:
+        from sdmd.core import Core
+        from sdmd.updates.cycle import sweep_interrupted
 
-            core = Core(settings)
-            try:
-                sweep_interrupted(core, redis_connection(settings))
-            finally:
-                core.close()
-        except Exception:  # never keep the worker from starting
-            log.exception("could not record interrupted update runs")
-            code = 1
+        core = Core(settings)
+        try:
+            sweep_interrupted(core, redis_connection(settings))
         finally:
-            os._exit(code)
-    os.waitpid(pid, 0)
+            core.close()
+        return 0
+
+    in_child(sweep, "recording interrupted update runs")
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
@@ -113,18 +110,26 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     conn = redis_connection(settings)
     conn.ping()
     _sweep_interrupted(settings)
-    for attempt in itertools.count():
+    queues = [notify_queue(settings, conn), update_queue(settings, conn)]
+    retries = RetryScheduler([q.name for q in queues], conn)
+    retries.start()
+    try:
+        return _work(settings, conn, queues, burst)
+    finally:
+        retries.stop()
+
+
+def _work(settings: Settings, conn: Redis, queues: list[Queue], burst: bool) -> int:
+    attempt = 0
+    while True:
         # A new name each round: the old one may still be registered in a Redis that only blinked.
         name = f"sdmd-{socket.gethostname()}-{os.getpid()}" + (f"-{attempt}" if attempt else "")
         # worker_ttl sets how long the worker blocks on the queue between heartbeats (ttl - 15 s).
         # Notifications first: a message is quick, and should not wait behind a queue of update runs.
-        worker = SdmdWorker([notify_queue(settings, conn), update_queue(settings, conn)], connection=conn,
-                            name=name, worker_ttl=settings.worker_heartbeat_seconds + 15)
+        worker = SdmdWorker(queues, connection=conn, name=name, worker_ttl=settings.worker_heartbeat_seconds + 15)
         log.info("worker %s listening on queues %s, %s", name, settings.notify_queue_name, settings.queue_name)
         try:
-            # with_scheduler: RQ's own scheduler (one per Redis, by lock) re-enqueues failed deliveries after
-            # their backoff (rq.Retry intervals); update schedules stay with rq-scheduler (`sdmd scheduler`).
-            worker.work(burst=burst, logging_level="INFO", with_scheduler=True)
+            worker.work(burst=burst, logging_level="INFO")
         except StopRequested:
             return 0
         except RedisError as exc:  # RQ's teardown, after it quit its loop, needs the Redis that went away
@@ -135,7 +140,42 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
         # round); a worker is only useful running, so it waits for Redis and starts again.
         if not _wait_for_redis(conn):
             return 0
-    return 0
+        attempt += 1
+
+
+class RetryScheduler:
+    """RQ's scheduler in a thread of the worker: it moves retries whose backoff is over (rq.Retry
+    intervals, failed notification deliveries) back onto their queue.
+
+    RQ's own `work(with_scheduler=True)` forks a process for this, which holds a second copy of the
+    worker's memory; a thread shares it. RQ's locks still let one scheduler per queue move jobs when
+    several workers run. Update schedules stay with rq-scheduler (`sdmd scheduler`).
+    """
+
+    def __init__(self, queue_names: list[str], conn: Redis, interval: float = 1.0) -> None:
+        self._scheduler = RQScheduler(queue_names, connection=conn, interval=int(interval))
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sdmd-retry-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        with contextlib.suppress(RedisError):  # Redis gone: the locks expire by themselves
+            self._scheduler.release_locks()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval):
+            try:
+                if self._scheduler.acquire_locks():  # refreshes the locks it holds, takes free ones
+                    self._scheduler.enqueue_scheduled_jobs()
+            except RedisError as exc:  # Redis away: the worker's own loop waits for it; try again next tick
+                log.debug("retry scheduler: %s", exc)
+            except Exception:  # a bad job record must not end retries for good
+                log.exception("retry scheduler round failed")
 
 
 def _wait_for_redis(conn: Redis) -> bool:

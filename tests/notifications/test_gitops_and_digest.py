@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from sdmd.gitops.reconcile import reconcile
 from sdmd.notifications import emit as emit_module
-from sdmd.notifications.digest import DailyTrigger
+from sdmd.notifications.daily import DailyTrigger
 from sdmd.notifications.events import Event
 from sdmd.notifications.models import NotificationDelivery
 from tests.gitops.test_remote import _bare, _laptop, _push_change
@@ -99,7 +99,7 @@ def test_digest_channels_get_one_daily_message_with_everything(client, core, rec
 def test_the_daily_trigger_fires_once_per_local_day_across_schedulers(core, redis, settings):
     settings.timezone = "Europe/Berlin"
     settings.notify_digest_time = "08:00"
-    one, two = DailyTrigger(core), DailyTrigger(core)
+    one, two = DailyTrigger(settings), DailyTrigger(settings)
     before = datetime(2026, 12, 2, 6, 59, tzinfo=UTC)  # 07:59 in Berlin
     after = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
     assert one.tick(redis, before) is False
