@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from sdmd.errors import ErrorRead
+from sdmd.nullable import without_null
 from sdmd.security.headers import inline_scripts, script_hash
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorRead"}
@@ -107,22 +108,12 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
-    branches = [b for b in schema.get("anyOf", []) if b != {"type": "null"}]
-    if "anyOf" not in schema or len(branches) == len(schema["anyOf"]):
-        return schema
-    rest = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
-    if len(branches) == 1:
-        return {**branches[0], **rest}
-    return {**rest, "anyOf": branches}
-
-
 def plain_parameters(schema: dict[str, Any]) -> dict[str, Any]:
     for item in schema.get("paths", {}).values():
         for operation in item.values():
             for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
                 if "schema" in parameter:
-                    parameter["schema"] = _without_null(parameter["schema"])
+                    parameter["schema"] = without_null(parameter["schema"])
     return schema
 
 

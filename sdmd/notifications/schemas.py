@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from sdmd.notifications.events import SELECTORS
+from sdmd.nullable import without_null
 
 URL_DOC = ("An Apprise URL (https://github.com/caronc/apprise/wiki), e.g. `ntfy://ntfy.sh/my-topic`, "
            "`tgram://bottoken/chatid`, `mailto://user:pass@smtp.example.com?to=ops@example.com`, "
@@ -39,10 +40,7 @@ READ_ONLY = {"id", "url_has_secrets", "created_at", "updated_at", "last_delivery
 def _not_nullable(schema: dict[str, Any], *fields: str) -> None:
     """Drops the null branch (and the null default) of optional fields whose null the service refuses."""
     for field in fields:
-        prop = schema["properties"][field]
-        branches = [b for b in prop.pop("anyOf") if b != {"type": "null"}]
-        prop.update(branches[0])
-        prop.pop("default", None)
+        schema["properties"][field] = without_null(schema["properties"][field])
 
 
 class ChannelUpdate(BaseModel):
