@@ -28,7 +28,17 @@ wait_for() { # wait_for SECONDS CMD...
 
 docker_engine() {
   apt_install docker.io iptables ca-certificates
-  if ! docker info >/dev/null 2>&1; then
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ! timeout 30 docker info >/dev/null 2>&1; then
+    # the daemon runs but does not answer (wedged): restart it, or everything below waits on it
+    log "dockerd (pid $pid) does not answer; restarting it"
+    kill "$pid" || true
+    for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f /var/run/docker.pid
+  fi
+  if ! timeout 30 docker info >/dev/null 2>&1; then
     # Docker's default pools give room for ~30 bridge networks, one per compose project; the tests and
     # benchmarks run more projects than that at once, so offer /24s from one larger private range.
     # docker0 keeps its usual /16 (bip), or it too would get a /24 and hold only 254 containers.

@@ -29,6 +29,7 @@ log = logging.getLogger("sdmd.live.stats")
 
 TICK_SECONDS = 1.0
 RELIST_SECONDS = 5.0
+ENDED_RELIST_SECONDS = 1.0  # after Docker ended a stream: not at once, so one that keeps failing costs little
 TOTAL_FIELDS = ("cpu_percent", "memory_bytes", "memory_limit", "net_rx_bytes", "net_tx_bytes", "net_rx_rate",
                 "net_tx_rate", "blk_read_bytes", "blk_write_bytes", "blk_read_rate", "blk_write_rate", "pids")
 
@@ -172,23 +173,25 @@ class StatsWatch:
         self.closed = False
 
     async def start(self) -> None:
+        model = self.core.live
+        if model is not None:
+            loop = asyncio.get_running_loop()
+
+            def on_change(change: Any) -> None:
+                if change.kind == "host" or self.services is None or (change.host, change.project) in self.services:
+                    loop.call_soon_threadsafe(self._schedule_relist)
+
+            # Before the first listing: a container that starts between the listing and the subscription
+            # would otherwise go unwatched until the next change.
+            self.subscription = model.feed.subscribe(on_change)
         await self._relist()
         self.tasks.append(asyncio.create_task(self._tick()))
-        model = self.core.live
         if model is None:
             self.tasks.append(asyncio.create_task(self._relist_forever()))
-            return
-        loop = asyncio.get_running_loop()
 
-        def on_change(change: Any) -> None:
-            if change.kind == "host" or self.services is None or (change.host, change.project) in self.services:
-                loop.call_soon_threadsafe(self._schedule_relist)
-
-        self.subscription = model.feed.subscribe(on_change)
-
-    def _schedule_relist(self) -> None:
+    def _schedule_relist(self, delay: float = 0.2) -> None:
         if self.relist_soon is None and not self.closed:
-            self.relist_soon = asyncio.get_running_loop().call_later(0.2, self._relist_now)
+            self.relist_soon = asyncio.get_running_loop().call_later(delay, self._relist_now)
 
     def _relist_now(self) -> None:
         self.relist_soon = None
@@ -202,6 +205,9 @@ class StatsWatch:
         else:
             self.latest.pop(key, None)
             self.watched.pop(key, None)
+            # Docker ended the stream: the container stopped (the next listing drops it) or the stream broke
+            # while it runs on (the next listing opens it again); no model change need follow either.
+            self._schedule_relist(ENDED_RELIST_SECONDS)
 
     def _running(self) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """The running containers of interest, and the hosts that answered (a host that is reconnecting
