@@ -68,8 +68,8 @@ class StackStore:
 
     def read(self, name: str) -> str | None:
         """The file's exact text: CRLF line ends and a BOM are kept (newline=""), so edits can keep them."""
-        try:
-            with open(self.file(name), encoding="utf-8", newline="") as fh:
+        try:  # os.path.join: the list reads every stack's file, and two pathlib joins cost more than the read
+            with open(os.path.join(self.root, name, COMPOSE_FILE), encoding="utf-8", newline="") as fh:
                 return fh.read()
         except FileNotFoundError:
             return None
