@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,9 +179,14 @@ class GitRepo:
         proc = self.run("symbolic-ref", "-q", "--short", "HEAD", check=False)
         return (proc.stdout.strip() or None) if proc.returncode == 0 else None
 
-    def dirty(self) -> dict[str, list[str]]:
-        """Uncommitted paths grouped by their top-level folder ('' for files at the root)."""
-        raw = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames").stdout
+    def dirty(self, folders: Collection[str] | None = None) -> dict[str, list[str]]:
+        """Uncommitted paths grouped by their top-level folder ('' for files at the root); `folders`:
+        only under those top-level paths (taken literally), so git does not walk the whole tree."""
+        if folders is not None and not folders:
+            return {}
+        limit = ["--", *sorted(folders)] if folders is not None else []
+        raw = self.run("--literal-pathspecs", "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                       "--no-renames", *limit).stdout
         groups: dict[str, list[str]] = {}
         for entry in raw.split("\0"):
             if len(entry) < 4:

@@ -22,6 +22,7 @@ from sdmd.services.models import DockerServiceConfig
 
 log = logging.getLogger("sdmd.gitops")
 
+SCOPED_ROWS_MAX = 100  # annotating up to this many views reads their rows by name, more reads them all
 VERBS = {"create": "Create", "update": "Update", "delete": "Delete", "adopt": "Adopt", "apply": "Apply"}
 
 
@@ -121,8 +122,9 @@ def annotate(core: Core, views: list[dict[str, Any]], containers: dict[str, list
     managed = [v for v in views if v.get("managed")]
     if not managed:
         return
-    with core.db.sessions() as session:
-        rows = repo.all_stacks(session)
+    names = {v["name"] for v in managed}
+    with core.db.sessions() as session:  # one service (GET, or the answer to a change): its row alone
+        rows = repo.all_stacks(session, names if len(names) <= SCOPED_ROWS_MAX else None)
     for view in managed:
         name = view["name"]
         row = rows.get(name)

@@ -28,6 +28,8 @@ from sdmd.services.definition import NAME_RE, content_hash
 
 log = logging.getLogger("sdmd.gitops")
 
+SCOPED_QUERY_MAX = 100  # up to this many stacks are read by name (IN); more, and all rows are read
+
 
 @dataclass
 class Outcome:
@@ -115,9 +117,7 @@ def _remove_stale_scratch(core: Core, only: set[str] | None) -> list[str]:
     """Draft folders and write temporaries exist only while their stack's lock is held: any found
     while we hold that lock belong to a process that died (kill -9 mid-request)."""
     removed = []
-    for name in sorted(core.stacks.scratch_owners()):
-        if only is not None and name not in only:
-            continue
+    for name in sorted(core.stacks.scratch_owners(only)):
         with core.stacks.locked(name):
             removed += core.stacks.remove_scratch(name)
     if removed:
@@ -128,7 +128,7 @@ def _remove_stale_scratch(core: Core, only: set[str] | None) -> list[str]:
 def _commit_hand_edits(core: Core, only: set[str] | None) -> list[str]:
     git = git_repo(core)
     commits = []
-    for top, paths in sorted(git.dirty().items()):
+    for top, paths in sorted(git.dirty(only).items()):
         if only is not None and top not in only:
             continue
         if top and NAME_RE.match(top):
@@ -143,9 +143,11 @@ def _commit_hand_edits(core: Core, only: set[str] | None) -> list[str]:
 
 
 def _candidates(core: Core, only: set[str] | None) -> list[str]:
+    """Every stack folder, service and gitops row (or those in `only`): names only, no rows loaded."""
+    among = only if only is not None and len(only) <= SCOPED_QUERY_MAX else None
     with core.db.sessions() as session:
-        known = {c.name for c in services_repo.all_configs(session)} | set(repo.all_stacks(session))
-    names = set(core.stacks.names()) | known
+        known = set(services_repo.content_hashes(session, among)) | repo.names(session, among)
+    names = set(core.stacks.names(among)) | known
     if only is not None:
         names &= only
     return sorted(n for n in names if NAME_RE.match(n))
@@ -156,10 +158,11 @@ def _settled(core: Core, names: list[str]) -> set[str]:
     each: the file is what was applied (its hash is the mirror's), no error, pending edit or orphan is
     recorded, and the config hashes of this very file are kept. `_reconcile_locked` would only say
     "in_sync" for them; it still handles every other stack, under its lock."""
+    among = names if len(names) <= SCOPED_QUERY_MAX else None  # a watch round: just its few stacks
     with core.db.sessions() as session:
-        applied = {c.name: c.content_hash for c in services_repo.all_configs(session)}
+        applied = services_repo.content_hashes(session, among)
         states = {name: (row.error, row.pending_hash, row.orphaned_at, row.hashes_for, row.service_hashes)
-                  for name, row in repo.all_stacks(session).items()}
+                  for name, row in repo.all_stacks(session, among).items()}
     settled = set()
     for name in names:
         if name not in applied or name not in states:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -22,8 +24,19 @@ def get_or_create(session: Session, name: str) -> GitopsStack:
     return row
 
 
-def all_stacks(session: Session) -> dict[str, GitopsStack]:
-    return {row.name: row for row in session.scalars(select(GitopsStack))}
+def all_stacks(session: Session, among: Collection[str] | None = None) -> dict[str, GitopsStack]:
+    """Every stack's row (or those named)."""
+    stmt = select(GitopsStack)
+    if among is not None:
+        stmt = stmt.where(GitopsStack.name.in_(list(among)))
+    return {row.name: row for row in session.scalars(stmt)}
+
+
+def names(session: Session, among: Collection[str] | None = None) -> set[str]:
+    stmt = select(GitopsStack.name)
+    if among is not None:
+        stmt = stmt.where(GitopsStack.name.in_(list(among)))
+    return set(session.scalars(stmt))
 
 
 def remove(session: Session, name: str) -> None:

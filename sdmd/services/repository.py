@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,14 @@ from sdmd.services.models import DockerService, DockerServiceConfig
 
 def all_configs(session: Session) -> list[DockerServiceConfig]:
     return list(session.scalars(select(DockerServiceConfig).order_by(DockerServiceConfig.name)))
+
+
+def content_hashes(session: Session, among: Collection[str] | None = None) -> dict[str, str]:
+    """{name: content hash} of every managed service (or of those named): two columns, no compose text."""
+    stmt = select(DockerServiceConfig.name, DockerServiceConfig.content_hash)
+    if among is not None:
+        stmt = stmt.where(DockerServiceConfig.name.in_(list(among)))
+    return {name: digest for name, digest in session.execute(stmt)}
 
 
 def get(session: Session, service_id: str) -> DockerServiceConfig | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import fnmatch
 import json
 import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +24,15 @@ ENV_FILE = ".env"  # compose reads it from the project folder to interpolate ${V
 DRAFT_PREFIX = ".draft-"  # tempfile adds "<name>-" and 8 random characters
 TEMP_GLOB = ".compose.*.tmp"  # write()'s temporary, left only by a process killed mid-write
 FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _has_temporary(directory: str) -> bool:
+    """Whether a stack folder holds a write temporary (TEMP_GLOB), with one directory read."""
+    try:
+        with os.scandir(directory) as entries:
+            return any(fnmatch.fnmatchcase(e.name, TEMP_GLOB) for e in entries)
+    except OSError:
+        return False
 
 
 @contextmanager
@@ -58,13 +68,16 @@ class StackStore:
 
     def read(self, name: str) -> str | None:
         """The file's exact text: CRLF line ends and a BOM are kept (newline=""), so edits can keep them."""
-        try:
-            with open(self.file(name), encoding="utf-8", newline="") as fh:
+        try:  # os.path.join: the list reads every stack's file, and two pathlib joins cost more than the read
+            with open(os.path.join(self.root, name, COMPOSE_FILE), encoding="utf-8", newline="") as fh:
                 return fh.read()
         except FileNotFoundError:
             return None
 
-    def names(self) -> list[str]:
+    def names(self, among: Collection[str] | None = None) -> list[str]:
+        """Stack folders with a compose.yaml (of those in `among`, when given: no scan of the whole folder)."""
+        if among is not None:
+            return sorted(n for n in among if NAME_RE.match(n) and self.exists(n))
         if not self.root.is_dir():
             return []
         return sorted(p.name for p in self.root.iterdir() if NAME_RE.match(p.name) and (p / COMPOSE_FILE).is_file())
@@ -119,18 +132,22 @@ class StackStore:
         shutil.rmtree(self.directory(name), ignore_errors=True)
 
     # -- crash safety: what a killed process leaves behind (issue 19) -------------------------
-    def scratch_owners(self) -> set[str]:
+    def scratch_owners(self, among: Collection[str] | None = None) -> set[str]:
         """Stack names with a draft folder or a write temporary on disk. Drafts only exist while their
-        stack's lock is held, so whoever holds that lock and still sees one knows it is stale."""
-        if not self.root.is_dir():
-            return set()
+        stack's lock is held, so whoever holds that lock and still sees one knows it is stale.
+        `among`: only look inside those stacks' folders (the root is listed once either way)."""
         owners = set()
-        for entry in self.root.iterdir():
+        try:
+            entries = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return owners
+        for entry in entries:
             if entry.name.startswith(DRAFT_PREFIX) and entry.is_dir():
                 name = entry.name[len(DRAFT_PREFIX):-9]  # "<name>-xxxxxxxx"
-                if NAME_RE.match(name):
+                if NAME_RE.match(name) and (among is None or name in among):
                     owners.add(name)
-            elif NAME_RE.match(entry.name) and entry.is_dir() and next(entry.glob(TEMP_GLOB), None):
+            elif (among is None or entry.name in among) and NAME_RE.match(entry.name) and entry.is_dir() \
+                    and _has_temporary(entry.path):
                 owners.add(entry.name)
         return owners
 
