@@ -170,6 +170,7 @@ class StatsWatch:
         self.managed_ids: dict[tuple[str, str], str] = {}
         self.subscription: Any = None
         self.relist_soon: asyncio.TimerHandle | None = None
+        self.relisting = asyncio.Lock()
         self.closed = False
 
     async def start(self) -> None:
@@ -234,6 +235,12 @@ class StatsWatch:
         return running, answered
 
     async def _relist(self) -> None:
+        # One at a time: a listing read earlier but applied later would unwatch a container it had not
+        # seen start yet, and no change would follow to list it again.
+        async with self.relisting:
+            await self._relist_once()
+
+    async def _relist_once(self) -> None:
         try:
             running, answered = await run_in_threadpool(self._running)
         except Exception as exc:  # a host down for a moment: keep the stream, try again on the next change
