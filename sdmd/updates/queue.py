@@ -134,7 +134,9 @@ def _work(settings: Settings, conn: Redis, queues: list[Queue], burst: bool) -> 
             return 0
         except RedisError as exc:  # RQ's teardown, after it quit its loop, needs the Redis that went away
             log.warning("worker %s lost Redis: %s", name, exc)
-        if burst or worker._stop_requested:
+        # SIGTERM/SIGINT while idle: RQ raises StopRequested inside its loop and returns normally; only
+        # the shutdown date it records tells a stop from a loop that quit because Redis went away.
+        if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
             return 0
         # RQ quits its loop when Redis goes away outside the blocking dequeue (a heartbeat, a maintenance
         # round); a worker is only useful running, so it waits for Redis and starts again.
