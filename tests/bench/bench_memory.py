@@ -53,16 +53,21 @@ def import_graph(module: str, extra: str) -> dict:
     return json.loads(done.stdout)
 
 
-def rss_of(pid: int) -> int:
-    """RSS of a process and its children (uvicorn and RQ may fork), in bytes."""
+def _tree_bytes(pid: int, proc_file: str, field: str) -> int:
+    """A kB figure from /proc/<pid>/<proc_file>, summed over a process and its children, in bytes."""
     total = 0
     for proc in [pid, *children(pid)]:
         try:
-            status = Path(f"/proc/{proc}/status").read_text()
+            text = Path(f"/proc/{proc}/{proc_file}").read_text()
         except OSError:
             continue
-        total += int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) * 1024
+        total += int(next(line for line in text.splitlines() if line.startswith(field)).split()[1]) * 1024
     return total
+
+
+def rss_of(pid: int) -> int:
+    """RSS of a process and its children (uvicorn and RQ may fork), in bytes."""
+    return _tree_bytes(pid, "status", "VmRSS:")
 
 
 def pss_of(pid: int) -> int:
@@ -70,14 +75,7 @@ def pss_of(pid: int) -> int:
     binary, pydantic-core's and cryptography's libraries, pages a fork has not written) counted once
     in all, split between them. Summed over processes, it is what the stack costs the machine; a sum
     of RSS counts shared pages once per process."""
-    total = 0
-    for proc in [pid, *children(pid)]:
-        try:
-            rollup = Path(f"/proc/{proc}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        total += int(next(line for line in rollup.splitlines() if line.startswith("Pss:")).split()[1]) * 1024
-    return total
+    return _tree_bytes(pid, "smaps_rollup", "Pss:")
 
 
 def children(pid: int) -> list[int]:

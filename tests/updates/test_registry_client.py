@@ -56,9 +56,20 @@ class FaultyProxy:
                     proxy.rate_limit -= 1 if limited else 0
                     proxy.in_flight += 1
                     proxy.max_in_flight = max(proxy.max_in_flight, proxy.in_flight)
+                counted = [True]
+
+                def answered() -> None:
+                    # Counted out before the answer goes: once it is sent, the client may start its next
+                    # request before this thread runs again, and the count would see one too many.
+                    if counted[0]:
+                        counted[0] = False
+                        with proxy._lock:
+                            proxy.in_flight -= 1
+
                 try:
                     time.sleep(proxy.delay)
                     if limited:
+                        answered()
                         self.send_response(429)
                         self.send_header("Retry-After", proxy.retry_after)
                         self.send_header("Content-Length", "0")
@@ -80,6 +91,7 @@ class FaultyProxy:
                         body = json.dumps({**doc, "tags": page}).encode()
                         if more:
                             link = f'<{url.path}?{urlencode({"n": query["n"][0], "last": page[-1]})}>; rel="next"'
+                    answered()
                     self.send_response(upstream.status_code)
                     for key in ("Content-Type", "Docker-Content-Digest", "WWW-Authenticate",
                                 *(("Content-Length",) if head else ())):
@@ -93,8 +105,7 @@ class FaultyProxy:
                     if not head:
                         self.wfile.write(body)
                 finally:
-                    with proxy._lock:
-                        proxy.in_flight -= 1
+                    answered()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.host = f"127.0.0.1:{self.server.server_address[1]}"
