@@ -20,12 +20,12 @@ from sdmd.auth.security_router import router as security_router
 from sdmd.auth.users_router import router as users_router
 from sdmd.config import Settings
 from sdmd.core import Core
-from sdmd.errors import add_exception_handlers
 from sdmd.gitops import loop as gitops_loop
 from sdmd.gitops.router import router as gitops_router
 from sdmd.health.probes import router as probes_router
 from sdmd.health.router import router as health_router
 from sdmd.hosts.router import router as hosts_router
+from sdmd.http_errors import add_exception_handlers
 from sdmd.images.router import router as images_router
 from sdmd.live.install import install as install_live
 from sdmd.logging import RequestContextMiddleware

@@ -17,7 +17,7 @@ adds the error responses each operation can give, all with the one ErrorRead bod
 header cannot carry a JSON null, an absent parameter is the "none", so the schema says only what can be sent.
 
 A route adds what only it can answer (429 on login, 502 from Supabase...) or words a common one for itself
-with `responses=sdmd.errors.error_responses(...)`; those get the same body schema, and a description here
+with `responses=sdmd.http_errors.error_responses(...)`; those get the same body schema, and a description here
 when they lack one.
 """
 
@@ -33,7 +33,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from sdmd.errors import ErrorRead
+from sdmd.http_errors import ErrorRead
 from sdmd.nullable import without_null
 from sdmd.security.headers import inline_scripts, script_hash
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sdmd.auth.dependencies import EnrollingActorDep, bearer_token, client_addr
 from sdmd.deps import CoreDep
-from sdmd.errors import error_responses
+from sdmd.http_errors import error_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -12,7 +12,7 @@ from sdmd.auth import accounts
 from sdmd.auth.dependencies import ActorDep
 from sdmd.auth.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_PATTERN
 from sdmd.deps import CoreDep
-from sdmd.errors import error_responses
+from sdmd.http_errors import error_responses
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 

@@ -7,7 +7,6 @@ from fastapi.concurrency import run_in_threadpool
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import error_responses
 from sdmd.gitops import adopt as adopt_ops
 from sdmd.gitops import history, service
 from sdmd.gitops.schemas import (
@@ -19,6 +18,7 @@ from sdmd.gitops.schemas import (
     GitopsStatus,
     ReconcileReport,
 )
+from sdmd.http_errors import error_responses
 from sdmd.services import service as services
 from sdmd.services.schemas import ServiceRead
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from sdmd.deps import CoreDep
-from sdmd.errors import error_responses
 from sdmd.health import status
+from sdmd.http_errors import error_responses
 
 router = APIRouter(prefix="/api/health", tags=["health"])
 

@@ -7,9 +7,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import error_responses
 from sdmd.hosts import service
 from sdmd.hosts.schemas import HostCreate, HostDeleted, HostRead, HostTestRead, HostTestRequest, HostUpdate
+from sdmd.http_errors import error_responses
 
 router = APIRouter(prefix="/api/hosts", tags=["hosts"])
 

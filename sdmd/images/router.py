@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field, field_validator
 from sdmd.audit.log import audited
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import ErrorRead, InvalidInput, error_responses
+from sdmd.errors import InvalidInput
 from sdmd.hosts import reader
+from sdmd.http_errors import ErrorRead, error_responses
 from sdmd.images import inventory
 from sdmd.images.schemas import ImageList, ImageRemoved, PruneRequest, PruneResult
 

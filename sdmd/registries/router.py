@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import error_responses
+from sdmd.http_errors import error_responses
 from sdmd.registries import service
 from sdmd.registries.schemas import RegistryCreate, RegistryRead, RegistryUpdate
 

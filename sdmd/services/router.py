@@ -10,7 +10,8 @@ from pydantic import WithJsonSchema
 
 from sdmd.auth.dependencies import ActorDep
 from sdmd.deps import CoreDep
-from sdmd.errors import ErrorRead, InvalidInput, UnsupportedMediaType, error_responses
+from sdmd.errors import InvalidInput, UnsupportedMediaType
+from sdmd.http_errors import ErrorRead, error_responses
 from sdmd.live import logs_http as live_logs
 from sdmd.services import envfile, logs, service
 from sdmd.services.schemas import DryRunRead, EnvFileRead, EnvFileUpdate, LogEntry, MovePlan, MoveRequest, ServiceRead

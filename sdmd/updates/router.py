@@ -18,7 +18,8 @@ from rq.job import Job
 from sdmd.auth.dependencies import ActorDep
 from sdmd.core import Core
 from sdmd.deps import CoreDep
-from sdmd.errors import Conflict, NotFound, error_responses
+from sdmd.errors import Conflict, NotFound
+from sdmd.http_errors import error_responses
 from sdmd.services import repository as services_repo
 from sdmd.updates.jobs import run_update_job
 from sdmd.updates.manual import enqueue_update, job_view, respond

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from sdmd.auth.dependencies import ActorDep, client_addr
 from sdmd.deps import CoreDep
-from sdmd.errors import error_responses
+from sdmd.http_errors import error_responses
 from sdmd.updates.manual import respond
 from sdmd.updates.schemas import UpdateJobRead
 from sdmd.webhooks import service

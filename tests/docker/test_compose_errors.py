@@ -122,7 +122,7 @@ def test_the_error_body_carries_field_only_when_known():
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from sdmd.errors import add_exception_handlers
+    from sdmd.http_errors import add_exception_handlers
 
     app = FastAPI()
     add_exception_handlers(app)
