@@ -19,6 +19,8 @@ Command = Callable[[argparse.Namespace], int]
 Configure = Callable[[argparse.ArgumentParser], None]
 # name -> (run, configure, help); a str is "module:function", imported only for the chosen command.
 COMMANDS: dict[str, tuple[Command | str, Configure | str | None, str]] = {}
+# Commands that set up logging themselves, from settings they read without pydantic (the scheduler).
+CONFIGURE_OWN_LOGGING = {"scheduler"}
 
 
 def command(name: str, help_text: str, configure: Configure | str | None = None):
@@ -128,9 +130,12 @@ def worker(_: argparse.Namespace) -> int:
 
 @command("scheduler", "run rq-scheduler, kept reconciled with the schedules table")
 def scheduler(_: argparse.Namespace) -> int:
-    from sdmd.schedules.scheduler import run_scheduler
+    from sdmd.logging import configure as configure_logging
+    from sdmd.schedules.scheduler import LoopSettings, run_scheduler
 
-    return run_scheduler(_settings())
+    settings = LoopSettings.from_environment()
+    configure_logging(settings.log_format, settings.log_level)
+    return run_scheduler(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,9 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         if name == chosen and configure is not None:
             _resolve(configure)(sub_parser)
     args = parser.parse_args(argv)
-    from sdmd.logging import configure as configure_logging
+    if args.command not in CONFIGURE_OWN_LOGGING:
+        from sdmd.logging import configure as configure_logging
 
-    configure_logging()
+        configure_logging()
     return _resolve(COMMANDS[args.command][0])(args)
 
 

@@ -137,9 +137,11 @@ def _loaded_after(module: str) -> dict:
 def test_the_scheduler_loads_no_api_docker_yaml_editor_or_database():
     loaded = _loaded_after("sdmd.schedules.scheduler")
     assert "rq_scheduler" in loaded
-    # the reconcile, which needs the database, runs in a forked child (sdmd/forked.py)
+    # the reconcile, which needs the database, and reading the settings run in forked children
+    # (sdmd/forked.py)
     assert not loaded & {"fastapi", "starlette", "docker", "python_on_whales", "ruamel", "uvicorn", "sqlalchemy",
-                         "sdmd.app", "sdmd.core", "sdmd.schedules.sync"}
+                         "pydantic", "pydantic_settings", "sdmd.app", "sdmd.core", "sdmd.config",
+                         "sdmd.schedules.sync"}
 
 
 def test_the_idle_worker_loads_no_api_and_no_job_code():

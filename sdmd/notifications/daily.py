@@ -1,20 +1,21 @@
 """When the daily notification job runs: checked on every `sdmd scheduler` tick.
 
-Settings and Redis only. The job itself (sdmd.notifications.digest.daily_job) needs the database; the
-worker imports it by name when it runs it, so the scheduler never loads it.
+Settings and Redis only (and no pydantic: the scheduler passes its LoopSettings). The job itself
+(sdmd.notifications.digest.daily_job) needs the database; the worker imports it by name when it runs
+it, so the scheduler never loads it.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, time
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from redis import Redis
 from redis.exceptions import RedisError
 
-from sdmd.config import Settings
-from sdmd.updates.queue import notify_queue
+from sdmd.updates.queue import QueueSettings, notify_queue
 
 log = logging.getLogger("sdmd.notifications")
 
@@ -22,11 +23,18 @@ DAILY_KEY = "sdmd:notify:daily:"
 DAILY_JOB = "sdmd.notifications.digest.daily_job"
 
 
+class DailySettings(QueueSettings, Protocol):
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def notify_digest_time(self) -> str: ...
+
+
 class DailyTrigger:
     """Enqueues the daily job once per local day, at or after SDMD_NOTIFY_DIGEST_TIME (late, if the
     scheduler was down then). Several schedulers agree through one Redis key per day."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: DailySettings) -> None:
         self.settings = settings
         self._done: date | None = None
 

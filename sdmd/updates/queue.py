@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import threading
+from typing import TYPE_CHECKING, Protocol
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -15,9 +16,11 @@ from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.exceptions import StopRequested
 from rq.scheduler import RQScheduler
 
-from sdmd.config import Settings
 from sdmd.errors import UpstreamUnavailable
 from sdmd.forked import in_child
+
+if TYPE_CHECKING:
+    from sdmd.config import Settings
 
 log = logging.getLogger("sdmd.updates.queue")
 
@@ -25,7 +28,19 @@ _connections: dict[str, Redis] = {}
 _guard = threading.Lock()
 
 
-def redis_connection(settings: Settings) -> Redis:
+class QueueSettings(Protocol):
+    """What Redis and the queues need of the settings: sdmd.config.Settings, or the scheduler's own
+    LoopSettings (sdmd/schedules/scheduler.py), which spare its loop pydantic."""
+
+    @property
+    def resolved_redis_url(self) -> str: ...
+    @property
+    def queue_name(self) -> str: ...
+    @property
+    def notify_queue_name(self) -> str: ...
+
+
+def redis_connection(settings: QueueSettings) -> Redis:
     """One client (and pool) per URL per process; redis-py renews its pool after a fork."""
     url = settings.resolved_redis_url
     with _guard:
@@ -35,11 +50,11 @@ def redis_connection(settings: Settings) -> Redis:
         return conn
 
 
-def update_queue(settings: Settings, conn: Redis | None = None) -> Queue:
+def update_queue(settings: QueueSettings, conn: Redis | None = None) -> Queue:
     return Queue(settings.queue_name, connection=conn or redis_connection(settings))
 
 
-def notify_queue(settings: Settings, conn: Redis | None = None) -> Queue:
+def notify_queue(settings: QueueSettings, conn: Redis | None = None) -> Queue:
     """Notification deliveries: a queue of their own, which every worker takes before update jobs."""
     return Queue(settings.notify_queue_name, connection=conn or redis_connection(settings))
 
@@ -48,7 +63,7 @@ def redis_unavailable(exc: Exception) -> UpstreamUnavailable:
     return UpstreamUnavailable("job queue unavailable", f"Redis: {type(exc).__name__}: {exc}")
 
 
-def workers_listening(settings: Settings, conn: Redis | None = None) -> int:
+def workers_listening(settings: QueueSettings, conn: Redis | None = None) -> int:
     try:
         return Worker.count(connection=conn or redis_connection(settings), queue=update_queue(settings, conn))
     except RedisError as exc:
