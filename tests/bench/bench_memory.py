@@ -26,6 +26,9 @@ MB = 1024 * 1024
 # What each process imports before it does its work (its "import graph"): the API builds its app.
 PROCESSES = {
     "api": ("sdmd.app", "from sdmd.app import create_app"),
+    # The floor under the API's figure: the libraries it cannot answer a request without (web framework
+    # and server, ORM, queue, Docker client, token verification, the YAML editor), and no sdmd code.
+    "api's libraries, no sdmd": ("fastapi", "import uvicorn, sqlalchemy.orm, redis, rq, docker, jwt, ruamel.yaml"),
     "worker": ("sdmd.updates.queue", ""),
     "worker, after its first job": ("sdmd.schedules.jobs", "import sdmd.updates.jobs"),
     "scheduler": ("sdmd.schedules.scheduler", ""),
