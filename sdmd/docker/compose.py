@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from python_on_whales.exceptions import DockerException as WhalesError
 
 TIMED_OUT = (124, 137)
+# Compose must finish an `up` it has begun even when the process reading its output dies (a worker
+# killed mid-update): a Go program that writes to a broken stdout or stderr pipe exits on SIGPIPE, and
+# would leave containers created but never started. So its output goes through relays (`tee -p` keeps
+# draining into /dev/null once its reader is gone); the exit status stays compose's.
+OUTLIVE_THE_READER = 'exec 3>&1 4>&2; "$@" > >(tee -p /dev/null >&3) 2> >(tee -p /dev/null >&4)'
 
 
 def whales_run(*args: Any, **kwargs: Any) -> Any:
@@ -67,11 +72,12 @@ class ComposeCommands:
     compose_timeout: float
 
     def _client_call(self) -> list[str]:
-        timeout = shutil.which("timeout")
-        docker = "docker"
-        if not timeout:
-            return [docker]
-        return [timeout, "--kill-after=5", f"{self.compose_timeout:g}", docker]
+        call = ["docker"]
+        if timeout := shutil.which("timeout"):
+            call = [timeout, "--kill-after=5", f"{self.compose_timeout:g}", *call]
+        if (bash := shutil.which("bash")) and shutil.which("tee"):
+            call = [bash, "-c", OUTLIVE_THE_READER, "sdmd-compose", *call]
+        return call
 
     def _compose(self, project: ComposeProject) -> DockerClient:
         # python-on-whales (~25 MB of pydantic models) loads on the first compose call, not at import:
