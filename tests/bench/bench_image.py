@@ -17,12 +17,13 @@ interpreter's ABI, which is the same (CPython 3.11). The official build differs 
   CPython in /usr/local; a figure known from its registry listing, NOT measured here), against the local
   runtime base, whose size this prints;
 - on top of it the runtime stage installs git and redis-server from apt and prunes them in the same
-  layer with the same script; their share, estimated from the Installed-Size of the same Debian
-  packages in the local base (git and its libcurl stack without perl, git-man or git's daemons;
-  redis-server and redis-tools with jemalloc), is ~30-35 MB. This script prints that estimate from dpkg
-  when it sizes a local-base image; it is an estimate, never a measurement.
-So the official image is about (130 + 32) - local base larger than the local one, i.e. the local figure
-plus some 20 MB with the local base as it is today.
+  layer with the same script; their share is estimated from the files the same Debian packages leave
+  in the local image (git and its libcurl/gnutls stack without perl, git-man or git's daemons;
+  redis-server and redis-tools with jemalloc: ~28 MB). This script prints that estimate when it sizes
+  an image it built; it is an estimate, never a measurement.
+So the official image should be about (130 + 28) - 140 (the local runtime base) = ~20 MB larger than the
+local one, if docker:27-cli's docker and compose binaries are the size of this machine's (they are
+the CLI's and compose's release builds in both cases; the versions differ).
 """
 
 from __future__ import annotations
@@ -46,6 +47,20 @@ APT_ADDED = ("git", "libcurl3-gnutls", "libnghttp2-14", "librtmp1", "libssh2-1",
              "libp11-kit0", "libtasn1-6", "libunistring2", "libidn2-0", "libgssapi-krb5-2", "libkrb5-3",
              "libk5crypto3", "libkrb5support0", "libkeyutils1", "libcom-err2", "libpcre2-8-0",
              "redis-server", "redis-tools", "libjemalloc2", "liblzf1")
+PACKAGE_BYTES = """
+import os, stat, subprocess, sys
+listed = subprocess.run(["dpkg-query", "-L", *sys.argv[1:]], capture_output=True, text=True).stdout.split("\\n")
+seen, total = set(), 0
+for path in listed:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        continue
+    if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) not in seen:
+        seen.add((st.st_dev, st.st_ino))
+        total += st.st_size
+print(total)
+"""
 SITE_SIZES = """
 import os, sys, json
 sp = next(p for p in sys.path if p.endswith("site-packages"))
@@ -103,11 +118,11 @@ def venv_packages(tag: str) -> dict[str, int]:
 
 
 def apt_added_estimate(tag: str) -> int | None:
-    """The Installed-Size (KiB) of APT_ADDED as dpkg records it in the image, in bytes; None off Debian."""
-    done = subprocess.run(["docker", "run", "--rm", "--entrypoint", "dpkg-query", tag, "-W",
-                           "-f", "${Package} ${Installed-Size}\n", *APT_ADDED], capture_output=True, text=True)
-    sizes = [int(parts[1]) for parts in (line.split() for line in done.stdout.splitlines()) if len(parts) == 2]
-    return sum(sizes) * 1024 if sizes else None
+    """Bytes on disk, in the image, of the files dpkg lists for APT_ADDED (what is left of those packages
+    after deploy/slim-runtime.sh, each hard link once); None when the image has no dpkg."""
+    done = subprocess.run(["docker", "run", "--rm", "--entrypoint", "python", tag, "-c", PACKAGE_BYTES, *APT_ADDED],
+                          capture_output=True, text=True, timeout=120)
+    return int(done.stdout) if done.returncode == 0 and done.stdout.strip().isdigit() else None
 
 
 def build() -> tuple[str, list[str], dict[str, str]]:
@@ -153,7 +168,7 @@ def main() -> None:
         if estimate is not None and bases:
             print("\nthe official-base build (python:3.11-slim-bookworm) is NOT measured here (no Docker Hub);")
             print(f"  estimate, not a measurement: ~130 MB published base + {estimate / MB:.0f} MB of Debian packages "
-                  f"(git, redis; dpkg's Installed-Size here)\n  in place of this build's "
+                  f"(git, redis, their libraries: their files here)\n  in place of this build's "
                   f"{parts(tag)['base image'] / MB:.0f} MB base: "
                   f"~{(size - parts(tag)['base image'] + 130 * MB + estimate) / MB:.0f} MB")
     finally:
