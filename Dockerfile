@@ -9,6 +9,10 @@
 # carries web/node_modules, `npm ci` is skipped (.dockerignore keeps them out of a normal build;
 # tests/deploy builds from a copy of the context that lets them in).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+# The build stage and the final stage may each have their own variant of it (scripts/local_images.sh makes
+# one with binutils and one pruned to what the runtime uses); both default to PYTHON_IMAGE.
+ARG PYTHON_BUILD_IMAGE=${PYTHON_IMAGE}
+ARG PYTHON_RUNTIME_IMAGE=${PYTHON_IMAGE}
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG DOCKER_CLI_IMAGE=docker:27-cli
 
@@ -27,11 +31,15 @@ RUN mkdir -p /out \
     else echo "no web/ in the build context: this image serves the API only"; fi
 
 # -- 2. sdmd and its dependencies in a virtualenv -----------------------------------------------------
-FROM ${PYTHON_IMAGE} AS build
+FROM ${PYTHON_BUILD_IMAGE} AS build
 ARG PIP_INDEX_URL
 ARG PIP_NO_INDEX
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_FIND_LINKS=/wheels
-RUN python3 -m venv /opt/sdmd
+# binutils (strip) lives in this stage only; the final stage gets stripped files.
+RUN command -v strip >/dev/null 2>&1 || { apt-get update \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends binutils \
+      && rm -rf /var/lib/apt/lists/*; } \
+ && python3 -m venv /opt/sdmd
 COPY deploy/wheels/ /wheels/
 COPY pyproject.toml README.md /src/
 # Dependencies first, from pyproject.toml alone, so editing sdmd's code does not reinstall them.
@@ -41,31 +49,54 @@ print("\n".join(p["dependencies"] + p["optional-dependencies"]["dashboard"] + ["
  && /opt/sdmd/bin/pip install -r /tmp/requirements.txt
 COPY sdmd /src/sdmd
 COPY --from=web /out /src/sdmd/static
-# pip and setuptools have done their work; the runtime does not install packages.
-RUN /opt/sdmd/bin/pip install --no-deps --no-build-isolation /src && /opt/sdmd/bin/sdmd --help >/dev/null \
- && /opt/sdmd/bin/pip uninstall -q -y pip setuptools
+# pip and setuptools have done their work; the runtime does not install packages. What the runtime never
+# reads goes too (issue 19: the image <= 250 MB):
+# - debug symbols of the wheels' native libraries (strip --strip-unneeded: uvloop 13 -> 1.6 MB,
+#   SQLAlchemy's Cython modules 10 -> 2 MB, cryptography 14 -> 11 MB; 28 MB in all);
+# - the packages' own test suites and test helpers (sqlalchemy.testing, alembic.testing, mako.testing,
+#   croniter/tests, certifi/tests, a stray top-level tests/), Cython sources, apprise's translations
+#   (sdmd's notifications are in English; apprise falls back to it when the catalogue is missing).
+# The .pyc files stay: sdmd runs as a user who cannot write them, so without them every start and every
+# CLI command would compile its imports again.
+RUN /opt/sdmd/bin/pip install --no-deps --no-build-isolation /src \
+ && /opt/sdmd/bin/pip uninstall -q -y pip setuptools \
+ && cd /opt/sdmd/lib/python3.*/site-packages \
+ && find . -name '*.so*' -type f -exec strip --strip-unneeded {} + \
+ && rm -rf sqlalchemy/testing alembic/testing mako/testing apprise/i18n tests \
+ && find . -depth -mindepth 2 -type d \( -name tests -o -name test \) -exec rm -rf {} + \
+ && find . -type f \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' \) -delete \
+ && /opt/sdmd/bin/sdmd --help >/dev/null \
+ && /opt/sdmd/bin/python -c 'import cryptography.hazmat.bindings._rust, uvloop, pydantic_core, _ruamel_yaml, \
+orjson, argon2, httptools, apprise, rq_dashboard.cli, sdmd.app, psycopg, sqlalchemy.engine._row_cy; \
+assert psycopg.pq.__impl__ == "binary", psycopg.pq.__impl__'
+# The docker CLI, stripped of its debug information (43 -> 29 MB); compose's release binary already is.
+COPY --from=docker-cli /usr/local/bin/docker /cli/docker
+COPY --from=docker-cli /usr/local/libexec/docker/cli-plugins/docker-compose /cli/docker-compose
+RUN strip /cli/docker /cli/docker-compose && /cli/docker --version && /cli/docker-compose version
 
 # -- 3. the runtime -----------------------------------------------------------------------------------
-FROM ${PYTHON_IMAGE} AS runtime
+FROM ${PYTHON_RUNTIME_IMAGE} AS runtime
 # The sdmd user reaches /var/run/docker.sock through the group that owns it on the host. DOCKER_GID
 # bakes that group id in; compose.yaml also adds it at run time (group_add), so a prebuilt image works
 # on any host: set DOCKER_GID=$(stat -c %g /var/run/docker.sock) in .env.
 ARG DOCKER_GID=999
 ARG SDMD_UID=10001
 # git: the stacks folder is a git repository; redis-server: `docker run` without compose still gets
-# scheduled updates (sdmd starts a private one when SDMD_REDIS_URL is unset).
+# scheduled updates (sdmd starts a private one when SDMD_REDIS_URL is unset). deploy/slim-runtime.sh
+# then removes, in the same layer, what they brought that sdmd never runs (perl, git's daemons, docs).
+COPY deploy/slim-runtime.sh /usr/local/lib/sdmd/slim-runtime.sh
 RUN missing=""; for p in git redis-server ca-certificates; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done; \
     if [ -n "$missing" ]; then \
       apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing \
-      && rm -rf /var/lib/apt/lists/*; \
+      && sh /usr/local/lib/sdmd/slim-runtime.sh; \
     fi \
  && groupadd --system --gid "$SDMD_UID" sdmd \
  && useradd --system --uid "$SDMD_UID" --gid sdmd --home-dir /data --shell /usr/sbin/nologin sdmd \
  && (getent group "$DOCKER_GID" >/dev/null || groupadd --system --gid "$DOCKER_GID" docker-host) \
  && usermod -aG "$(getent group "$DOCKER_GID" | cut -d: -f1)" sdmd \
  && mkdir -p /data /stacks && chown sdmd:sdmd /data /stacks
-COPY --from=docker-cli /usr/local/bin/docker /usr/local/bin/docker
-COPY --from=docker-cli /usr/local/libexec/docker/cli-plugins/docker-compose /usr/local/libexec/docker/cli-plugins/docker-compose
+COPY --from=build /cli/docker /usr/local/bin/docker
+COPY --from=build /cli/docker-compose /usr/local/libexec/docker/cli-plugins/docker-compose
 COPY --from=build /opt/sdmd /opt/sdmd
 ENV PATH=/opt/sdmd/bin:$PATH \
     PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \

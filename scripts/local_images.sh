@@ -3,6 +3,9 @@
 # from Debian's package mirror and this machine's own Node.js and Docker CLI. Each image is tagged by a
 # hash of what went into it, so a second run finds it and does nothing. Prints `NAME=image` lines:
 #   PYTHON_IMAGE      minimal Debian 12 with python3 (+venv), git, redis-server, ca-certificates
+#   PYTHON_BUILD_IMAGE  the same plus binutils (`strip`, for the Dockerfile's build stage)
+#   PYTHON_RUNTIME_IMAGE  the same less what sdmd's runtime never uses (deploy/slim-runtime.sh, venv and
+#                     pip's wheels), flattened into one layer: the base of sdmd's final stage
 #   NODE_IMAGE        the same plus this machine's Node.js and npm (for the web UI stage)
 #   REDIS_IMAGE       the same root file system, running redis-server as the redis user
 #   DOCKER_CLI_IMAGE  the docker CLI and the compose v2 plugin at the paths docker:cli images use
@@ -100,6 +103,38 @@ CMD [\"redis-server\", \"--protected-mode\", \"no\", \"--dir\", \"/data\"]"
   rm -rf "$ctx"
 fi
 
+# -- the build stage's base (binutils) and the runtime's base (pruned, one layer) -------------------------
+python_id=$(docker image inspect -f '{{.Id}}' "$PYTHON_IMAGE")
+PYTHON_BUILD_IMAGE="sdmd-local/debian-python-build:$SUITE-$( { echo "$python_id"; echo binutils-v2; } | short_hash)"
+if ! have_image "$PYTHON_BUILD_IMAGE"; then
+  log "building $PYTHON_BUILD_IMAGE (binutils from Debian's mirror)"
+  name="sdmd-local-build-$$"
+  docker run --name "$name" --label sdmd.local-base=build "$PYTHON_IMAGE" sh -c 'apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils >/dev/null \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin' >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; docker rm -f "$name"; exit 1; }
+  docker commit "$name" "$PYTHON_BUILD_IMAGE" >/dev/null
+  docker rm "$name" >/dev/null
+fi
+
+slim_script="$(dirname "$0")/../deploy/slim-runtime.sh"
+PYTHON_RUNTIME_IMAGE="sdmd-local/debian-python-runtime:$SUITE-$( { echo "$python_id"; cat "$slim_script"; echo v1; } \
+                      | short_hash)"
+if ! have_image "$PYTHON_RUNTIME_IMAGE"; then
+  log "building $PYTHON_RUNTIME_IMAGE ($PYTHON_IMAGE pruned by deploy/slim-runtime.sh, one layer)"
+  name="sdmd-local-runtime-$$"
+  # A removal in a layer of its own would only hide files: the pruned tree is exported and imported whole.
+  docker create --name "$name" --label sdmd.local-base=runtime "$PYTHON_IMAGE" sh -c '
+    dpkg --purge python3-venv python3.11-venv python3-pip-whl python3-setuptools-whl >/dev/null \
+    && sh /slim-runtime.sh && rm -f /slim-runtime.sh' >/dev/null
+  docker cp "$slim_script" "$name:/slim-runtime.sh"
+  docker start -a "$name" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; docker rm -f "$name"; exit 1; }
+  docker export "$name" | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' --change 'CMD ["python3"]' \
+    --change "LABEL sdmd.local-base=$recipe-runtime" - "$PYTHON_RUNTIME_IMAGE" >/dev/null
+  docker rm "$name" >/dev/null
+fi
+
 # -- Node.js: this machine's, or Debian's when it has none ---------------------------------------------
 node_bin=$(command -v node || true)
 if [ -n "$node_bin" ]; then
@@ -169,6 +204,8 @@ if [ ! -f "$WHEELS_DIR/.complete" ]; then
 fi
 
 echo "PYTHON_IMAGE=$PYTHON_IMAGE"
+echo "PYTHON_BUILD_IMAGE=$PYTHON_BUILD_IMAGE"
+echo "PYTHON_RUNTIME_IMAGE=$PYTHON_RUNTIME_IMAGE"
 echo "NODE_IMAGE=$NODE_IMAGE"
 echo "REDIS_IMAGE=$REDIS_IMAGE"
 echo "DOCKER_CLI_IMAGE=$DOCKER_CLI_IMAGE"

@@ -201,9 +201,10 @@ def main() -> None:
          f"(PSS {total_pss / MB:.1f} MB: shared pages counted once)")
     size = image_size(args.image)
     if size is None:
-        line(f"image {args.image}", "not built", "<= 250 MB", None)
+        line(f"image {args.image}", "not built", "<= 250 MB", None, "(python -m tests.bench.bench_image builds one)")
     else:
-        line(f"image {args.image}", f"{size / 1e6:.0f} MB", "<= 250 MB", size <= 250e6)
+        line(f"image {args.image}", f"{size / 1e6:.0f} MB", "<= 250 MB", size <= 250e6,
+             "(its parts, and a build from the local bases: python -m tests.bench.bench_image)")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,8 @@ def stack_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     context = build_context(tmp_path_factory.mktemp("context"), Path(bases["WHEELS_DIR"]))
     gid = str(os.stat("/var/run/docker.sock").st_gid)
     built = build_image(context, f"sdmd-test-{RUN_ID}/sdmd:test", {
-        "PYTHON_IMAGE": bases["PYTHON_IMAGE"], "NODE_IMAGE": bases["NODE_IMAGE"],
+        "PYTHON_IMAGE": bases["PYTHON_IMAGE"], "PYTHON_BUILD_IMAGE": bases["PYTHON_BUILD_IMAGE"],
+        "PYTHON_RUNTIME_IMAGE": bases["PYTHON_RUNTIME_IMAGE"], "NODE_IMAGE": bases["NODE_IMAGE"],
         "DOCKER_CLI_IMAGE": bases["DOCKER_CLI_IMAGE"], "PIP_NO_INDEX": "1", "DOCKER_GID": gid,
     }, label=f"{TEST_LABEL}={RUN_ID}")
     MEASUREMENTS["sdmd image build"] = f"{built.seconds:.0f} s"
