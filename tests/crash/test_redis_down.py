@@ -20,6 +20,8 @@ from sdmd.config import Settings
 from tests.schedules.conftest import Processes
 from tests.support import IMAGE_V1, wait_until
 
+pytestmark = pytest.mark.one_database
+
 
 class RedisServer:
     def __init__(self) -> None:

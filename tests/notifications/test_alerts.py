@@ -20,7 +20,7 @@ from sdmd.updates.cycle import lock_key
 from tests.notifications.conftest import notify_env
 from tests.support import IMAGE_V1, SLEEPER, docker_api, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.one_database]
 
 
 class Feed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -17,6 +18,8 @@ from tests.notifications.conftest import notify_env
 from tests.notifications.receivers import JsonReceiver, free_port
 from tests.support import wait_until
 from tests.support_auth import TEST_EMAIL, ensure_user
+
+pytestmark = pytest.mark.one_database
 
 
 def _channel(client, name: str, url: str, events: list[str], **extra) -> dict:

@@ -16,6 +16,8 @@ from tests.gitops.test_remote import _bare, _laptop, _push_change
 from tests.notifications.conftest import notify_env
 from tests.support import IMAGE_V1, SLEEPER, wait_until
 
+pytestmark = pytest.mark.one_database
+
 
 def _channel(client, url: str, events: list[str], **extra) -> dict:
     r = client.post("/api/notifications/channels", json={"name": "c", "url": url, "events": events, **extra})

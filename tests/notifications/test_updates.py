@@ -11,7 +11,7 @@ from tests.notifications.receivers import JsonReceiver, free_port
 from tests.schedules.test_cycle import create_service, listed, update
 from tests.support import IMAGE_V1, IMAGE_V2, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.one_database]
 
 
 def _channel(client, url: str, events: list[str] | None = None) -> None:

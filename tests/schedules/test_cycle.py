@@ -12,7 +12,7 @@ from sdmd.audit.models import AuditEntry
 from tests.schedules.support import docker, image_id
 from tests.support import IMAGE_V1, IMAGE_V2, SLEEPER, docker_api, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.one_database]
 
 
 def create_service(client, name: str, image: str, spec: dict | None = None) -> dict:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from rq import Queue, Worker
 from rq.job import Job
 
 from sdmd.schedules.models import ScheduledTask, UpdateRun
 from tests.schedules.test_api import add_service, body, scheduled_jobs
 from tests.support import wait_until
+
+pytestmark = pytest.mark.one_database
 
 
 def _schedule(client, service_id: str, **extra) -> dict:

@@ -11,7 +11,7 @@ from sdmd.auth.identity import SCHEDULER
 from sdmd.updates.cycle import run_update
 from tests.updates.test_check import compose_text, create, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.one_database]
 
 
 def git(core, *args: str) -> str:

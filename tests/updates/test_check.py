@@ -12,7 +12,7 @@ from sdmd.registries.client import RegistryClient
 from tests.support import REGISTRY, docker_api
 from tests.updates.support import MANIFEST_TYPES, TaggedRepo, docker
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.one_database]
 
 POLICIES = {  # compose service: (x-sdmd, the candidate among TAGS for a service on 1.0.0)
     "dig": ({"update": "digest"}, None),

@@ -15,7 +15,7 @@ from tests.updates.private_registry import PrivateRegistry, private_registry_fix
 from tests.updates.support import TaggedRepo, docker
 from tests.updates.test_check import compose_text, create, local_state, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.one_database]
 
 
 @pytest.fixture
