@@ -16,7 +16,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 class LoginRequest(BaseModel):
     # The schema says what the validator below checks: a user name or an email, not both.
-    model_config = ConfigDict(json_schema_extra={"oneOf": [
+    model_config = ConfigDict(strict=True, json_schema_extra={"oneOf": [
         {"required": ["username"], "properties": {"username": {"type": "string"}}, "not": {"required": ["email"]}},
         {"required": ["email"], "properties": {"email": {"type": "string"}}, "not": {"required": ["username"]}}]})
 
@@ -39,6 +39,7 @@ class LoginRequest(BaseModel):
 
 
 class RefreshRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     refresh_token: str = Field(min_length=1, max_length=1024)
 
 
@@ -69,6 +70,7 @@ class MfaChallengeRead(BaseModel):
 
 
 class MfaLoginRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     mfa_token: str = Field(min_length=1, max_length=200)
     code: str = Field(min_length=1, max_length=64, description="6-digit TOTP code, or a recovery code")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sdmd.audit.log import audited
 from sdmd.auth import api_tokens
@@ -45,11 +45,13 @@ class EnrolmentRead(BaseModel):
 
 
 class EnableRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     code: str = CODE
     factor_id: str | None = Field(default=None, max_length=64)
 
 
 class CodeRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     code: str = CODE
 
 
@@ -62,6 +64,7 @@ class EnabledRead(RecoveryCodesRead):
 
 
 class SecuritySettings(BaseModel):
+    model_config = ConfigDict(strict=True)
     require_mfa: bool = Field(description="everyone must log in with a second factor")
 
 
@@ -70,6 +73,7 @@ class SecuritySettingsRead(SecuritySettings):
 
 
 class TokenCreate(BaseModel):
+    model_config = ConfigDict(strict=True)
     name: str = Field(min_length=1, max_length=100, pattern=r"\S", examples=["ci deploy"])
     expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="none: never expires")
 

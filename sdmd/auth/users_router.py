@@ -28,7 +28,7 @@ class AccountRead(BaseModel):
 
 
 class AccountCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     email: str = Field(min_length=1, max_length=320, pattern=NAME_PATTERN, examples=["ops@example.com"],
                        description="an email address or a plain name: letters, digits and . _ % + @ -")
@@ -37,7 +37,7 @@ class AccountCreate(BaseModel):
 
 
 class PasswordReset(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     password: str | None = Field(default=None, min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH,
                                  description="leave out to have one generated (returned once)")

@@ -38,7 +38,7 @@ class GitopsStateRead(BaseModel):
 
 
 class AdoptRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     project: str = Field(min_length=1, max_length=63)
     host: str = Field(default="local", description="the host the compose project runs on (name or id)")

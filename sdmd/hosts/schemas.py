@@ -16,7 +16,7 @@ class TlsMaterial(BaseModel):
     """Mutual TLS for a tcp:// host, as PEM texts (what `docker --tlsverify` takes). Stored with mode 0600,
     never returned."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     ca: str = Field(description="the CA that signed the daemon's certificate", examples=[PEM_EXAMPLE])
     cert: str = Field(description="sdmd's client certificate", examples=[PEM_EXAMPLE])
@@ -24,7 +24,7 @@ class TlsMaterial(BaseModel):
 
 
 class HostCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"examples": [
         {"name": "web1", "url": "ssh://deploy@web1.example.com", "ssh_key": "-----BEGIN OPENSSH PRIVATE KEY-----\n…",
          "labels": {"site": "fra"}},
         {"name": "db1", "url": "tcp://10.0.0.5:2376", "tls": {"ca": "…", "cert": "…", "key": "…"}},
@@ -47,7 +47,7 @@ class HostCreate(BaseModel):
 class HostUpdate(BaseModel):
     """Only the fields given change. A new url or new material is tested before it is stored."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     name: str | None = Field(default=None, description="renaming is refused while services name the host",
                              json_schema_extra=NAME_SCHEMA)

@@ -4,7 +4,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sdmd.audit.log import audited
 from sdmd.auth.dependencies import ActorDep
@@ -22,6 +22,7 @@ TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 class PullRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     image: str = Field(description="repository, e.g. 127.0.0.1:5000/team/app; may carry its tag (app:v1)",
                        examples=["127.0.0.1:5000/team/app:v1"])
     tag: str | None = Field(default=None, description="empty or absent: the image's own tag, else latest; "

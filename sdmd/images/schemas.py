@@ -52,7 +52,7 @@ class ImageRemoved(BaseModel):
 
 
 class PruneRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     mode: Literal["dangling", "unused"] = Field(
         default="dangling", description="dangling: images without a tag; unused: every image no container uses")

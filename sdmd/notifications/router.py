@@ -87,7 +87,8 @@ def deliveries(core: CoreDep,
                status: Annotated[list[DeliveryStatus] | None,
                                  Query(description="e.g. failed, retrying (repeatable)")] = None,
                event_type: Annotated[str | None, Query(description="e.g. container.died, test, digest")] = None,
-               before_id: Annotated[int | None, Query(ge=1, description="the next page: ids below this")] = None,
+               before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="the next page: ids below this")]
+               = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
     """Newest first. Kept SDMD_NOTIFY_RETENTION_DAYS days."""
     unknown = [s for s in status or [] if s not in repo.STATUSES]

@@ -15,7 +15,7 @@ SERVER_PATTERN = (r"^([A-Za-z][A-Za-z0-9+.-]*://)?(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9]
 class RegistryCreate(BaseModel):
     """Credentials for one registry. Send `password` or `token` (a personal access token, sent the same way)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={
         "examples": [{"server": "ghcr.io", "username": "octocat", "token": "ghp_..."},
                      {"server": "registry.example.com:5000", "username": "deploy", "password": "s3cret"}],
         # _one_secret below, said in the schema: exactly one of the two is a string (null counts as absent).

@@ -85,6 +85,7 @@ class LogEntry(BaseModel):
 
 
 class MoveRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     host: str = Field(description="the host to move to (name or id)", examples=["web1"])
     confirm: bool = Field(default=False, description="named volumes do not move: true to go ahead anyway")
     dry_run: bool = Field(default=False, description="only say what the move would do (and leave behind)")
@@ -104,7 +105,7 @@ class EnvFileRead(BaseModel):
 
 
 class EnvFileUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     content: str = Field(description="the new .env text; empty removes the file",
                          examples=["POSTGRES_PASSWORD=change-me\nTAG=1.27\n"])

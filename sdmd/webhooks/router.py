@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sdmd.auth.dependencies import ActorDep, client_addr
 from sdmd.deps import CoreDep
@@ -25,6 +25,7 @@ trigger_router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
 
 class WebhookCreate(BaseModel):
+    model_config = ConfigDict(strict=True)
     action: Literal["update", "apply"] = Field(
         default="update", description="update: pull newer images and recreate (the update cycle); "
                                       "apply: git pull the stacks repository, then apply this service's folder")
