@@ -9,9 +9,12 @@ POST /auth/logout (would end the fuzzer's own session). Their validation is test
 Fuzzed but kept inside the test (`_harmless`): image prunes are previews, registry credentials are not
 verified over the network; a "require 2FA" the fuzzer switches on is switched off again after each case.
 Where valid input depends on more than a schema can say (a PEM certificate that parses, a key that fits the
-certificate, an Apprise URL whose plugin takes it), a schema-valid request may get 422, but only with the
-error that names that check (BEYOND_THE_SCHEMA); any other refusal of valid input still fails.
-The run is bounded: MAX_EXAMPLES per operation and mode, no shrinking, no stateful phase.
+certificate, an Apprise URL whose plugin takes it, a log window whose `until` is not before its `since`),
+a schema-valid request may get 422, but only with the error that names that check (BEYOND_THE_SCHEMA); any
+other refusal of valid input still fails.
+The run is bounded: MAX_EXAMPLES per operation and mode, no shrinking, no stateful phase, and an event
+stream is read for STREAM_SECONDS or up to its first event (its status, content type and framing are what
+there is to check; reading on would only wait, on a quiet engine the whole 10 s request timeout per case).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from tests.schedules.conftest import redis_socket, redis_url  # noqa: F401 (fixt
 from tests.support_auth import TEST_EMAIL, ensure_user
 
 MAX_EXAMPLES = 30
+STREAM_SECONDS = 1.5
 HOST_MATERIAL = {"invalid host URL", "invalid TLS material", "invalid SSH key", "invalid host material",
                  "TLS material required", "SSH key required", "invalid labels", "invalid host"}
 BEYOND_THE_SCHEMA = {
@@ -43,6 +47,7 @@ BEYOND_THE_SCHEMA = {
     ("PUT", "/api/hosts/{host_id}"): HOST_MATERIAL,
     ("POST", "/api/notifications/channels"): {"invalid notification URL"},
     ("PUT", "/api/notifications/channels/{channel_id}"): {"invalid notification URL"},
+    ("GET", "/api/services/{service_id}/logs"): {"invalid time range"},  # until before since
 }
 EXCLUDED = [("POST", "/api/services"), ("PUT", "/api/services/{service_id}"), ("POST", "/api/images/pull"),
             ("POST", "/api/services/adopt"), ("POST", "/auth/logout")]
@@ -86,6 +91,8 @@ def _harmless(case):
 def _run(operation, mode: GenerationMode, headers: dict[str, str], after_case, statuses: Counter) -> None:
     refusals = BEYOND_THE_SCHEMA.get((operation.method.upper(), operation.path)) \
         if mode is GenerationMode.POSITIVE else None
+    answers = operation.definition.raw.get("responses", {}).get("200", {}).get("content", {})
+    call = {"headers": headers, **({"timeout": STREAM_SECONDS} if "text/event-stream" in answers else {})}
 
     @given(case=operation.as_strategy(generation_mode=mode).map(_harmless))
     @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
@@ -93,9 +100,9 @@ def _run(operation, mode: GenerationMode, headers: dict[str, str], after_case, s
     def run(case) -> None:
         try:
             if refusals is None:
-                response = case.call_and_validate(headers=headers)
+                response = case.call_and_validate(**call)
             else:
-                response = case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+                response = case.call_and_validate(**call, excluded_checks=[positive_data_acceptance])
                 if response.status_code in (400, 422):
                     assert response.json()["error"] in refusals, f"valid input refused: {response.text}"
             statuses[response.status_code] += 1
@@ -115,6 +122,7 @@ def test_every_operation_answers_within_its_schema(core: Core):
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(core=core))
     # The Bearer token is the test's to give (below); generating or dropping it is ignored_auth's job.
     schema.config.generation.update(with_security_parameters=False)
+    schema.config.max_stream_events = 1
     headers = {"Authorization": f"Bearer {token}"}
 
     def keep_the_session_usable() -> None:
