@@ -7,7 +7,7 @@ else behind the usual check. Changing credentials or the policy takes a login se
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,6 +21,7 @@ from sdmd.auth.router import TokenRead
 from sdmd.db.base import utcnow
 from sdmd.deps import CoreDep
 from sdmd.errors import Conflict, Forbidden
+from sdmd.jsontypes import WHOLE_NUMBER
 
 mfa_router = APIRouter(prefix="/api/security/mfa", tags=["security"])
 router = APIRouter(prefix="/api/security", tags=["security"])
@@ -75,7 +76,8 @@ class SecuritySettingsRead(SecuritySettings):
 class TokenCreate(BaseModel):
     model_config = ConfigDict(strict=True)
     name: str = Field(min_length=1, max_length=100, pattern=r"\S", examples=["ci deploy"])
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="none: never expires")
+    expires_in_days: Annotated[int, Field(ge=1, le=3650), WHOLE_NUMBER] | None = Field(
+        default=None, description="none: never expires")
 
 
 class ApiTokenRead(BaseModel):
