@@ -62,10 +62,12 @@ def before_change(core: Core, *, name: str, action: str, config: DockerServiceCo
 _hash_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="config-hash")
 
 
-def hashes_in_background(core: Core, *, name: str, text: str) -> Future[dict[str, Any]]:
-    """Start computing the config hashes while `compose up` runs: two compose calls (~0.2 s) that
-    would otherwise add to every create and update."""
-    return _hash_pool.submit(compute_service_hashes, core, name, text)
+def hashes_in_background(core: Core, *, name: str, text: str,
+                         model: dict[str, Any] | None = None) -> Future[dict[str, Any]]:
+    """Start computing the config hashes while `compose up` runs: compose calls that would otherwise
+    add to every create and update. `model`: compose's normalised model of `text` (validation's), so
+    only `config --hash` runs."""
+    return _hash_pool.submit(compute_service_hashes, core, name, text, model)
 
 
 def after_change(core: Core, *, name: str, actor: Actor | None, action: str, audit: AuditScope,

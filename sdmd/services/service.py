@@ -122,10 +122,10 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition,
 def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditScope, *, operation: str,
                      on_failure: Callable[[SdmdError], None]) -> Future[dict[str, Any]]:
     """Validate with compose's parser, write the file atomically, `compose up` on `host`; undo on failure."""
-    validate(core, name, text)
+    model = validate(core, name, text)
     gateway = gateway_of(core, host)
     faults.point(operation, "after_validation")
-    hashes = gitops.hashes_in_background(core, name=name, text=text)
+    hashes = gitops.hashes_in_background(core, name=name, text=text, model=model)
     audit.details.update(_summary(text))
     core.stacks.write(name, text)
     faults.point(operation, "after_write")
@@ -243,11 +243,11 @@ def _relocate(core: Core, config: DockerServiceConfig, previous: str, text: str,
     """`down` on the old host (volumes kept there), the new file, `up` on the new host.
     If the new host fails, the old file goes back and comes up on the old host again."""
     name = config.name
-    validate(core, name, text)
+    model = validate(core, name, text)
     new_gateway = gateway_of(core, target)
     old_known = core.hosts.find(config.host) is not None  # a removed host: nothing to take down there
     old_gateway = gateway_of(core, config.host) if old_known else None
-    hashes = gitops.hashes_in_background(core, name=name, text=text)
+    hashes = gitops.hashes_in_background(core, name=name, text=text, model=model)
     audit.details.update(_summary(text))
     if old_gateway is not None:
         with core.stacks.candidate(name, config.compose_text) as running:
