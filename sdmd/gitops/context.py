@@ -71,6 +71,14 @@ def compute_service_hashes(core: Core, name: str, text: str, model: dict[str, An
     return result
 
 
+def remember_hashes(core: Core, name: str, text: str, hashes: dict[str, Any]) -> None:
+    """Keep hashes found another way (hashes_from_labels) where compute_service_hashes looks first."""
+    key = (name, content_hash(text), content_hash(core.stacks.read_env(name) or ""))
+    if len(_hash_cache) >= _HASH_CACHE_MAX:
+        _hash_cache.clear()
+    _hash_cache[key] = hashes
+
+
 def store_hashes(row: GitopsStack, text_hash: str, hashes: dict[str, Any] | None) -> None:
     if hashes is not None:
         row.hashes_for = text_hash

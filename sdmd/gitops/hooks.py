@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdmd.audit.log import AuditScope
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
 from sdmd.gitops import drift
 from sdmd.gitops import repository as repo
-from sdmd.gitops.context import compute_service_hashes, git_repo, store_hashes
+from sdmd.gitops.context import compute_service_hashes, git_repo, remember_hashes, store_hashes
 from sdmd.gitops.git import GITOPS, GitError, author_for
 from sdmd.services.definition import content_hash
 from sdmd.services.models import DockerServiceConfig
+
+if TYPE_CHECKING:
+    from sdmd.docker import DockerGateway
 
 log = logging.getLogger("sdmd.gitops")
 
@@ -68,6 +71,23 @@ def hashes_in_background(core: Core, *, name: str, text: str,
     add to every create and update. `model`: compose's normalised model of `text` (validation's), so
     only `config --hash` runs."""
     return _hash_pool.submit(compute_service_hashes, core, name, text, model)
+
+
+def hashes_after_up(core: Core, gateway: DockerGateway, *, name: str, text: str,
+                    model: dict[str, Any]) -> Future[dict[str, Any]]:
+    """The config hashes of `text` once `compose up` applied it on `gateway`'s host: read off the labels
+    of the containers up made (one listing), or, when those cannot say, computed by compose meanwhile."""
+    try:
+        hashes = drift.hashes_from_labels(model, gateway.compose_containers(name))
+    except Exception as exc:  # the change is applied: never fail it here; compose can still say
+        log.info("config hashes of %s from compose, not its containers: %s", name, getattr(exc, "details", exc))
+        hashes = None
+    if hashes is None:
+        return hashes_in_background(core, name=name, text=text, model=model)
+    remember_hashes(core, name, text, hashes)
+    done: Future[dict[str, Any]] = Future()
+    done.set_result(hashes)
+    return done
 
 
 def after_change(core: Core, *, name: str, actor: Actor | None, action: str, audit: AuditScope,

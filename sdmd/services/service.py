@@ -125,7 +125,6 @@ def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditSc
     model = validate(core, name, text)
     gateway = gateway_of(core, host)
     faults.point(operation, "after_validation")
-    hashes = gitops.hashes_in_background(core, name=name, text=text, model=model)
     audit.details.update(_summary(text))
     core.stacks.write(name, text)
     faults.point(operation, "after_write")
@@ -135,7 +134,7 @@ def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditSc
     except SdmdError as exc:
         on_failure(exc)
         raise
-    return hashes
+    return gitops.hashes_after_up(core, gateway, name=name, text=text, model=model)
 
 
 def _restore(core: Core, host: str, name: str, previous: str, exc: SdmdError) -> None:
@@ -247,7 +246,6 @@ def _relocate(core: Core, config: DockerServiceConfig, previous: str, text: str,
     new_gateway = gateway_of(core, target)
     old_known = core.hosts.find(config.host) is not None  # a removed host: nothing to take down there
     old_gateway = gateway_of(core, config.host) if old_known else None
-    hashes = gitops.hashes_in_background(core, name=name, text=text, model=model)
     audit.details.update(_summary(text))
     if old_gateway is not None:
         with core.stacks.candidate(name, config.compose_text) as running:
@@ -265,7 +263,7 @@ def _relocate(core: Core, config: DockerServiceConfig, previous: str, text: str,
         else:
             core.stacks.write(name, previous)
         raise
-    return hashes
+    return gitops.hashes_after_up(core, new_gateway, name=name, text=text, model=model)
 
 
 def move_service(core: Core, service_id: str, *, actor: Actor | None, host: str, confirm: bool) -> dict[str, Any]:
