@@ -6,6 +6,7 @@ in the audit record, and the next reconcile commits whatever is still uncommitte
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from sdmd.core import Core
 from sdmd.gitops import drift
 from sdmd.gitops import repository as repo
 from sdmd.gitops.context import compute_service_hashes, git_repo, remember_hashes, store_hashes
-from sdmd.gitops.git import GITOPS, GitError, author_for
+from sdmd.gitops.git import GITOPS, GitError, PreparedCommit, author_for
 from sdmd.services.definition import content_hash
 from sdmd.services.models import DockerServiceConfig
 
@@ -90,14 +91,48 @@ def hashes_after_up(core: Core, gateway: DockerGateway, *, name: str, text: str,
     return done
 
 
+_commit_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="git-prepare")
+
+
+def prepare_commit(core: Core, *, name: str, actor: Actor | None, action: str,
+                   title: str | None = None) -> Future[PreparedCommit]:
+    """Once stacks/<name>/ holds the new file: build after_change's commit while `compose up` runs (seven
+    git calls); after_change then only moves HEAD to it. Nothing any ref names changes until then, so a
+    process killed meanwhile leaves the change uncommitted, as before: the next reconcile commits it."""
+    return _commit_pool.submit(git_repo(core).prepare, [name], author=author_for(actor),
+                               message=commit_message(action, name, actor, title))
+
+
+def settle(prepared: Future[PreparedCommit] | None) -> None:
+    """The apply failed: let a commit being prepared end before the folder is put back (its result is dropped)."""
+    if prepared is not None:
+        with contextlib.suppress(Exception):
+            prepared.result()
+
+
+def _commit(core: Core, name: str, actor: Actor | None, action: str, title: str | None,
+            prepared: Future[PreparedCommit] | None) -> str | None:
+    git = git_repo(core)
+    message = commit_message(action, name, actor, title)
+    if prepared is not None:
+        try:
+            ready = prepared.result()
+        except Exception as exc:  # commit the ordinary way, which says what is wrong if it still is
+            log.info("preparing the commit of %s failed: %s", name, getattr(exc, "details", exc))
+        else:
+            if ready.message == message and ready.paths == [name]:
+                return git.finish(ready)
+    return git.commit([name], author=author_for(actor), message=message)
+
+
 def after_change(core: Core, *, name: str, actor: Actor | None, action: str, audit: AuditScope,
                  service_id: str | None, hashes_future: Future[dict[str, Any]] | None = None,
-                 title: str | None = None) -> str | None:
-    """After the file was written, applied and mirrored: one commit by the acting user."""
+                 title: str | None = None, prepared: Future[PreparedCommit] | None = None) -> str | None:
+    """After the file was written, applied and mirrored: one commit by the acting user (`prepared`:
+    built meanwhile by prepare_commit)."""
     sha = None
     try:
-        sha = git_repo(core).commit([name], author=author_for(actor),
-                                    message=commit_message(action, name, actor, title))
+        sha = _commit(core, name, actor, action, title, prepared)
     except GitError as exc:
         log.warning("could not commit %s of %s: %s", action, name, exc.details)
         audit.details["commit_error"] = exc.details
