@@ -99,8 +99,9 @@ def prepare_commit(core: Core, *, name: str, actor: Actor | None, action: str,
     """Once stacks/<name>/ holds the new file: build after_change's commit while `compose up` runs (seven
     git calls); after_change then only moves HEAD to it. Nothing any ref names changes until then, so a
     process killed meanwhile leaves the change uncommitted, as before: the next reconcile commits it."""
-    return _commit_pool.submit(git_repo(core).prepare, [name], author=author_for(actor),
-                               message=commit_message(action, name, actor, title))
+    message = commit_message(action, name, actor, title)
+    # Everything in the pool's thread: a git failure lands in the future, and after_change commits the usual way.
+    return _commit_pool.submit(lambda: git_repo(core).prepare([name], author=author_for(actor), message=message))
 
 
 def settle(prepared: Future[PreparedCommit] | None) -> None:
