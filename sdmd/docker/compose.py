@@ -40,7 +40,6 @@ SYSTEM_PLUGIN_DIRS = ("/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/d
 PLUGIN_ENV = "DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND"  # what the CLI sets when it runs a plugin
 
 
-@functools.cache
 def compose_plugin() -> str | None:
     """The docker-compose plugin binary `docker compose` would run, found as the docker CLI finds it.
 
@@ -49,9 +48,16 @@ def compose_plugin() -> str | None:
     last one directly is the same command without the other two (about 80 ms of each compose call on
     a 2-core machine). None (use `docker`) when the CLI's plugin search cannot be followed exactly.
     """
-    if os.environ.get("DOCKER_CLI_PLUGIN_EXTRA_DIRS"):
+    env = os.environ
+    return _find_plugin(env.get("DOCKER_CONFIG"), env.get("DOCKER_CLI_PLUGIN_EXTRA_DIRS"), str(Path.home()))
+
+
+@functools.lru_cache(maxsize=8)
+def _find_plugin(docker_config: str | None, extra_dirs: str | None, home: str) -> str | None:
+    """Once per environment: the docker CLI's plugin search, for the one plugin compose calls need."""
+    if extra_dirs:
         return None
-    config_dir = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    config_dir = Path(docker_config or Path(home) / ".docker")
     try:
         config = json.loads((config_dir / "config.json").read_text())
     except FileNotFoundError:
