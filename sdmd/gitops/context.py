@@ -52,19 +52,31 @@ _hash_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
 _HASH_CACHE_MAX = 512
 
 
-def compute_service_hashes(core: Core, name: str, text: str) -> dict[str, Any]:
-    """{service: {"hash", "image"}} for `text` as stacks/<name>/compose.yaml (two compose calls, once per version)."""
+def compute_service_hashes(core: Core, name: str, text: str, model: dict[str, Any] | None = None) -> dict[str, Any]:
+    """{service: {"hash", "image"}} for `text` as stacks/<name>/compose.yaml (two compose calls, once per
+    version; one when `model`, compose's normalised model of `text` with the folder's .env, is given)."""
     # The folder's .env feeds interpolation, so its content is part of what the hashes depend on.
     key = (name, content_hash(text), content_hash(core.stacks.read_env(name) or ""))
     cached = _hash_cache.get(key)
     if cached is not None:
         return cached
-    with core.stacks.candidate(name, text) as draft:
-        result = core.docker.compose_config_hashes(draft)
+    if model is not None:  # `config --hash` reads only the model's own file, never the folder
+        result = core.docker.compose_config_hashes(core.stacks.project(name), model)
+    else:
+        with core.stacks.candidate(name, text) as draft:
+            result = core.docker.compose_config_hashes(draft)
     if len(_hash_cache) >= _HASH_CACHE_MAX:
         _hash_cache.clear()
     _hash_cache[key] = result
     return result
+
+
+def remember_hashes(core: Core, name: str, text: str, hashes: dict[str, Any]) -> None:
+    """Keep hashes found another way (hashes_from_labels) where compute_service_hashes looks first."""
+    key = (name, content_hash(text), content_hash(core.stacks.read_env(name) or ""))
+    if len(_hash_cache) >= _HASH_CACHE_MAX:
+        _hash_cache.clear()
+    _hash_cache[key] = hashes
 
 
 def store_hashes(row: GitopsStack, text_hash: str, hashes: dict[str, Any] | None) -> None:

@@ -69,6 +69,26 @@ def compute(*, file_hash: str | None, mirror_hash: str | None, expected: dict[st
     }
 
 
+def hashes_from_labels(model: dict[str, Any], containers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What compute_service_hashes (gitops/context.py) gives, read off the containers `compose up` just
+    made from `model` (compose's normalised model): up labels each container with its service's config
+    hash, the very label drift compares, so no compose call is needed. None when a service of the model
+    has no container (scale 0, say) or its containers disagree: then only compose can say."""
+    found: dict[str, set[str]] = {}
+    for container in containers:
+        labels = container.get("Labels") or {}
+        if labels.get(ONEOFF_LABEL) == "True":
+            continue
+        digest = labels.get(CONFIG_HASH_LABEL)
+        if digest:
+            found.setdefault(labels.get(SERVICE_LABEL) or "", set()).add(digest)
+    services = model.get("services") or {}
+    if not services or any(len(found.get(service, ())) != 1 for service in services):
+        return None
+    return {service: {"hash": next(iter(found[service])), "image": (spec or {}).get("image")}
+            for service, spec in services.items()}
+
+
 def expected_for(row: Any, file_hash: str | None, mirror_hash: str | None) -> tuple[dict | None, str | None]:
     """The kept hashes if they describe the file (or the mirror when the file's are not known yet)."""
     if row is None or not row.service_hashes:

@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -61,6 +62,17 @@ def author_for(actor: Actor | None) -> Author:
 
 
 GITOPS = Author(*GITOPS_AUTHOR)
+
+
+@dataclass(frozen=True)
+class PreparedCommit:
+    """GitRepo.prepare's result: `sha` (None: nothing to commit) on top of `parent` (None: the first)."""
+
+    paths: list[str]
+    message: str
+    parent: str | None
+    sha: str | None
+    author: Author | None = None
 
 
 class GitRepo:
@@ -160,6 +172,9 @@ class GitRepo:
             if not (self.root / ".git").exists():
                 self.run("init", "-q", "-b", branch)
                 created = True
+            # Scratch indexes exist only while lock() is held (prepare): any found now is a killed process's.
+            for stale in (self.root / ".git").glob("sdmd-index-*"):
+                shutil.rmtree(stale, ignore_errors=True)
             exclude = self.root / ".git" / "info" / "exclude"
             exclude.parent.mkdir(parents=True, exist_ok=True)
             current = exclude.read_text() if exclude.exists() else ""
@@ -237,8 +252,14 @@ class GitRepo:
         disturbed; afterwards the real index is brought in line with the new commit for those paths.
         """
         with self.lock():
+            return self._publish(self.prepare(paths, author=author, message=message), again=False)
+
+    def prepare(self, paths: list[str], *, author: Author, message: str) -> PreparedCommit:
+        """The commit `commit` would make, as an object no ref names yet (HEAD, the branch and the real
+        index are untouched): it can be built while something slow runs, then `finish`ed in two git calls."""
+        with self.lock():
             if not self.run("status", "--porcelain=v1", "--untracked-files=all", "--", *paths).stdout.strip():
-                return None
+                return PreparedCommit(paths, message, None, None)
             parent = self.head()
             with tempfile.TemporaryDirectory(prefix="sdmd-index-", dir=self.root / ".git") as tmp:
                 index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -248,11 +269,26 @@ class GitRepo:
             if added.returncode != 0 or (parent and tree == self.out("rev-parse", f"{parent}^{{tree}}")):
                 # Only the real index differed (something staged, then undone in the files).
                 self.run("reset", "-q", "--", *paths, check=parent is not None)
-                return None
+                return PreparedCommit(paths, message, parent, None)
             sha = self.out("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message, author=author)
-            self.run("update-ref", "-m", f"sdmd: {message.splitlines()[0]}", "HEAD", sha, parent or "0" * 40)
-            self.run("reset", "-q", "--", *paths)
-            return sha
+            return PreparedCommit(paths, message, parent, sha, author)
+
+    def finish(self, prepared: PreparedCommit) -> str | None:
+        """Make a prepared commit HEAD's, if HEAD is still the commit it was built on; otherwise (another
+        commit came first) commit afresh. The real index is brought in line for its paths, as `commit` does."""
+        with self.lock():
+            return self._publish(prepared, again=True)
+
+    def _publish(self, prepared: PreparedCommit, *, again: bool) -> str | None:
+        if prepared.sha is None:
+            return None
+        moved = self.run("update-ref", "-m", f"sdmd: {prepared.message.splitlines()[0]}", "HEAD", prepared.sha,
+                         prepared.parent or "0" * 40, check=not again)
+        if moved.returncode != 0:  # HEAD is not `parent` any more: build it again on the new HEAD
+            assert prepared.author is not None
+            return self.commit(prepared.paths, author=prepared.author, message=prepared.message)
+        self.run("reset", "-q", "--", *prepared.paths)
+        return prepared.sha
 
     def fetch(self, url: str, branch: str) -> str | None:
         """The remote branch's commit (kept as refs/remotes/sdmd/<branch>), or None when it has no such branch."""

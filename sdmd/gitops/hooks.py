@@ -6,19 +6,23 @@ in the audit record, and the next reconcile commits whatever is still uncommitte
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdmd.audit.log import AuditScope
 from sdmd.auth.identity import Actor
 from sdmd.core import Core
 from sdmd.gitops import drift
 from sdmd.gitops import repository as repo
-from sdmd.gitops.context import compute_service_hashes, git_repo, store_hashes
-from sdmd.gitops.git import GITOPS, GitError, author_for
+from sdmd.gitops.context import compute_service_hashes, git_repo, remember_hashes, store_hashes
+from sdmd.gitops.git import GITOPS, GitError, PreparedCommit, author_for
 from sdmd.services.definition import content_hash
 from sdmd.services.models import DockerServiceConfig
+
+if TYPE_CHECKING:
+    from sdmd.docker import DockerGateway
 
 log = logging.getLogger("sdmd.gitops")
 
@@ -62,20 +66,74 @@ def before_change(core: Core, *, name: str, action: str, config: DockerServiceCo
 _hash_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="config-hash")
 
 
-def hashes_in_background(core: Core, *, name: str, text: str) -> Future[dict[str, Any]]:
-    """Start computing the config hashes while `compose up` runs: two compose calls (~0.2 s) that
-    would otherwise add to every create and update."""
-    return _hash_pool.submit(compute_service_hashes, core, name, text)
+def hashes_in_background(core: Core, *, name: str, text: str,
+                         model: dict[str, Any] | None = None) -> Future[dict[str, Any]]:
+    """Start computing the config hashes while `compose up` runs: compose calls that would otherwise
+    add to every create and update. `model`: compose's normalised model of `text` (validation's), so
+    only `config --hash` runs."""
+    return _hash_pool.submit(compute_service_hashes, core, name, text, model)
+
+
+def hashes_after_up(core: Core, gateway: DockerGateway, *, name: str, text: str,
+                    model: dict[str, Any]) -> Future[dict[str, Any]]:
+    """The config hashes of `text` once `compose up` applied it on `gateway`'s host: read off the labels
+    of the containers up made (one listing), or, when those cannot say, computed by compose meanwhile."""
+    try:
+        hashes = drift.hashes_from_labels(model, gateway.compose_containers(name))
+    except Exception as exc:  # the change is applied: never fail it here; compose can still say
+        log.info("config hashes of %s from compose, not its containers: %s", name, getattr(exc, "details", exc))
+        hashes = None
+    if hashes is None:
+        return hashes_in_background(core, name=name, text=text, model=model)
+    remember_hashes(core, name, text, hashes)
+    done: Future[dict[str, Any]] = Future()
+    done.set_result(hashes)
+    return done
+
+
+_commit_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="git-prepare")
+
+
+def prepare_commit(core: Core, *, name: str, actor: Actor | None, action: str,
+                   title: str | None = None) -> Future[PreparedCommit]:
+    """Once stacks/<name>/ holds the new file: build after_change's commit while `compose up` runs (seven
+    git calls); after_change then only moves HEAD to it. Nothing any ref names changes until then, so a
+    process killed meanwhile leaves the change uncommitted, as before: the next reconcile commits it."""
+    message = commit_message(action, name, actor, title)
+    # Everything in the pool's thread: a git failure lands in the future, and after_change commits the usual way.
+    return _commit_pool.submit(lambda: git_repo(core).prepare([name], author=author_for(actor), message=message))
+
+
+def settle(prepared: Future[PreparedCommit] | None) -> None:
+    """The apply failed: let a commit being prepared end before the folder is put back (its result is dropped)."""
+    if prepared is not None:
+        with contextlib.suppress(Exception):
+            prepared.result()
+
+
+def _commit(core: Core, name: str, actor: Actor | None, action: str, title: str | None,
+            prepared: Future[PreparedCommit] | None) -> str | None:
+    git = git_repo(core)
+    message = commit_message(action, name, actor, title)
+    if prepared is not None:
+        try:
+            ready = prepared.result()
+        except Exception as exc:  # commit the ordinary way, which says what is wrong if it still is
+            log.info("preparing the commit of %s failed: %s", name, getattr(exc, "details", exc))
+        else:
+            if ready.message == message and ready.paths == [name]:
+                return git.finish(ready)
+    return git.commit([name], author=author_for(actor), message=message)
 
 
 def after_change(core: Core, *, name: str, actor: Actor | None, action: str, audit: AuditScope,
                  service_id: str | None, hashes_future: Future[dict[str, Any]] | None = None,
-                 title: str | None = None) -> str | None:
-    """After the file was written, applied and mirrored: one commit by the acting user."""
+                 title: str | None = None, prepared: Future[PreparedCommit] | None = None) -> str | None:
+    """After the file was written, applied and mirrored: one commit by the acting user (`prepared`:
+    built meanwhile by prepare_commit)."""
     sha = None
     try:
-        sha = git_repo(core).commit([name], author=author_for(actor),
-                                    message=commit_message(action, name, actor, title))
+        sha = _commit(core, name, actor, action, title, prepared)
     except GitError as exc:
         log.warning("could not commit %s of %s: %s", action, name, exc.details)
         audit.details["commit_error"] = exc.details

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sdmd import faults
 from sdmd.audit.log import AuditScope, audited
@@ -36,6 +37,9 @@ from sdmd.services.views import (
     resolve,
     unmanaged_id,
 )
+
+if TYPE_CHECKING:
+    from sdmd.gitops.git import PreparedCommit
 
 log = logging.getLogger("sdmd.services")
 
@@ -97,8 +101,9 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition,
         host = placement.host_of_text(text, max_nodes)
         audit.details["host"] = host
         _check_name_free(core, name, host)
-        hashes = _write_and_apply(core, host, name, text, audit, operation="create",
-                                  on_failure=lambda _: _undo_create(core, host, name))
+        hashes, prepared = _write_and_apply(core, host, name, text, audit, operation="create",
+                                            on_failure=lambda _: _undo_create(core, host, name),
+                                            commit=Commit(actor, "create"))
         try:
             with core.db.session() as session:
                 config = DockerServiceConfig(id=new_id("svc"), name=name, compose_text=text,
@@ -108,6 +113,7 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition,
                 repo.add_history(session, config.id, status="deployed", event="create")
                 faults.point("create", "before_db_commit")
         except Exception:  # the database refused (full disk, gone): no service without its row
+            gitops.settle(prepared)
             _undo_create(core, host, name)
             raise
         audit.target_id = config.id
@@ -115,27 +121,42 @@ def create_service(core: Core, *, actor: Actor | None, definition: Definition,
         reader.after_change(core, host, name)
         faults.point("create", "before_git_commit")
         gitops.after_change(core, name=name, actor=actor, action="create", audit=audit, service_id=config.id,
-                            hashes_future=hashes)
+                            hashes_future=hashes, prepared=prepared)
     return _with_notes(get_service(core, config.id), result.notes)
 
 
+@dataclass(frozen=True)
+class Commit:
+    """Who the change's git commit is by and what it says (gitops.commit_message), known before the write."""
+
+    actor: Actor | None
+    action: str
+    title: str | None = None
+
+    def prepare(self, core: Core, name: str) -> Future[PreparedCommit]:
+        return gitops.prepare_commit(core, name=name, actor=self.actor, action=self.action, title=self.title)
+
+
 def _write_and_apply(core: Core, host: str, name: str, text: str, audit: AuditScope, *, operation: str,
-                     on_failure: Callable[[SdmdError], None]) -> Future[dict[str, Any]]:
-    """Validate with compose's parser, write the file atomically, `compose up` on `host`; undo on failure."""
-    validate(core, name, text)
+                     on_failure: Callable[[SdmdError], None], commit: Commit,
+                     ) -> tuple[Future[dict[str, Any]], Future[PreparedCommit]]:
+    """Validate with compose's parser, write the file atomically, `compose up` on `host`; undo on failure.
+    The git commit is built while up runs (gitops.prepare_commit); the caller makes it HEAD's."""
+    model = validate(core, name, text)
     gateway = gateway_of(core, host)
     faults.point(operation, "after_validation")
-    hashes = gitops.hashes_in_background(core, name=name, text=text)
     audit.details.update(_summary(text))
     core.stacks.write(name, text)
     faults.point(operation, "after_write")
+    prepared = commit.prepare(core, name)
     try:
         with faults.during(operation, "during_up"):
             gateway.compose_up(core.stacks.project(name))
     except SdmdError as exc:
+        gitops.settle(prepared)
         on_failure(exc)
         raise
-    return hashes
+    return gitops.hashes_after_up(core, gateway, name=name, text=text, model=model), prepared
 
 
 def _restore(core: Core, host: str, name: str, previous: str, exc: SdmdError) -> None:
@@ -202,11 +223,13 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             audit.details["moved"] = plan
             title = title or f"Move service {name} from host {config.host} to {target}"
         gitops.before_change(core, name=name, action="update")
+        commit = Commit(actor, action, title)
         if moving:
-            hashes = _relocate(core, config, previous, text, target, audit)
+            hashes, prepared = _relocate(core, config, previous, text, target, audit, commit)
         else:
-            hashes = _write_and_apply(core, config.host, name, text, audit, operation="update",
-                                      on_failure=lambda exc: _restore(core, config.host, name, previous, exc))
+            hashes, prepared = _write_and_apply(
+                core, config.host, name, text, audit, operation="update", commit=commit,
+                on_failure=lambda exc: _restore(core, config.host, name, previous, exc))
         try:
             with core.db.session() as session:
                 row = repo.get(session, config.id)
@@ -218,6 +241,7 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
                                  detail=f"from host {config.host} to {target}" if moving else None)
                 faults.point("update", "before_db_commit")
         except Exception:  # the database refused: the mirror still says `previous`, so run that again
+            gitops.settle(prepared)
             if not moving:
                 _restore(core, config.host, name, previous, SdmdError("database write failed"))
             raise
@@ -225,7 +249,7 @@ def update_service(core: Core, service_id: str, *, actor: Actor | None, definiti
             reader.after_change(core, host, name)
         faults.point("update", "before_git_commit")
         gitops.after_change(core, name=name, actor=actor, action=action, audit=audit, service_id=config.id,
-                            hashes_future=hashes, title=title)
+                            hashes_future=hashes, title=title, prepared=prepared)
     return _with_notes(get_service(core, config.id), result.notes)
 
 
@@ -239,23 +263,24 @@ def _current_file(core: Core, name: str, if_match: str | None) -> str:
 
 
 def _relocate(core: Core, config: DockerServiceConfig, previous: str, text: str, target: str,
-              audit: AuditScope) -> Future[dict[str, Any]]:
+              audit: AuditScope, commit: Commit) -> tuple[Future[dict[str, Any]], Future[PreparedCommit]]:
     """`down` on the old host (volumes kept there), the new file, `up` on the new host.
     If the new host fails, the old file goes back and comes up on the old host again."""
     name = config.name
-    validate(core, name, text)
+    model = validate(core, name, text)
     new_gateway = gateway_of(core, target)
     old_known = core.hosts.find(config.host) is not None  # a removed host: nothing to take down there
     old_gateway = gateway_of(core, config.host) if old_known else None
-    hashes = gitops.hashes_in_background(core, name=name, text=text)
     audit.details.update(_summary(text))
     if old_gateway is not None:
         with core.stacks.candidate(name, config.compose_text) as running:
             old_gateway.compose_down(running)
     core.stacks.write(name, text)
+    prepared = commit.prepare(core, name)
     try:
         new_gateway.compose_up(core.stacks.project(name))
     except SdmdError as exc:
+        gitops.settle(prepared)
         try:
             new_gateway.compose_down(core.stacks.project(name))
         except SdmdError as again:
@@ -265,7 +290,7 @@ def _relocate(core: Core, config: DockerServiceConfig, previous: str, text: str,
         else:
             core.stacks.write(name, previous)
         raise
-    return hashes
+    return gitops.hashes_after_up(core, new_gateway, name=name, text=text, model=model), prepared
 
 
 def move_service(core: Core, service_id: str, *, actor: Actor | None, host: str, confirm: bool) -> dict[str, Any]:

@@ -110,8 +110,10 @@ def main() -> None:
     for extra, om, op, tm, tp in bench_list(args.runs):
         print(f"{extra:>17} | {ms(om)} | {ms(op)} | {ms(tm):>13} | {ms(tp)} | {om / tm:5.2f}")
     ours, theirs = bench_create(args.create_runs)
+    ratio = ours / theirs
     print(f"\ncreate a 2-container service: sdmd {ms(ours)} vs docker compose up -d {ms(theirs)}"
-          f" -> ratio {ours / theirs:.2f} (median of {args.create_runs})")
+          f" -> ratio {ratio:.2f} (median of {args.create_runs}; target <= 1.15x: "
+          f"{'met' if ratio <= 1.15 else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -114,3 +114,45 @@ def test_listing_asks_docker_nothing_with_the_live_model_and_once_without(client
     assert {s["name"] for s in listed} >= set(names)
     assert all(s["drift"] is not None and s["drift"]["compared_with"] == "file" for s in listed if s["managed"])
     assert elapsed < 2.0, f"listing took {elapsed:.3f}s"
+
+
+def _stored_hashes(core, name: str) -> dict:
+    from sdmd.gitops import repository as gitops_rows
+
+    with core.db.sessions() as session:
+        row = gitops_rows.get(session, name)
+        return {"for": row.hashes_for, "hashes": row.service_hashes}
+
+
+def _hashes_by_compose(core, name: str) -> dict:
+    """compose's own answer for the file on disk, computed the slow way (no cache, no labels)."""
+    return core.docker.compose_config_hashes(core.stacks.project(name))
+
+
+def test_create_takes_the_config_hashes_from_the_containers_up_made(client, core, unique_name):
+    name = unique_name("hashes")
+    counting = CountingGateway(core.docker.endpoint, timeout=core.docker.timeout)
+    core.hosts._gateways["local"] = (0, counting, None)
+    r = client.post("/api/services", json={"name": name, "services": {
+        "web": {"image": IMAGE_V1, **SLEEPER, "environment": {"A": "1"}},
+        "worker": {"image": IMAGE_V2, **SLEEPER, "depends_on": ["web"]}}})
+    assert r.status_code == 201, r.text
+    assert counting.calls.get("compose") == 2  # `config` (validation) and `up`: no compose call for the hashes
+    stored = _stored_hashes(core, name)
+    assert stored["for"] == r.json()["file_hash"]
+    assert stored["hashes"] == _hashes_by_compose(core, name)  # what compose itself says, exactly
+    assert set(stored["hashes"]) == {"web", "worker"}
+    assert r.json()["drift"]["compared_with"] == "file" and r.json()["drift"]["items"] == []
+
+
+def test_a_service_without_containers_gets_its_hash_from_compose(client, core, unique_name):
+    name = unique_name("hashes")
+    counting = CountingGateway(core.docker.endpoint, timeout=core.docker.timeout)
+    core.hosts._gateways["local"] = (0, counting, None)
+    r = client.post("/api/services", json={"name": name, "services": {
+        "web": {"image": IMAGE_V1, **SLEEPER}, "spare": {"image": IMAGE_V1, **SLEEPER, "scale": 0}}})
+    assert r.status_code == 201, r.text
+    assert counting.calls.get("compose") == 3  # up made no container for `spare`: `config --hash` says
+    stored = _stored_hashes(core, name)
+    assert set(stored["hashes"]) == {"web", "spare"}
+    assert stored["hashes"] == _hashes_by_compose(core, name)

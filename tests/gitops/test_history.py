@@ -171,3 +171,48 @@ def test_history_endpoint_lists_the_commits_of_one_service(client, core, unique_
     assert client.get(f"/api/services/{sid}/history", params={"limit": 1}).json() == rows[:1]
     assert client.get(f"/api/services/{sid}/history", params={"limit": 0}).status_code == 422
     assert client.get("/api/services/svc_nope/history").status_code == 404
+
+
+def _repo_with(tmp_path, *names: str):
+    from sdmd.gitops.git import GitRepo
+
+    repo = GitRepo(tmp_path / "stacks", tmp_path / "locks")
+    repo.ensure("main")
+    for name in names:
+        (repo.root / name).mkdir()
+        (repo.root / name / "compose.yaml").write_text(f"# {name}\nservices: {{}}\n")
+    return repo
+
+
+def test_a_prepared_commit_moves_nothing_until_it_is_finished(tmp_path):
+    from sdmd.gitops.git import Author
+
+    repo = _repo_with(tmp_path, "a")
+    prepared = repo.prepare(["a"], author=Author("Alice", "alice@example.com"), message="Create service a\n")
+    assert prepared.sha and prepared.parent is None
+    assert repo.head() is None  # no ref names it yet: a crash here leaves `a` uncommitted, as before
+    assert git(repo.root, "status", "--porcelain") == "?? a/"
+    assert repo.finish(prepared) == prepared.sha == repo.head()
+    assert git(repo.root, "status", "--porcelain") == ""
+    assert git(repo.root, "show", "-s", "--format=%ae %s") == "alice@example.com Create service a"
+
+
+def test_a_prepared_commit_is_built_again_when_another_commit_came_first(tmp_path):
+    from sdmd.gitops.git import Author
+
+    repo = _repo_with(tmp_path, "a")
+    first = repo.commit(["a"], author=Author("Alice", "alice@example.com"), message="Create service a\n")
+    (repo.root / "b").mkdir()
+    (repo.root / "b" / "compose.yaml").write_text("services: {}\n")
+    prepared = repo.prepare(["b"], author=Author("Bob", "bob@example.com"), message="Create service b\n")
+    assert prepared.parent == first
+    (repo.root / "c").mkdir()
+    (repo.root / "c" / "compose.yaml").write_text("services: {}\n")
+    other = repo.commit(["c"], author=Author("Carol", "carol@example.com"), message="Create service c\n")
+
+    sha = repo.finish(prepared)
+    assert sha == repo.head() and sha not in (prepared.sha, other)
+    assert git(repo.root, "rev-parse", "HEAD^") == other  # on top of the commit that came first
+    assert git(repo.root, "ls-tree", "--name-only", "HEAD").split() == ["a", "b", "c"]
+    assert git(repo.root, "show", "-s", "--format=%ae %s") == "bob@example.com Create service b"
+    assert git(repo.root, "status", "--porcelain") == ""
