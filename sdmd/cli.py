@@ -78,11 +78,8 @@ def _migrate_in_child(settings: Settings) -> None:
     from sdmd.forked import in_child
 
     def migrate_once() -> int:
-        core = Core(settings)
-        try:
+        with Core(settings) as core:
             core.db.migrate()
-        finally:
-            core.close()
         return 0
 
     if in_child(migrate_once, "migrating the database") != 0:

@@ -117,6 +117,12 @@ class Core:
 
         return AuthService(self.settings, self.db, on_throttled=throttled)
 
+    def __enter__(self) -> Core:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self.live is not None:
             self.live.stop()

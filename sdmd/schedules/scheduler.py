@@ -71,14 +71,12 @@ def reconcile_in_child() -> int:
         from sdmd.schedules.sync import reconcile
 
         settings = _settings()
-        core = Core(settings)
         try:
-            report = reconcile(core, redis_connection(settings))
+            with Core(settings) as core:
+                report = reconcile(core, redis_connection(settings))
         except RedisError as exc:
             log.warning("reconcile: Redis unavailable (%s)", exc)
             return REDIS_DOWN
-        finally:
-            core.close()
         log.info("schedules reconciled: %d job(s) added, %d removed", len(report.added), len(report.removed))
         return RECONCILED
 

@@ -104,11 +104,8 @@ def _sweep_interrupted(settings: Settings) -> None:
         from sdmd.core import Core
         from sdmd.updates.cycle import sweep_interrupted
 
-        core = Core(settings)
-        try:
+        with Core(settings) as core:
             sweep_interrupted(core, redis_connection(settings))
-        finally:
-            core.close()
         return 0
 
     in_child(sweep, "recording interrupted update runs")
