@@ -55,8 +55,7 @@ _HASH_CACHE_MAX = 512
 def compute_service_hashes(core: Core, name: str, text: str, model: dict[str, Any] | None = None) -> dict[str, Any]:
     """{service: {"hash", "image"}} for `text` as stacks/<name>/compose.yaml (two compose calls, once per
     version; one when `model`, compose's normalised model of `text` with the folder's .env, is given)."""
-    # The folder's .env feeds interpolation, so its content is part of what the hashes depend on.
-    key = (name, content_hash(text), content_hash(core.stacks.read_env(name) or ""))
+    key = _hash_key(core, name, text)
     cached = _hash_cache.get(key)
     if cached is not None:
         return cached
@@ -65,15 +64,21 @@ def compute_service_hashes(core: Core, name: str, text: str, model: dict[str, An
     else:
         with core.stacks.candidate(name, text) as draft:
             result = core.docker.compose_config_hashes(draft)
-    if len(_hash_cache) >= _HASH_CACHE_MAX:
-        _hash_cache.clear()
-    _hash_cache[key] = result
+    _keep(key, result)
     return result
 
 
 def remember_hashes(core: Core, name: str, text: str, hashes: dict[str, Any]) -> None:
     """Keep hashes found another way (hashes_from_labels) where compute_service_hashes looks first."""
-    key = (name, content_hash(text), content_hash(core.stacks.read_env(name) or ""))
+    _keep(_hash_key(core, name, text), hashes)
+
+
+def _hash_key(core: Core, name: str, text: str) -> tuple[str, str, str]:
+    # The folder's .env feeds interpolation, so its content is part of what the hashes depend on.
+    return name, content_hash(text), content_hash(core.stacks.read_env(name) or "")
+
+
+def _keep(key: tuple[str, str, str], hashes: dict[str, Any]) -> None:
     if len(_hash_cache) >= _HASH_CACHE_MAX:
         _hash_cache.clear()
     _hash_cache[key] = hashes
