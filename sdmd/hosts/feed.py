@@ -85,14 +85,20 @@ class Subscription:
 
 
 class QueueSubscription(Subscription):
-    """`get(timeout)` from any thread; None on timeout."""
+    """`get(timeout)` from any thread; None on timeout, and at once once closed."""
 
     def __init__(self, feed: ChangeFeed, maxsize: int) -> None:
-        self.queue: queue.Queue[Change] = queue.Queue(maxsize=maxsize)
+        self.queue: queue.Queue[Change | None] = queue.Queue(maxsize=maxsize)
         self.dropped = 0
+        self._closed = False
         super().__init__(feed, self._put)
 
-    def _put(self, change: Change) -> None:
+    def close(self) -> None:
+        super().close()
+        self._closed = True
+        self._put(None)  # wakes a get() that waits, so its thread can stop now rather than at its timeout
+
+    def _put(self, change: Change | None) -> None:
         while True:
             try:
                 self.queue.put_nowait(change)
@@ -103,6 +109,8 @@ class QueueSubscription(Subscription):
                     self.dropped += 1
 
     def get(self, timeout: float | None = None) -> Change | None:
+        if self._closed:
+            return None
         try:
             return self.queue.get(timeout=timeout)
         except queue.Empty:

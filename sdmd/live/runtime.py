@@ -24,6 +24,7 @@ from sdmd.live.stats import StatsHub
 from sdmd.live.streams import End, EventStream, StreamLimits
 
 log = logging.getLogger("sdmd.live")
+SHUTDOWN = End("shutdown", "sdmd is stopping; reconnect in a moment")
 
 
 class Live:
@@ -33,6 +34,10 @@ class Live:
         self.stats = StatsHub(core, core.settings.stats_max_containers)
         self.queues: set[asyncio.Queue[Any]] = set()
         self.stoppers: set[Callable[[], None]] = set()
+        # Once shutdown has begun, a stream that still gets in (a browser's EventSource reconnecting on a
+        # kept-alive connection in the moment before the listener closes) ends at once, or it would hold
+        # the shutdown as the ones already ended no longer do.
+        self.stopping = False
 
     def stream(self, request: Request, actor: Actor, kind: str, *, producer: Any = None,
                cleanup: list[Callable[[], Any]] | None = None,
@@ -41,6 +46,8 @@ class Live:
         lease = self.limits.acquire(actor, kind)
         queue = queue if queue is not None else asyncio.Queue()
         self.queues.add(queue)
+        if self.stopping:
+            queue.put_nowait(SHUTDOWN)
         token = bearer_token(request)
         return EventStream(queue, settings=self.core.settings, lease=lease, producer=producer,
                            cleanup=[*(cleanup or []), lambda: self.queues.discard(queue)],
@@ -55,9 +62,16 @@ class Live:
         return None
 
     def stop_streams(self) -> None:
+        self.stopping = True
         for queue in list(self.queues):
-            queue.put_nowait(End("shutdown", "sdmd is stopping; reconnect in a moment"))
+            queue.put_nowait(SHUTDOWN)
         for stop in list(self.stoppers):
+            stop()
+
+    def add_stopper(self, stop: Callable[[], None]) -> None:
+        """`stop` is called when shutdown begins, or now, when it has begun already."""
+        self.stoppers.add(stop)
+        if self.stopping:
             stop()
 
     def close(self) -> None:

@@ -255,7 +255,7 @@ async def terminal(websocket: WebSocket, service_id: str, container: str,
     session = TerminalSession(live, websocket, actor, gateway, service_id=config.id, service_name=config.name,
                               container=target, shell=shell, token=token)
     stop = asyncio.Event()
-    live.stoppers.add(stop.set)
+    live.add_stopper(stop.set)
     try:
         await websocket.accept(subprotocol=PROTOCOL)
         try:

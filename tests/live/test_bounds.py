@@ -176,3 +176,14 @@ def test_an_idle_stream_ends_and_a_logout_ends_its_streams(live: Live, unique_na
         assert c.post("/auth/logout").status_code == 204
         end = next(events)
     assert end.event == "end" and end.data["reason"] == "unauthorized"
+
+
+def test_a_stream_that_gets_in_after_shutdown_began_ends_at_once(live: Live) -> None:
+    # A browser's EventSource reconnects the moment its stream ends, possibly on a kept-alive connection
+    # before the listener closes; that stream must not hold the shutdown (the fixture asserts the server
+    # stops) as the ones open when it began do not.
+    live.app.state.live.stop_streams()
+    with live.client() as c, c.stream("GET", "/api/events", headers=SSE) as r:
+        assert r.status_code == 200
+        events = list(read_events(r, until="end", limit=10))
+    assert events[-1].event == "end" and events[-1].data["reason"] == "shutdown"
