@@ -33,6 +33,7 @@ from sdmd.docker import DockerGateway
 from sdmd.docker.events import EventStream
 from sdmd.docker.gateway import PROJECT_LABEL
 from sdmd.errors import Conflict, InvalidInput, SdmdError
+from sdmd.hosts import events as docker_events
 from sdmd.hosts.feed import ChangeFeed, ContainerChange, HostStateChange
 
 log = logging.getLogger("sdmd.hosts")
@@ -45,10 +46,9 @@ CONNECTING = "connecting"  # the error text of a watcher's first attempt, before
 BACKOFF_START = 0.1
 COALESCE_SECONDS = 0.01  # events arriving this close together are re-listed in one call
 BATCH_MAX = 200  # a bigger burst (compose up of a large project) is one full listing instead
-# Events that change nothing /containers/json shows (healthchecks alone make exec_* events all the time).
 SETTLE_SECONDS = 0.2  # longest a read waits for events already sent to reach the model
 SETTLE_SLOW_SECONDS = 0.05  # ... and not at all once a re-list takes longer than this
-# A listing that lags its event (see _implied) is asked again after 20 ms, then twice as long each time,
+# A listing that lags its event (see docker_events.implied) is asked again after 20 ms, then twice as long each time,
 # until it agrees or LAG_GIVE_UP passed (the periodic full re-list covers anything stranger).
 LAG_FIRST_CHECK = 0.02
 LAG_MAX_CHECK = 2.0
@@ -56,8 +56,6 @@ LAG_GIVE_UP = 30.0
 # A tag that moves (pull, tag, untag, rmi) changes the `Image` /containers/json shows for the containers
 # of the old image (the name becomes its id) without any container event: such an event re-lists.
 STOPPING = -1  # the epoch of the sentinel stop() queues; real epochs start at 0
-IMAGE_MOVES = {"pull", "tag", "untag", "delete", "load", "import"}
-QUIET_ACTIONS = {"attach", "detach", "resize", "top", "export", "copy", "archive-path", "extract-to-dir", "commit"}
 
 
 def _now() -> datetime:
@@ -83,12 +81,6 @@ class HostSnapshot:
 
     def project(self, name: str) -> list[dict[str, Any]]:
         return [c for c in self.containers.values() if (c.get("Labels") or {}).get(PROJECT_LABEL) == name]
-
-
-def _project(container: dict[str, Any] | None, event: dict[str, Any] | None) -> str | None:
-    if container is not None:
-        return (container.get("Labels") or {}).get(PROJECT_LABEL)
-    return (((event or {}).get("Actor") or {}).get("Attributes") or {}).get(PROJECT_LABEL)
 
 
 def _fatal(exc: BaseException) -> bool:
@@ -260,9 +252,9 @@ class HostWatcher:
                 log.exception("host %s: could not record the engine version", self.host)
         for cid in old.keys() | fresh.keys():
             before, after = old.get(cid), fresh.get(cid)
-            if before != after and (before is None or after is None or _differs(before, after)):
-                self.feed.publish(ContainerChange(host=self.host, container_id=cid, project=_project(after or before,
-                                                                                                     None),
+            if before != after and (before is None or after is None or docker_events.differs(before, after)):
+                self.feed.publish(ContainerChange(host=self.host, container_id=cid,
+                                                  project=docker_events.project_of(after or before, None),
                                                   action="resync", event=None, container=after, previous=before))
         return epoch
 
@@ -284,10 +276,8 @@ class HostWatcher:
                 except queue.Empty:
                     break
             current = [e for ep, e in batch if ep == self._epoch]
-            images_moved = any(e.get("Type") == "image" and e.get("Action") in IMAGE_MOVES for e in current)
-            events = [e for e in current if e.get("Type", "container") == "container"
-                      and PROJECT_LABEL in _attributes(e) and (e.get("Action") or "") not in QUIET_ACTIONS
-                      and not (e.get("Action") or "").startswith("exec_")]
+            images_moved = any(docker_events.moves_an_image(e) for e in current)
+            events = [e for e in current if docker_events.changes_the_listing(e)]
             try:
                 if events and self.snapshot.state == CONNECTED:
                     self._apply(events)
@@ -334,7 +324,7 @@ class HostWatcher:
                 continue
             if cid not in last:
                 ids.append(cid)
-            last[cid] = _with_exit_code(e, last.get(cid))
+            last[cid] = docker_events.with_exit_code(e, last.get(cid))
         fetch = [cid for cid in ids if last[cid].get("Action") != "destroy"]
         with self._fetch:
             epoch = self._epoch
@@ -366,7 +356,7 @@ class HostWatcher:
             cid = e.get("id") or (e.get("Actor") or {}).get("ID")
             if cid:
                 self.feed.publish(ContainerChange(host=self.host, container_id=cid,
-                                                  project=_project(new.get(cid) or old.get(cid), e),
+                                                  project=docker_events.project_of(new.get(cid) or old.get(cid), e),
                                                   action=e.get("Action") or "", event=e, container=new.get(cid),
                                                   previous=old.get(cid)))
 
@@ -389,7 +379,7 @@ class HostWatcher:
             if entry is None:
                 self._lagging.pop(cid, None)  # destroyed (or never a compose container)
                 continue
-            implied = _implied(event, entry)
+            implied = docker_events.implied(event, entry)
             if implied is None:
                 self._lagging.pop(cid, None)
                 continue
@@ -406,7 +396,7 @@ class HostWatcher:
         for cid, (event, *_rest) in list(self._lagging.items()):
             if cid in skipped or (covers is not None and cid not in covers):
                 continue
-            if cid in fresh and cid in old and _implied(event, fresh[cid]) is not None:
+            if cid in fresh and cid in old and docker_events.implied(event, fresh[cid]) is not None:
                 fresh[cid] = old[cid]
             else:
                 self._lagging.pop(cid, None)  # gone, or Docker's listing agrees now
@@ -439,7 +429,7 @@ class HostWatcher:
                         if new.pop(cid, None) is not None:
                             changed.append(cid)
                         continue
-                    if _implied(event, entry) is None or time.monotonic() - first >= LAG_GIVE_UP:
+                    if docker_events.implied(event, entry) is None or time.monotonic() - first >= LAG_GIVE_UP:
                         self._lagging.pop(cid, None)  # Docker's entry agrees now: it replaces ours
                         if new.get(cid) != entry:
                             new[cid] = entry
@@ -451,10 +441,10 @@ class HostWatcher:
                     self._publish(containers=new)
         for cid in changed:
             before, after = old.get(cid), new.get(cid)
-            if before is None or after is None or _differs(before, after):
+            if before is None or after is None or docker_events.differs(before, after):
                 # Docker's own entry says more than the event did (e.g. restarting, not exited).
-                self.feed.publish(ContainerChange(host=self.host, container_id=cid,
-                                                  project=_project(after or before, None), action="resync",
+                self.feed.publish(ContainerChange(host=self.host, container_id=cid, action="resync",
+                                                  project=docker_events.project_of(after or before, None),
                                                   event=None, container=after, previous=before))
 
     def settle(self, max_wait: float = SETTLE_SECONDS) -> None:
@@ -498,66 +488,3 @@ class HostWatcher:
                 self._keep_implied(fresh, old, covers=(old.keys() - new.keys()) | fresh.keys())
                 new.update(fresh)
                 self._publish(containers=new)
-
-
-def _with_exit_code(event: dict[str, Any], earlier: dict[str, Any] | None) -> dict[str, Any]:
-    """A `stop` after a `die` of the same batch: keep the die's exit code (stop events carry none)."""
-    if earlier is None or event.get("Action") != "stop":
-        return event
-    code = _attributes(earlier).get("exitCode")
-    if code is None or "exitCode" in _attributes(event):
-        return event
-    actor = dict(event.get("Actor") or {})
-    actor["Attributes"] = {**_attributes(event), "exitCode": code}
-    return {**event, "Actor": actor}
-
-
-def _attributes(event: dict[str, Any]) -> dict[str, Any]:
-    return (event.get("Actor") or {}).get("Attributes") or {}
-
-
-def _implied(event: dict[str, Any], container: dict[str, Any]) -> dict[str, Any] | None:
-    """The listing entry as `event` says it is now, when `container` (Docker's listing) does not show it
-    yet; None when the listing already agrees. Only what the event itself proves is changed: `die`
-    and `stop` mean the process ended (exited, with the die's exit code); `pause`/`unpause`; a new
-    health status. Docker's own entry replaces this as soon as its listing catches up."""
-    action = event.get("Action") or ""
-    state, status = container.get("State"), container.get("Status") or ""
-    if action in ("die", "stop"):
-        if state not in ("running", "paused"):
-            return None
-        code = _attributes(event).get("exitCode")
-        text = f"Exited ({code}) Less than a second ago" if code not in (None, "") else "Exited"
-        return {**container, "State": "exited", "Status": text}
-    if action == "pause":
-        if state != "running":
-            return None
-        return {**container, "State": "paused", "Status": f"{status} (Paused)"}
-    if action == "unpause":
-        if state != "paused":
-            return None
-        return {**container, "State": "running", "Status": status.replace(" (Paused)", "")}
-    if action.startswith("health_status:"):
-        word = action.split(":", 1)[1].strip()
-        wanted = "(health: starting)" if word == "starting" else f"({word})"
-        if state != "running" or _health(container) == wanted:
-            return None
-        base = status
-        for old in ("(healthy)", "(unhealthy)", "(health: starting)"):
-            base = base.replace(f" {old}", "").replace(old, "")
-        return {**container, "Status": f"{base} {wanted}".strip()}
-    return None
-
-
-def _differs(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Whether a resync should report a change: the state, the status text aside ("Up 5 minutes")."""
-    keys = ("State", "Image", "ImageID", "Names", "Labels")
-    return any(before.get(k) != after.get(k) for k in keys) or _health(before) != _health(after)
-
-
-def _health(c: dict[str, Any]) -> str | None:
-    status = (c.get("Status") or "").lower()
-    for word in ("(healthy)", "(unhealthy)", "(health: starting)"):
-        if word in status:
-            return word
-    return None
