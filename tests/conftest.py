@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -71,21 +72,100 @@ def unique_name(name_prefix: str):
     return lambda label="s": f"{name_prefix}-{label}{next(counter)}"
 
 
-@pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sdmd.db'}"
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+class MigratedTemplates:
+    """Per test process, one database of each kind migrated once; a test's database starts as a copy of it
+    (a file copy, or PostgreSQL's CREATE DATABASE ... TEMPLATE), which is what migrating an empty one gives,
+    without running every migration again for each test. `sdmd migrate` on an empty database is tested on
+    its own (tests/test_cli.py, `empty_database_url`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._sqlite: Path | None = None
+        self._postgresql: str | None = None
+
+    def sqlite(self) -> Path:
+        if self._sqlite is None:
+            path = self.folder / "template.db"
+            _migrate(f"sqlite:///{path}")
+            self._sqlite = path
+        return self._sqlite
+
+    def postgresql(self, admin: sa.Engine) -> str:
+        if self._postgresql is None:
+            name = f"sdmd_{RUN_ID}_template_{secrets.token_hex(3)}"
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            _migrate(_pg_url(name))
+            self._postgresql = name
+        return self._postgresql
+
+    def drop(self, admin: sa.Engine) -> None:
+        if self._postgresql is not None:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self._postgresql}" WITH (FORCE)'))
+
+
+def _migrate(url: str) -> None:
+    from sdmd.db.migrate import upgrade
+
+    engine = sa.create_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory, pg_admin: sa.Engine) -> Iterator[MigratedTemplates]:
+    templates = MigratedTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.drop(pg_admin)
+
+
+@contextlib.contextmanager
+def _new_database(kind: str, tmp_path: Path, admin: sa.Engine, template: str | Path | None) -> Iterator[str]:
+    if kind == "sqlite":
+        path = tmp_path / "sdmd.db"
+        if template is not None:
+            shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
         return
     name = f"sdmd_{RUN_ID}_{secrets.token_hex(3)}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield _pg_url(name)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, pg_admin: sa.Engine,
+                 migrated_templates: MigratedTemplates) -> Iterator[str]:
+    """A database at the schema's head, of each kind."""
+    kind = request.param
+    template = migrated_templates.sqlite() if kind == "sqlite" else migrated_templates.postgresql(pg_admin)
+    with _new_database(kind, tmp_path, pg_admin, template) as url:
+        yield url
+
+
+@pytest.fixture(params=DATABASES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path, pg_admin: sa.Engine) -> Iterator[str]:
+    """An empty database, of each kind: for what creates the schema itself."""
+    with _new_database(request.param, tmp_path, pg_admin, None) as url:
+        yield url
 
 
 @pytest.fixture

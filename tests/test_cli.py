@@ -9,7 +9,8 @@ import sys
 import sqlalchemy as sa
 
 
-def test_migrate_twice(tmp_path, database_url):
+def test_migrate_twice(tmp_path, empty_database_url):
+    database_url = empty_database_url
     env = {**os.environ, "SDMD_DATA_DIR": str(tmp_path / "d"), "SDMD_STACKS_DIR": str(tmp_path / "s"),
            "SDMD_DATABASE_URL": database_url}
     for _ in range(2):
