@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import signal
 import socket
@@ -167,7 +168,8 @@ class RetryScheduler:
     """
 
     def __init__(self, queue_names: list[str], conn: Redis, interval: float = 1.0) -> None:
-        self._scheduler = RQScheduler(queue_names, connection=conn, interval=int(interval))
+        # RQ's interval only sets its locks' lifetime here (interval + 60 s; redis EXPIRE takes whole seconds).
+        self._scheduler = RQScheduler(queue_names, connection=conn, interval=math.ceil(interval))
         self._interval = interval
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sdmd-retry-scheduler", daemon=True)
