@@ -161,6 +161,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, pg_admin: sa.En
         yield url
 
 
+@pytest.fixture
+def sqlite_database_url(tmp_path: Path, pg_admin: sa.Engine, migrated_templates: MigratedTemplates) -> Iterator[str]:
+    """A SQLite database at the schema's head: for tests whose subject is not the database."""
+    with _new_database("sqlite", tmp_path, pg_admin, migrated_templates.sqlite()) as url:
+        yield url
+
+
 @pytest.fixture(params=DATABASES)
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path, pg_admin: sa.Engine) -> Iterator[str]:
     """An empty database, of each kind: for what creates the schema itself."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,8 @@ from sdmd.config import Settings
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'sdmd.db'}"
+def database_url(sqlite_database_url: str) -> str:
+    return sqlite_database_url
 
 
 @pytest.fixture

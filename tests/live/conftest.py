@@ -87,9 +87,9 @@ class Live:
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
+def database_url(sqlite_database_url: str) -> str:
     # Streams do not touch the database beyond auth and audit, which run on both databases elsewhere.
-    return f"sqlite:///{tmp_path / 'sdmd.db'}"
+    return sqlite_database_url
 
 
 @pytest.fixture

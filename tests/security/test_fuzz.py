@@ -57,8 +57,8 @@ EXCLUDED = [("POST", "/api/services"), ("PUT", "/api/services/{service_id}"), ("
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'sdmd.db'}"
+def database_url(sqlite_database_url: str) -> str:
+    return sqlite_database_url
 
 
 @pytest.fixture

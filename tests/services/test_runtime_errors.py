@@ -7,8 +7,6 @@ and nothing is left half-applied (the previous file and containers stay).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.support import APP_IMAGE, HTTPD, IMAGE_V1, SLEEPER
@@ -16,9 +14,9 @@ from tests.web.conftest import free_port
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(sqlite_database_url: str) -> str:
     # What is under test is compose's output; the database behaviour is covered on both elsewhere.
-    return f"sqlite:///{tmp_path / 'sdmd.db'}"
+    return sqlite_database_url
 
 
 def test_a_port_another_container_publishes(client, core, unique_name):

@@ -47,9 +47,9 @@ def built_ui() -> Path:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(sqlite_database_url: str) -> str:
     # The browser tests exercise the UI; the API's database behaviour is covered on both databases elsewhere.
-    return f"sqlite:///{tmp_path / 'sdmd.db'}"
+    return sqlite_database_url
 
 
 @pytest.fixture(scope="session")
