@@ -173,7 +173,13 @@ def page(browser: Browser) -> Iterator[Page]:
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Requests that failed below HTTP (net::ERR_*), with Chromium's reason: printed, so a failing test's
+    # report shows them (pytest shows a test's output only when it fails).
+    failed: list[str] = []
+    p.on("requestfailed", lambda r: failed.append(f"{r.method} {r.url}: {r.failure}"))
     yield p
+    if failed:
+        print("requests that failed in the browser:\n  " + "\n  ".join(failed[-40:]))
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
     assert not violations, f"Content-Security-Policy violations: {violations}"

@@ -60,8 +60,10 @@ def test_progress_panel_restart_and_delete(page: Page, live_server: LiveServer, 
     for attempt in range(3):
         page.get_by_test_id("restart").click()
         page.get_by_test_id("confirm-action").click()
-        op = page.get_by_test_id("progress-op").first
-        expect(op).to_have_attribute("data-state", "ok", timeout=60_000)
+        expect(page.get_by_test_id("progress-op")).to_have_count(attempt + 1)
+        op = page.get_by_test_id("progress-op").first  # the newest
+        expect(op).not_to_have_attribute("data-state", "running", timeout=60_000)
+        assert op.get_attribute("data-state") == "ok", f"restart {attempt + 1} failed: {op.inner_text()}"
         record("progress first event after the click (restart)", float(op.get_attribute("data-first-event-ms")))
         if attempt == 0:
             panel = page.get_by_test_id("progress-panel")
