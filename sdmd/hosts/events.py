@@ -9,6 +9,8 @@ from typing import Any
 
 from sdmd.docker.gateway import PROJECT_LABEL
 
+# A tag that moves (pull, tag, untag, rmi) changes the `Image` /containers/json shows for the containers
+# of the old image (the name becomes its id) without any container event: such an event re-lists.
 IMAGE_MOVES = {"pull", "tag", "untag", "delete", "load", "import"}
 # Events that change nothing /containers/json shows (healthchecks alone make exec_* events all the time).
 QUIET_ACTIONS = {"attach", "detach", "resize", "top", "export", "copy", "archive-path", "extract-to-dir", "commit"}
@@ -29,7 +31,6 @@ def project_of(container: dict[str, Any] | None, event: dict[str, Any] | None) -
     if container is not None:
         return (container.get("Labels") or {}).get(PROJECT_LABEL)
     return (((event or {}).get("Actor") or {}).get("Attributes") or {}).get(PROJECT_LABEL)
-
 
 
 def with_exit_code(event: dict[str, Any], earlier: dict[str, Any] | None) -> dict[str, Any]:

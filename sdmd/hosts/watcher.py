@@ -53,8 +53,6 @@ SETTLE_SLOW_SECONDS = 0.05  # ... and not at all once a re-list takes longer tha
 LAG_FIRST_CHECK = 0.02
 LAG_MAX_CHECK = 2.0
 LAG_GIVE_UP = 30.0
-# A tag that moves (pull, tag, untag, rmi) changes the `Image` /containers/json shows for the containers
-# of the old image (the name becomes its id) without any container event: such an event re-lists.
 STOPPING = -1  # the epoch of the sentinel stop() queues; real epochs start at 0
 
 
