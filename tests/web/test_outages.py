@@ -5,12 +5,11 @@ answers, every page needs a login, an unknown service is "not found" once, title
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from tests.support import IMAGE_V1, SLEEPER
+from tests.support import IMAGE_V1, SLEEPER, wait_until
 from tests.web.conftest import LiveServer, log_in, shot
 
 
@@ -127,13 +126,9 @@ def test_unknown_service_titles_and_favicon(page: Page, live_server: LiveServer,
 
 def fast_forward_until(page: Page, done: Callable[[], bool], what: str, limit: float = 40.0) -> None:
     """Moves the page's clock (page.clock.install()) on, a few seconds at a time, until `done()`: the page's
-    own refresh and retry timers fire as they would, without the test waiting out their real time."""
-    deadline = time.monotonic() + limit
-    while not done():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not {what} after moving the clock on for {limit:g} s")
-        page.clock.fast_forward(3_000)
-        time.sleep(0.25)  # the requests the timers made answer in real time
+    own refresh and retry timers fire as they would, without the test waiting out their real time. Between
+    two moves, a real quarter second: the requests the timers made answer in real time."""
+    wait_until(lambda: done() or page.clock.fast_forward(3_000), timeout=limit, interval=0.25, what=what)
 
 
 def test_the_new_pages_keep_what_they_loaded_through_an_outage(page: Page, live_server: LiveServer,
