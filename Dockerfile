@@ -49,30 +49,45 @@ print("\n".join(p["dependencies"] + p["optional-dependencies"]["dashboard"] + ["
  && /opt/sdmd/bin/pip install -r /tmp/requirements.txt
 COPY sdmd /src/sdmd
 COPY --from=web /out /src/sdmd/static
+COPY deploy/check-image.py /src/check-image.py
 # pip and setuptools have done their work; the runtime does not install packages. What the runtime never
 # reads goes too (issue 19: the image <= 250 MB):
 # - debug symbols of the wheels' native libraries (strip --strip-unneeded: uvloop 13 -> 1.6 MB,
 #   SQLAlchemy's Cython modules 10 -> 2 MB, cryptography 14 -> 11 MB; 28 MB in all);
 # - the packages' own test suites and test helpers (sqlalchemy.testing, alembic.testing, mako.testing,
-#   croniter/tests, certifi/tests, a stray top-level tests/), Cython sources, apprise's translations
-#   (sdmd's notifications are in English; apprise falls back to it when the catalogue is missing).
-# The .pyc files stay: sdmd runs as a user who cannot write them, so without them every start and every
-# CLI command would compile its imports again.
+#   croniter/tests, certifi/tests, a stray top-level tests/), Cython sources, type stubs (.pyi),
+#   apprise's translations (sdmd's notifications are in English; apprise falls back to it when the
+#   catalogue is missing);
+# - the third-party packages' sources (27 MB): they ship as sourceless bytecode, a legacy .pyc beside
+#   each module (compileall -b), which CPython imports when no .py is there. sdmd runs as a user who
+#   cannot write .pyc files, so the bytecode itself must be in the image (or every start and every CLI
+#   command would compile its imports again); the .py beside it only served tracebacks, which still
+#   name the file and line (the lines' text is missing). compileall is given the absolute path, so the
+#   names in tracebacks are where the sources were. Some keep their sources and __pycache__: sdmd
+#   itself (its tracebacks, with their lines, are what bug reports carry; its Alembic migrations are
+#   read as scripts), apprise's plugins/, config/ and attachment/ (apprise finds its plugins by listing
+#   those folders for *.py files: with .pyc alone it would find none) and anyio (it reads its own
+#   __init__.py to set up its lazy imports, else imports every submodule at start).
+#   deploy/check-image.py checks all this.
 RUN /opt/sdmd/bin/pip install --no-deps --no-build-isolation /src \
  && /opt/sdmd/bin/pip uninstall -q -y pip setuptools \
  && cd /opt/sdmd/lib/python3.*/site-packages \
  && find . -name '*.so*' -type f -exec strip --strip-unneeded {} + \
  && rm -rf sqlalchemy/testing alembic/testing mako/testing apprise/i18n tests \
  && find . -depth -mindepth 2 -type d \( -name tests -o -name test \) -exec rm -rf {} + \
- && find . -type f \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' \) -delete \
+ && find . -type f \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name '*.pyi' \) -delete \
+ && /opt/sdmd/bin/python -m compileall -b -q -j 0 -x '/site-packages/(sdmd|anyio|apprise/(plugins|config|attachment))/' \
+      "$PWD" \
+ && find . \( -path ./sdmd -o -path ./anyio -o -path ./apprise/plugins -o -path ./apprise/config \
+             -o -path ./apprise/attachment \) -prune \
+      -o -name __pycache__ -type d -prune -exec rm -rf {} + -o -name '*.py' -type f -exec rm -f {} + \
  && /opt/sdmd/bin/sdmd --help >/dev/null \
- && /opt/sdmd/bin/python -c 'import cryptography.hazmat.bindings._rust, uvloop, pydantic_core, _ruamel_yaml, \
-orjson, argon2, httptools, apprise, rq_dashboard.cli, sdmd.app, psycopg, sqlalchemy.engine._row_cy; \
-assert psycopg.pq.__impl__ == "binary", psycopg.pq.__impl__'
-# The docker CLI, stripped of its debug information (43 -> 29 MB); compose's release binary already is.
-COPY --from=docker-cli /usr/local/bin/docker /cli/docker
+ && /opt/sdmd/bin/python /src/check-image.py build
+# The compose plugin, stripped of its debug information if it has any (the release binary has none). No
+# docker CLI (28 MB): sdmd runs the plugin itself (sdmd/docker/compose.py), talks to the engine through
+# its API (docker-py) for everything else, and runs `docker` only on remote hosts, over ssh.
 COPY --from=docker-cli /usr/local/libexec/docker/cli-plugins/docker-compose /cli/docker-compose
-RUN strip /cli/docker /cli/docker-compose && /cli/docker --version && /cli/docker-compose version
+RUN strip /cli/docker-compose && /cli/docker-compose version
 
 # -- 3. the runtime -----------------------------------------------------------------------------------
 FROM ${PYTHON_RUNTIME_IMAGE} AS runtime
@@ -84,7 +99,7 @@ ARG SDMD_UID=10001
 # git: the stacks folder is a git repository; redis-server: `docker run` without compose still gets
 # scheduled updates (sdmd starts a private one when SDMD_REDIS_URL is unset). deploy/slim-runtime.sh
 # then removes, in the same layer, what they brought that sdmd never runs (perl, git's daemons, docs).
-COPY deploy/slim-runtime.sh /usr/local/lib/sdmd/slim-runtime.sh
+COPY deploy/slim-runtime.sh deploy/check-image.py /usr/local/lib/sdmd/
 RUN missing=""; for p in git redis-server ca-certificates; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done; \
     if [ -n "$missing" ]; then \
       apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing \
@@ -95,15 +110,21 @@ RUN missing=""; for p in git redis-server ca-certificates; do dpkg -s "$p" >/dev
  && (getent group "$DOCKER_GID" >/dev/null || groupadd --system --gid "$DOCKER_GID" docker-host) \
  && usermod -aG "$(getent group "$DOCKER_GID" | cut -d: -f1)" sdmd \
  && mkdir -p /data /stacks && chown sdmd:sdmd /data /stacks
-COPY --from=build /cli/docker /usr/local/bin/docker
 COPY --from=build /cli/docker-compose /usr/local/libexec/docker/cli-plugins/docker-compose
 COPY --from=build /opt/sdmd /opt/sdmd
 ENV PATH=/opt/sdmd/bin:$PATH \
     PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     SDMD_DATA_DIR=/data SDMD_STACKS_DIR=/stacks \
-    DOCKER_CONFIG=/data/.docker
+    DOCKER_CONFIG=/data/.docker \
+    COMPOSE_BAKE=false
 USER sdmd
 WORKDIR /data
+# COMPOSE_BAKE=false: compose builds a service's image (`build:`) with its own builder; with bake on
+# (the default of newer compose releases) it would hand the build to `docker buildx bake`, which needs
+# the docker CLI this image does not have.
+# The final image, as sdmd runs it: the virtualenv's bytecode on this base's Python, the standard
+# library pruned by slim-runtime.sh, compose without the CLI, git without perl (deploy/check-image.py).
+RUN python /usr/local/lib/sdmd/check-image.py runtime
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["python", "-m", "sdmd.health.selfcheck", "/healthz"]

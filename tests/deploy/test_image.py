@@ -72,17 +72,23 @@ def stack(stack_run: dict, name_prefix: str, tmp_path: Path) -> Iterator[Stack]:
         shutil.rmtree(stacks_dir, ignore_errors=True)
 
 
-def test_image_is_non_root_with_healthcheck_docker_cli_and_compose(stack_run: dict) -> None:
+def test_image_is_non_root_with_healthcheck_compose_plugin_and_no_docker_cli(stack_run: dict) -> None:
     tag = stack_run["image"].tag
     info = json.loads(run("docker", "image", "inspect", tag).stdout)[0]
     assert info["Config"]["User"] == "sdmd"
     assert "/healthz" in " ".join(info["Config"]["Healthcheck"]["Test"])
     assert info["Config"]["Cmd"][:2] == ["sdmd", "serve"]
+    assert "COMPOSE_BAKE=false" in info["Config"]["Env"]  # compose builds without `docker buildx bake`
+    # No docker CLI (issue 19): sdmd runs the compose plugin itself, as the CLI would.
     out = run("docker", "run", "--rm", tag, "sh", "-c",
-              "id; docker --version; docker compose version; git --version; redis-server --version").stdout
+              "id; command -v docker || echo 'no docker CLI'; "
+              "python -c 'from sdmd.docker.compose import compose_plugin; print(compose_plugin())'; "
+              "DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND=docker /usr/local/libexec/docker/cli-plugins/docker-compose "
+              "compose version; git --version; redis-server --version").stdout
     assert "uid=10001(sdmd)" in out
     assert f"({stack_run['gid']})" in out or f",{stack_run['gid']}(" in out  # the socket's group
-    assert "Docker version" in out and "Docker Compose version" in out
+    assert "no docker CLI" in out and "/usr/local/libexec/docker/cli-plugins/docker-compose" in out
+    assert "Docker Compose version" in out
     assert "git version" in out and "Redis server" in out
     MEASUREMENTS["sdmd image size"] = f"{info['Size'] / 1e6:.0f} MB"
 
