@@ -3,7 +3,8 @@
 # image <= 250 MB). Run as root, in the same RUN that installed the packages (a later layer's removal
 # only hides files; it frees nothing). The Dockerfile's runtime stage runs it on python:3.11-slim after
 # installing git and redis-server; scripts/local_images.sh runs it on its Debian root file system
-# before flattening it into the local runtime base.
+# before flattening it into the local runtime base. (On python:3.11-slim, what that base image itself
+# holds, apt or perl-base, is only hidden by the removals: they free space in the local base alone.)
 #
 # - perl (~50 MB with libperl and perl-modules) and perl-base (7 MB): git depends on perl only for its
 #   commands written in Perl (send-email, svn, instaweb, archimport, cvs*); sdmd runs built-in C
@@ -33,9 +34,10 @@
 # - the standard library's sources (9 MB): it ships as sourceless bytecode, like the virtualenv's
 #   third-party packages (see the Dockerfile), a legacy .pyc beside each module compiled by this
 #   Python, which imports it when no .py is there. Tracebacks through the standard library still name
-#   the file and line, without the line's text. (python:3.11-slim ships its standard library without
-#   any .pyc: there this trades the sources for their bytecode, at about the same size, and spares
-#   every process compiling its imports at start.) site-packages and dist-packages are left alone.
+#   the file and line, without the line's text. Only where the standard library comes with its
+#   bytecode (Debian's python3): python:3.11-slim ships it without any .pyc, and its .py files are in
+#   a layer below this one, so removing them would free nothing while the bytecode added 10 MB.
+#   site-packages and dist-packages are left alone.
 # - glibc's character set converters (gconv, 8 MB) but the Unicode ones and Latin-1/-15/CP1252: only
 #   iconv uses them (Python has its own codecs; UTF-8 and ASCII are built into glibc), and in this
 #   image only git calls iconv, to re-encode a commit message written in a legacy encoding (the
@@ -105,10 +107,12 @@ if command -v python3 >/dev/null 2>&1; then
          "$stdlib"/__pycache__/turtle.* "$stdlib"/__pycache__/__phello__.*
   rm -f "$stdlib"/lib-dynload/_test*.so "$stdlib"/lib-dynload/_ctypes_test*.so "$stdlib"/lib-dynload/_xxtestfuzz*.so \
         "$stdlib"/lib-dynload/xxlimited*.so
-  # -x: compileall matches it against each file's full path
-  python3 -m compileall -b -q -j 0 -x '/(site|dist)-packages/' "$stdlib" >/dev/null
-  find "$stdlib" \( -name site-packages -o -name dist-packages \) -prune \
-    -o -name __pycache__ -type d -prune -exec rm -rf {} + -o -name '*.py' -exec rm -f {} +
+  if [ -d "$stdlib/__pycache__" ]; then
+    # -x: compileall matches it against each file's full path
+    python3 -m compileall -b -q -j 0 -x '/(site|dist)-packages/' "$stdlib" >/dev/null
+    find "$stdlib" \( -name site-packages -o -name dist-packages \) -prune \
+      -o -name __pycache__ -type d -prune -exec rm -rf {} + -o -name '*.py' -exec rm -f {} +
+  fi
 fi
 
 for gconv in /usr/lib/*/gconv; do
