@@ -4,26 +4,29 @@ Run: .venv/bin/python -m tests.bench.bench_image [--image TAG] [--keep]
 Not part of the test suite. Without --image it builds the image the way tests/deploy/test_image.py
 does (bases from scripts/local_images.sh, wheels from its wheelhouse, no index) and removes it after;
 with --image it sizes that image. Sizes are `docker image inspect`'s `Size` (uncompressed, every
-layer), split by `docker history` into the base, the docker CLI, the compose plugin, the virtualenv and
-the rest, with the virtualenv's largest packages read inside the image.
+layer), split by `docker history` into the base, the compose plugin, the virtualenv and the rest, with
+the virtualenv's largest packages read inside the image. (The image has no docker CLI: sdmd runs the
+compose plugin itself; the virtualenv's third-party packages are sourceless bytecode; see the Dockerfile.)
 
 The official base and the local one. Users build on python:3.11-slim-bookworm; Docker Hub is out of
 reach here, so what this measures is the local build, whose final stage starts from
 sdmd-local/debian-python-runtime (Debian 12's own python3.11, git, redis-server and ca-certificates,
 pruned by deploy/slim-runtime.sh and flattened into one layer). Everything above the base (the
-stripped CLI and compose plugin, the virtualenv, sdmd and the UI) is the same in both builds, up to the
-interpreter's ABI, which is the same (CPython 3.11). The official build differs only in its base:
+compose plugin, the virtualenv, sdmd and the UI) is the same in both builds, up to the interpreter's
+ABI, which is the same (CPython 3.11). The official build differs only in its base:
 - python:3.11-slim-bookworm itself is a published ~125-130 MB (Debian's bookworm-slim, ~75 MB, plus
   CPython in /usr/local; a figure known from its registry listing, NOT measured here), against the local
-  runtime base, whose size this prints;
+  runtime base, whose size this prints. slim-runtime.sh's removals of that base's own files (apt,
+  perl-base, debconf, gconv, parts of the standard library) only hide them there: they shrink the
+  flattened local base alone;
 - on top of it the runtime stage installs git and redis-server from apt and prunes them in the same
   layer with the same script; their share is estimated from the files the same Debian packages leave
   in the local image (git and its libcurl/gnutls stack without perl, git-man or git's daemons;
-  redis-server and redis-tools with jemalloc: ~28 MB). This script prints that estimate when it sizes
+  redis-server and redis-tools with jemalloc: ~23 MB). This script prints that estimate when it sizes
   an image it built; it is an estimate, never a measurement.
-So the official image should be about (130 + 28) - 140 (the local runtime base) = ~20 MB larger than the
-local one, if docker:27-cli's docker and compose binaries are the size of this machine's (they are
-the CLI's and compose's release builds in both cases; the versions differ).
+So the official image should be about (130 + 23) - 97 (the local runtime base) = ~56 MB larger than the
+local one, if docker:27-cli's compose plugin is the size of this machine's (compose's release build in
+both cases; the versions differ).
 """
 
 from __future__ import annotations
@@ -89,19 +92,17 @@ def image_size(tag: str) -> int:
 def parts(tag: str) -> dict[str, int]:
     """Bytes per part, from the image's layers (`docker history`)."""
     out = run("docker", "history", "--no-trunc", "--format", "{{json .}}", tag).stdout
-    found = {"docker CLI": 0, "compose plugin": 0, "virtualenv (sdmd, its dependencies, the UI)": 0,
-             "runtime stage's packages and user": 0, "base image": 0}
+    found = {"compose plugin": 0, "virtualenv (sdmd, its dependencies, the UI)": 0,
+             "runtime stage's packages, user and checks": 0, "base image": 0}
     for line in out.splitlines():
         row = json.loads(line)
         by, size = row["CreatedBy"], _bytes(row["Size"])
-        if re.search(r"COPY .* in /usr/local/bin/docker\b", by):
-            found["docker CLI"] += size
-        elif "cli-plugins/docker-compose" in by:
+        if "cli-plugins/docker-compose" in by:
             found["compose plugin"] += size
         elif re.search(r"COPY .* in /opt/sdmd\b", by):
             found["virtualenv (sdmd, its dependencies, the UI)"] += size
-        elif "slim-runtime.sh" in by or "groupadd" in by:
-            found["runtime stage's packages and user"] += size
+        elif "slim-runtime.sh" in by or "groupadd" in by or "check-image.py" in by:
+            found["runtime stage's packages, user and checks"] += size
         else:
             found["base image"] += size
     return found
