@@ -69,6 +69,49 @@ describe("AuthSession", () => {
     expect(reasons).toEqual(["expired"]);
   });
 
+  it("keeps the session when the refresh gets no answer, and the call fails as unanswered", async () => {
+    let refreshFails = true;
+    const { auth, reasons } = setup((path, authz) => {
+      if (path === "/auth/refresh") {
+        if (refreshFails) throw new TypeError("Failed to fetch"); // what fetch throws for net::ERR_*
+        return json({ access_token: "B", expires_in: 900 });
+      }
+      return authz === "Bearer B" ? json([]) : json({ error: "unauthorized" }, 401);
+    });
+    auth.save({ access_token: "A", refresh_token: "R", expires_at: null });
+    await expect(auth.fetch(new Request("http://x/api/services"))).rejects.toMatchObject({ kind: "network" });
+    expect(auth.tokens?.refresh_token).toBe("R");
+    expect(reasons).toEqual([]);
+    refreshFails = false; // the next call refreshes and goes through
+    expect((await auth.fetch(new Request("http://x/api/services"))).status).toBe(200);
+    expect(auth.tokens?.access_token).toBe("B");
+  });
+
+  it("keeps the session when the refresh meets a server error, and drops it when the refresh is refused", async () => {
+    let refreshStatus = 503;
+    const { auth, reasons } = setup((path) =>
+      path === "/auth/refresh" ? json({ error: "database unavailable" }, refreshStatus) : json({ error: "unauthorized" }, 401));
+    auth.save({ access_token: "A", refresh_token: "R", expires_at: null });
+    await expect(auth.fetch(new Request("http://x/api/services"))).rejects.toMatchObject({ status: 503 });
+    expect(auth.loggedIn).toBe(true);
+    expect(reasons).toEqual([]);
+    refreshStatus = 400; // GoTrue's answer for a dead refresh token (invalid_grant)
+    expect((await auth.fetch(new Request("http://x/api/services"))).status).toBe(401);
+    expect(auth.tokens).toBeNull();
+    expect(reasons).toEqual(["expired"]);
+  });
+
+  it("goes on with the current token when a refresh ahead of expiry gets no answer", async () => {
+    const { auth, srv } = setup((path) => {
+      if (path === "/auth/refresh") throw new TypeError("Failed to fetch");
+      return json([]);
+    });
+    auth.save({ access_token: "A", refresh_token: "R", expires_at: 1_000_000 + 10_000 });
+    expect((await auth.fetch(new Request("http://x/api/services"))).status).toBe(200);
+    expect(srv.seen.at(-1)?.auth).toBe("Bearer A");
+    expect(auth.tokens?.access_token).toBe("A");
+  });
+
   it("asks for a login when there was no session at all", async () => {
     const { auth, reasons, srv } = setup(() => json({ error: "unauthorized" }, 401));
     await auth.fetch(new Request("http://x/api/services"));

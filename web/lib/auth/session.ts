@@ -1,6 +1,10 @@
 // The login session: tokens kept in sessionStorage for the tab's life, attached to every API call,
-// refreshed shortly before they expire (or once after a 401), and dropped on logout or a failed refresh,
-// which sends the person back to the login page with a message.
+// refreshed shortly before they expire (or once after a 401), and dropped on logout or a refresh the
+// server refuses, which sends the person back to the login page with a message. A refresh that gets no
+// answer (the server restarting, a page being left, Chrome dropping requests when Docker adds a network)
+// keeps the session: the call fails as any unanswered call does, and the next one tries again.
+
+import { errorFromException, errorFromResponse } from "@/lib/api/errors";
 
 export interface Tokens {
   access_token: string;
@@ -39,6 +43,8 @@ export interface AuthOptions {
 
 const KEY = "sdmd.session";
 const NO_AUTH_PATHS = ["/auth/login", "/auth/refresh"];
+/** What /auth/refresh answers for a refresh token that is dead (sdmd 401, GoTrue 400 invalid_grant). */
+const REFRESH_REFUSED = [400, 401, 403];
 
 export function tokensFrom(body: TokenResponse, now: number): Tokens {
   return {
@@ -103,13 +109,14 @@ export class AuthSession {
           signal: AbortSignal.timeout(this.opts.readTimeoutMs ?? 30_000),
         }),
       );
-      if (!response.ok) return null;
+      if (REFRESH_REFUSED.includes(response.status)) return null;
+      if (!response.ok) throw await errorFromResponse(response);
       const next = tokensFrom((await response.json()) as TokenResponse, this.now());
       if (!next.refresh_token) next.refresh_token = current.refresh_token;
       this.save(next);
       return next;
-    } catch {
-      return null;
+    } catch (exc) {
+      throw errorFromException(exc);
     }
   }
 
@@ -132,7 +139,8 @@ export class AuthSession {
 
     let tokens = this.tokens;
     if (tokens?.expires_at && tokens.refresh_token && tokens.expires_at - this.now() < this.leeway) {
-      tokens = (await this.refresh()) ?? tokens;
+      // Ahead of expiry the current token still works: an unanswered refresh is tried again after a 401.
+      tokens = (await this.refresh().catch(() => null)) ?? tokens;
     }
     const spare = request.clone();
     const response = await this.opts.fetch(this.withAuth(request, tokens));
